@@ -1,0 +1,237 @@
+/* The container process's identity and limits: executable lookup, rlimits,
+ * oom_score_adj, uid/gid/groups/umask, no_new_privs. */
+#include "process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "tables.h"
+
+/* An error with errno `code` whose message is exactly `fmt` (no strerror appended). */
+__attribute__((format(printf, 3, 4))) static int set_coded(struct berr **err, int code,
+                                                           const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  berr_vset(err, 0, fmt, ap);
+  va_end(ap);
+  if (err != NULL && *err != NULL)
+    (*err)->code = code;
+  return -1;
+}
+
+/* ---- executable lookup ---- */
+
+/* 0 when path is a regular file executable by us; -1 with errno otherwise
+ * (EACCES for a directory or a file without x permission). */
+static int check_executable(const char *path) {
+  struct stat st;
+  if (stat(path, &st) < 0)
+    return -1;
+  if (!S_ISREG(st.st_mode)) {
+    errno = EACCES;
+    return -1;
+  }
+  if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0)
+    return -1;
+  return 0;
+}
+
+/* The value of the last PATH= in env, or NULL. */
+static const char *env_path(const struct spec_string_list *env) {
+  const char *path = NULL;
+  for (size_t i = 0; i < env->len && env->items != NULL && env->items[i] != NULL; i++)
+    if (strncmp(env->items[i], "PATH=", 5) == 0)
+      path = env->items[i] + 5;
+  return path;
+}
+
+static int search_path(const char *name, const char *path_var, char **out, struct berr **err) {
+  cleanup_free char *copy = strdup(path_var);
+  if (copy == NULL)
+    return berr_errno(err, "exec: %s", name);
+  /* strtok_r would skip empty entries, which mean the cwd: split by hand */
+  for (char *dir = copy, *next; dir != NULL; dir = next) {
+    next = strchr(dir, ':');
+    if (next != NULL)
+      *next++ = '\0';
+    cleanup_free char *cand = NULL;
+    if (asprintf(&cand, "%s/%s", *dir ? dir : ".", name) < 0)
+      return berr_errno(err, "exec: %s", name);
+    if (check_executable(cand) == 0) {
+      *out = steal_ptr(&cand);
+      return 0;
+    }
+  }
+  return set_coded(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+int process_find_executable(const struct spec_process *p, char **path, struct berr **err) {
+  *path = NULL;
+  if (p == NULL || p->args.len == 0 || p->args.items == NULL || p->args.items[0] == NULL ||
+      p->args.items[0][0] == '\0')
+    return set_coded(err, EINVAL, "process.args: must not be empty");
+  const char *name = p->args.items[0];
+
+  if (strchr(name, '/') == NULL) {
+    const char *path_var = env_path(&p->env);
+    return search_path(name, path_var ? path_var : PROCESS_DEFAULT_PATH, path, err);
+  }
+  if (check_executable(name) < 0) {
+    int e = errno;
+    if (e == ENOENT)
+      return set_coded(err, ENOENT, "exec: \"%s\": no such file or directory", name);
+    if (e == EACCES || e == EPERM)
+      return set_coded(err, EACCES, "exec: \"%s\": permission denied", name);
+    return berr_set(err, e, "exec: \"%s\"", name);
+  }
+  *path = strdup(name);
+  if (*path == NULL)
+    return berr_errno(err, "exec: %s", name);
+  return 0;
+}
+
+/* ---- rlimits ---- */
+
+static const char *rl_name(const struct spec_rlimit *r, char buf[32]) {
+  if (r->type != NULL)
+    return r->type;
+  const char *n = rlimit_name(r->resource);
+  if (n != NULL)
+    return n;
+  snprintf(buf, 32, "%d", r->resource);
+  return buf;
+}
+
+static int apply_one_rlimit(const struct spec_rlimit *r, struct berr **err) {
+  char buf[32];
+  struct rlimit want = {.rlim_cur = (rlim_t)r->soft, .rlim_max = (rlim_t)r->hard};
+  if (setrlimit(r->resource, &want) == 0)
+    return 0;
+  int e = errno;
+  struct rlimit cur;
+  if (e == EPERM && getrlimit(r->resource, &cur) == 0 && want.rlim_max > cur.rlim_max) {
+    /* no CAP_SYS_RESOURCE: a hard limit cannot be raised, keep what we have */
+    struct rlimit clamped = {.rlim_cur =
+                                 want.rlim_cur < cur.rlim_max ? want.rlim_cur : cur.rlim_max,
+                             .rlim_max = cur.rlim_max};
+    log_warn("process.rlimits[%s]: hard limit %llu is above the current hard limit %llu and "
+             "cannot be raised without CAP_SYS_RESOURCE; using soft %llu hard %llu",
+             rl_name(r, buf), (unsigned long long)want.rlim_max, (unsigned long long)cur.rlim_max,
+             (unsigned long long)clamped.rlim_cur, (unsigned long long)clamped.rlim_max);
+    if (setrlimit(r->resource, &clamped) == 0)
+      return 0;
+    e = errno;
+    want = clamped;
+  }
+  return berr_set(err, e, "process.rlimits[%s]: setrlimit soft %llu hard %llu", rl_name(r, buf),
+                  (unsigned long long)want.rlim_cur, (unsigned long long)want.rlim_max);
+}
+
+int process_apply_rlimits(const struct spec_process *p, struct berr **err) {
+  if (p == NULL)
+    return 0;
+  for (size_t i = 0; i < p->rlimits_len; i++)
+    if (apply_one_rlimit(&p->rlimits[i], err) < 0)
+      return -1;
+  return 0;
+}
+
+/* ---- oom_score_adj ---- */
+
+int process_apply_oom_score_adj(const struct spec_process *p, struct berr **err) {
+  if (p == NULL || !p->has_oom_score_adj)
+    return 0;
+  cleanup_close int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_errno(err, "process.oomScoreAdj: open /proc/self/oom_score_adj");
+  char buf[16];
+  int n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+  if (write(fd, buf, (size_t)n) != n) {
+    int e = errno;
+    if (e == EACCES || e == EPERM)
+      return berr_set(err, e,
+                      "process.oomScoreAdj: cannot set %d (lowering it below the runtime's "
+                      "own value needs CAP_SYS_RESOURCE)",
+                      p->oom_score_adj);
+    return berr_set(err, e, "process.oomScoreAdj: write %d to /proc/self/oom_score_adj",
+                    p->oom_score_adj);
+  }
+  return 0;
+}
+
+/* ---- user ---- */
+
+static bool setgroups_denied(void) {
+  cleanup_close int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  char buf[16] = {0};
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  return n >= 4 && strncmp(buf, "deny", 4) == 0;
+}
+
+static int apply_groups(const struct spec_user *u, struct berr **err) {
+  size_t n = u->additional_gids_len;
+  cleanup_free gid_t *gids = NULL;
+  if (n > 0) {
+    gids = calloc(n, sizeof(*gids));
+    if (gids == NULL)
+      return berr_errno(err, "process.user.additionalGids");
+    for (size_t i = 0; i < n; i++)
+      gids[i] = (gid_t)u->additional_gids[i];
+  }
+  if (setgroups(n, gids) == 0)
+    return 0;
+  int e = errno;
+  if (e == EPERM && setgroups_denied()) {
+    if (n == 0) {
+      log_debug("process.user.additionalGids: setgroups denied in this user namespace, "
+                "supplementary groups left as they are");
+      return 0;
+    }
+    return berr_set(err, e,
+                    "process.user.additionalGids: setgroups (/proc/self/setgroups is \"deny\" "
+                    "in this user namespace)");
+  }
+  return berr_set(err, e, "process.user.additionalGids: setgroups");
+}
+
+int process_switch_user(const struct spec_process *p, struct berr **err) {
+  if (p == NULL)
+    return 0;
+  const struct spec_user *u = &p->user;
+  if (apply_groups(u, err) < 0)
+    return -1;
+  if (setresgid(u->gid, u->gid, u->gid) < 0)
+    return berr_errno(err, "process.user.gid: setresgid %u%s", u->gid,
+                      errno == EINVAL ? " (not mapped in the user namespace?)" : "");
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return berr_errno(err, "process.user: set keepcaps");
+  if (setresuid(u->uid, u->uid, u->uid) < 0)
+    return berr_errno(err, "process.user.uid: setresuid %u%s", u->uid,
+                      errno == EINVAL ? " (not mapped in the user namespace?)" : "");
+  umask(u->has_umask ? (mode_t)(u->umask & 07777) : 0022);
+  return 0;
+}
+
+/* ---- no_new_privs ---- */
+
+int process_apply_no_new_privs(const struct spec_process *p, struct berr **err) {
+  if (p == NULL || !p->no_new_privileges)
+    return 0;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return berr_errno(err, "process.noNewPrivileges: prctl(PR_SET_NO_NEW_PRIVS)");
+  return 0;
+}
