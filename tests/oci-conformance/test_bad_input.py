@@ -1,0 +1,161 @@
+"""Bad input: every case exits 1 with one `berth: ...` stderr line naming the field, and leaves
+nothing behind (no state dir, no mount, no process)."""
+
+import os
+
+import pytest
+
+from conftest import assert_one_error_line, pid_alive
+
+
+def ns_index(b, t):
+    return [n["type"] for n in b.namespaces()].index(t)
+
+
+def _unknown_ns(b):
+    b.namespaces().append({"type": "bogus"})
+    return f"linux.namespaces[{len(b.namespaces()) - 1}].type"
+
+
+def _unknown_cap(b):
+    bnd = b.process["capabilities"]["bounding"]
+    bnd.append("CAP_BOGUS")
+    return f"process.capabilities.bounding[{len(bnd) - 1}]"
+
+
+def _relative_mount(b):
+    b.config["mounts"].append({"destination": "relative/dest", "type": "tmpfs",
+                               "source": "tmpfs"})
+    return f"mounts[{len(b.config['mounts']) - 1}].destination"
+
+
+def _del(d, *keys):
+    for k in keys[:-1]:
+        d = d[k]
+    del d[keys[-1]]
+
+
+CASES = {
+    "malformed-json": (lambda b: setattr(b, "raw", '{"ociVersion": "1.0.2", "process": {'),
+                       "config.json"),
+    "not-an-object": (lambda b: setattr(b, "raw", '["ociVersion"]'), "config.json"),
+    "args-wrong-type": (lambda b: b.process.__setitem__("args", "sh"), "process.args"),
+    "terminal-wrong-type": (lambda b: b.process.__setitem__("terminal", "yes"),
+                            "process.terminal"),
+    "uid-wrong-type": (lambda b: b.process["user"].__setitem__("uid", "root"),
+                       "process.user.uid"),
+    "missing-ociVersion": (lambda b: _del(b.config, "ociVersion"), "ociVersion"),
+    "ociVersion-2": (lambda b: b.config.__setitem__("ociVersion", "2.0.0"), "ociVersion"),
+    "missing-root-path": (lambda b: _del(b.config, "root", "path"), "root.path"),
+    "missing-rootfs-dir": (lambda b: b.config["root"].__setitem__("path", "/nonexistent/rootfs"),
+                           "root.path"),
+    "relative-cwd": (lambda b: b.process.__setitem__("cwd", "relative/dir"), "process.cwd"),
+    "empty-args": (lambda b: b.process.__setitem__("args", []), "process.args"),
+    "unknown-namespace": (_unknown_ns, None),
+    "duplicate-namespace": (lambda b: b.namespaces().append({"type": "pid"}),
+                            "linux.namespaces"),
+    "unknown-capability": (_unknown_cap, None),
+    "unknown-rlimit": (lambda b: b.process.__setitem__(
+        "rlimits", [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]), "process.rlimits[0].type"),
+    "rlimit-soft-above-hard": (lambda b: b.process.__setitem__(
+        "rlimits", [{"type": "RLIMIT_NOFILE", "soft": 2048, "hard": 1024}]),
+        "process.rlimits[0]"),
+    "relative-mount-destination": (_relative_mount, None),
+    "nonexistent-hook": (lambda b: b.config.__setitem__(
+        "hooks", {"prestart": [{"path": "/nonexistent/hook"}]}), "hooks.prestart[0].path"),
+    "relative-hook-path": (lambda b: b.config.__setitem__(
+        "hooks", {"poststart": [{"path": "bin/true"}]}), "hooks.poststart[0].path"),
+    "duplicate-rlimit": (lambda b: b.process.__setitem__("rlimits", [
+        {"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 1024},
+        {"type": "RLIMIT_NOFILE", "soft": 512, "hard": 512}]), "process.rlimits[1]"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_config(berth, bundle, case):
+    b = bundle(shared_rootfs=True, args=["true"])
+    mutate, field = CASES[case]
+    f = mutate(b)
+    field = field or f
+    res = berth.create("bad", b, check=False)
+    assert_one_error_line(res, field)
+    assert berth.state("bad", check=False) is None
+    berth.assert_nothing_left()
+
+
+def test_bad_config_message_format(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.namespaces().append({"type": "bogus"})
+    i = len(b.namespaces()) - 1
+    res = berth.create("badfmt", b, check=False)
+    line = assert_one_error_line(res)
+    assert line == f'berth: config.json: linux.namespaces[{i}].type: unknown namespace type "bogus"'
+
+
+def test_relative_cwd_message(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.process["cwd"] = "tmp"
+    res = berth.create("badcwd", b, check=False)
+    line = assert_one_error_line(res)
+    assert line.startswith("berth: config.json: process.cwd: must be an absolute path")
+
+
+def test_missing_config_json(berth, tmp_path):
+    d = tmp_path / "empty-bundle"
+    d.mkdir()
+    berth.track("noconfig")
+    res = berth("create", "--bundle", d, "noconfig")
+    assert_one_error_line(res, "config.json")
+    berth.assert_nothing_left(bundles=[])
+
+
+def test_missing_bundle_dir(berth, tmp_path):
+    berth.track("nobundle")
+    res = berth("create", "--bundle", tmp_path / "nope", "nobundle")
+    assert res.returncode == 1 and res.stderr.startswith("berth: ")
+    berth.assert_nothing_left(bundles=[])
+
+
+@pytest.mark.parametrize("cid", ["../x", "a/b", ".", "..", "", "x" * 1025, "-leading-dash"],
+                         ids=["dotdot-slash", "slash", "dot", "dotdot", "empty", "1025-chars",
+                              "leading-dash"])
+def test_invalid_ids(berth, bundle, cid):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.write()
+    berth.bundles.append(b)
+    res = berth("create", "--bundle", b.path, "--", cid) if cid.startswith("-") else \
+        berth("create", "--bundle", b.path, cid)
+    assert res.returncode == 1, res
+    lines = [l for l in res.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("berth: "), res
+    assert "id" in lines[0].lower(), res
+    berth.assert_nothing_left()
+    # nothing was created next to the root dir either
+    assert not (berth.root.parent / "x").exists()
+
+
+def test_valid_unusual_ids(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    for cid in ("a.b_c-d", "x" * 200, "A1", "0123456789abcdef" * 4):
+        res = berth.run(cid, b)
+        assert res.returncode == 0, res
+
+
+def test_duplicate_id(berth, bundle):
+    b1 = bundle(shared_rootfs=True, args=["sleep", "30"])
+    b2 = bundle(shared_rootfs=True, args=["sleep", "30"])
+    berth.create("dup", b1)
+    st = berth.state("dup")
+    res = berth.create("dup", b2, check=False)
+    assert res.returncode == 1, res
+    lines = [l for l in res.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("berth: "), res
+    st2 = berth.state("dup")
+    assert st2["pid"] == st["pid"] and st2["bundle"] == str(b1.path)
+    assert st2["status"] == "created" and pid_alive(st["pid"])
+    assert sorted(os.listdir(berth.root)) == ["dup"]
+    mounts = open("/proc/self/mountinfo").read()
+    assert str(b2.path) not in mounts
+    # the first one still starts
+    berth.start("dup")
+    assert berth.state("dup")["status"] == "running"

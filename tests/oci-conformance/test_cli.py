@@ -1,0 +1,203 @@
+"""list, spec, --version, --help, global options."""
+
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+from conftest import config_validator, copy_rootfs
+
+
+def test_version(berth):
+    res = berth("--version")
+    assert res.returncode == 0, res
+    lines = res.stdout.splitlines()
+    assert re.fullmatch(r"berth version \d+\.\d+\.\d+", lines[0]), lines
+    assert "spec: 1.3.0" in lines
+
+
+def test_help(berth):
+    res = berth("--help")
+    assert res.returncode == 0, res
+    for cmd in ("create", "start", "state", "kill", "delete", "run", "list", "spec"):
+        assert cmd in res.stdout, f"--help does not mention {cmd}"
+
+
+@pytest.mark.parametrize("cmd,flag", [("create", "--bundle"), ("run", "--detach"),
+                                      ("kill", "--all"), ("delete", "--force"),
+                                      ("list", "--format"), ("spec", "--rootless")])
+def test_help_command(berth, cmd, flag):
+    res = berth("help", cmd)
+    assert res.returncode == 0, res
+    assert flag in res.stdout
+
+
+def test_unknown_command(berth):
+    res = berth("frobnicate")
+    assert res.returncode != 0
+    assert res.stderr.startswith("berth: ")
+
+
+def test_missing_id_argument(berth):
+    for cmd in ("create", "start", "state", "delete", "kill"):
+        res = berth(cmd)
+        assert res.returncode != 0, f"{cmd} without id: {res!r}"
+        assert res.stderr.strip(), cmd
+
+
+def test_log_file_json(berth, bundle, tmp_path):
+    b = bundle(shared_rootfs=True, args=["/nope"])
+    berth.prepare(b)
+    berth.track("logjson", b)
+    log = tmp_path / "berth.log"
+    res = berth("create", "--bundle", b.path, "logjson",
+                global_opts=("--log", log, "--log-format", "json"))
+    assert res.returncode == 1
+    lines = [l for l in log.read_text().splitlines() if l.strip()]
+    assert lines, "nothing logged to --log"
+    for l in lines:
+        json.loads(l)
+
+
+# -- list -----------------------------------------------------------------------------------
+
+def test_list_empty(berth):
+    res = berth("list", "-q")
+    assert res.returncode == 0, res
+    assert res.stdout.strip() == ""
+    res = berth("list", "--format", "json")
+    assert res.returncode == 0, res
+    assert json.loads(res.stdout) in ([], None)
+
+
+def test_list(berth, bundle):
+    b1 = bundle(shared_rootfs=True, args=["sleep", "30"])
+    b2 = bundle(shared_rootfs=True, args=["sleep", "30"])
+    berth.create("list-created", b1)
+    berth.create_and_start("list-running", b2)
+    pids = {"list-created": berth.state("list-created")["pid"],
+            "list-running": berth.state("list-running")["pid"]}
+
+    res = berth("list")
+    assert res.returncode == 0, res
+    lines = res.stdout.splitlines()
+    header = lines[0].split()
+    assert header[:3] == ["ID", "PID", "STATUS"], header
+    assert "BUNDLE" in header
+    rows = {l.split()[0]: l.split() for l in lines[1:] if l.strip()}
+    assert rows["list-created"][1:3] == [str(pids["list-created"]), "created"]
+    assert rows["list-running"][1:3] == [str(pids["list-running"]), "running"]
+    assert str(b1.path) in rows["list-created"]
+
+    res = berth("list", "--format", "json")
+    assert res.returncode == 0, res
+    entries = {e["id"]: e for e in json.loads(res.stdout)}
+    assert set(entries) == {"list-created", "list-running"}
+    assert entries["list-created"]["status"] == "created"
+    assert entries["list-running"]["status"] == "running"
+    assert entries["list-running"]["pid"] == pids["list-running"]
+    assert entries["list-created"]["bundle"] == str(b1.path)
+
+    res = berth("list", "-f", "json")
+    assert {e["id"] for e in json.loads(res.stdout)} == set(entries)
+
+    for q in ("-q", "--quiet"):
+        res = berth("list", q)
+        assert res.returncode == 0, res
+        assert sorted(res.stdout.split()) == ["list-created", "list-running"]
+
+
+def test_list_shows_stopped(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    berth.create_and_start("list-stopped", b)
+    berth.wait_status("list-stopped", "stopped")
+    entries = json.loads(berth("list", "-f", "json").stdout)
+    assert [(e["id"], e["status"]) for e in entries] == [("list-stopped", "stopped")]
+
+
+# -- spec -----------------------------------------------------------------------------------
+
+def spec_in(berth, tmp_path, *opts):
+    d = tmp_path / "specdir"
+    d.mkdir()
+    res = berth("spec", "--bundle", d, *opts)
+    assert res.returncode == 0, res
+    return d, json.loads((d / "config.json").read_text())
+
+
+def test_spec_default_like_runc(berth, tmp_path):
+    _, c = spec_in(berth, tmp_path)
+    config_validator().validate(c)
+    assert c["ociVersion"] == "1.3.0" or c["ociVersion"].startswith("1.")
+    p = c["process"]
+    assert p["args"] == ["sh"]
+    assert p["terminal"] is True
+    assert p["cwd"] == "/"
+    assert p["user"]["uid"] == 0 and p["user"]["gid"] == 0
+    assert any(e.startswith("PATH=") for e in p["env"])
+    assert c["root"]["path"] == "rootfs"
+    assert c["root"].get("readonly") is True
+    ns = {n["type"] for n in c["linux"]["namespaces"]}
+    assert {"pid", "network", "ipc", "uts", "mount"} <= ns
+    assert "user" not in ns
+    dests = {m["destination"] for m in c["mounts"]}
+    assert {"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys"} <= dests
+    assert "/proc/kcore" in c["linux"]["maskedPaths"]
+    assert "/proc/sys" in c["linux"]["readonlyPaths"]
+    assert {"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024} in p["rlimits"]
+    for k in ("bounding", "effective", "permitted"):
+        assert {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"} <= \
+            set(p["capabilities"][k]), k
+    assert p.get("noNewPrivileges") is True
+
+
+def test_spec_rootless(berth, tmp_path):
+    _, c = spec_in(berth, tmp_path, "--rootless")
+    config_validator().validate(c)
+    ns = {n["type"] for n in c["linux"]["namespaces"]}
+    assert "user" in ns
+    assert c["linux"]["uidMappings"][0]["hostID"] == os.getuid()
+    assert c["linux"]["gidMappings"][0]["hostID"] == os.getgid()
+    assert c["linux"]["uidMappings"][0]["containerID"] == 0
+
+
+def test_spec_short_bundle_flag_and_cwd(berth, tmp_path):
+    d = tmp_path / "short"
+    d.mkdir()
+    res = berth("spec", "-b", d)
+    assert res.returncode == 0, res
+    assert (d / "config.json").is_file()
+    cwd = os.getcwd()
+    d2 = tmp_path / "incwd"
+    d2.mkdir()
+    os.chdir(d2)
+    try:
+        res = berth("spec")
+    finally:
+        os.chdir(cwd)
+    assert res.returncode == 0, res
+    assert (d2 / "config.json").is_file()
+
+
+def test_spec_output_runs_unchanged(berth, tmp_path, rootfs_template):
+    """the spec's own config (relative root.path, readonly root, default mounts) runs; only
+    terminal is turned off."""
+    d, c = spec_in(berth, tmp_path)
+    copy_rootfs(rootfs_template, d / "rootfs")
+    c["process"]["terminal"] = False
+    (d / "config.json").write_text(json.dumps(c))
+    berth.track("specrun")
+    from conftest import Bundle
+    berth.bundles.append(Bundle(d, c, d / "rootfs"))
+    res = berth("run", "--bundle", d, "specrun")  # sh with stdin /dev/null exits 0
+    assert res.returncode == 0, res
+
+
+def test_root_option_is_used(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    berth.create("rooted", b)
+    assert (berth.root / "rooted" / "state.json").is_file()
+    st = json.loads((berth.root / "rooted" / "state.json").read_text())
+    assert isinstance(st, dict)

@@ -1,0 +1,218 @@
+"""hooks: order, stdin state, namespaces they run in, failures, timeouts, poststop."""
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import assert_one_error_line, state_validator
+
+HOOK_SCRIPT = """#!/bin/sh
+# $1 = hook name; logs to {log} (bind-mounted at the same path inside the container)
+cat > {log}/$1.json
+readlink /proc/self/ns/mnt > {log}/$1.mnt
+readlink /proc/self/ns/uts > {log}/$1.uts
+echo $1 >> {log}/order
+"""
+
+ALL_HOOKS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+             "poststop"]
+
+
+def setup_hooks(b, log, names=ALL_HOOKS):
+    """Every hook runs the logging script: host copy in the bundle, container copy in the
+    rootfs (startContainer resolves its path inside the container). The log dir is mounted at
+    the same path in the container, so the script works in either mount namespace."""
+    log.mkdir(exist_ok=True)
+    text = HOOK_SCRIPT.format(log=log)
+    host_hook = b.path / "hook.sh"
+    host_hook.write_text(text)
+    os.chmod(host_hook, 0o755)
+    ctr_hook = b.rootfs / "berth-hook.sh"
+    ctr_hook.write_text(text)
+    os.chmod(ctr_hook, 0o755)
+    b.add_mount(str(log), "bind", str(log), ["rbind", "rw"])
+    hooks = {}
+    for n in names:
+        path = "/berth-hook.sh" if n == "startContainer" else str(host_hook)
+        hooks.setdefault(n, []).append({"path": path, "args": ["hook.sh", n]})
+    b.config["hooks"] = hooks
+    return log
+
+
+def order(log):
+    p = log / "order"
+    return p.read_text().split() if p.exists() else []
+
+
+def hook_state(log, name):
+    return json.loads((log / f"{name}.json").read_text())
+
+
+def test_hook_order_and_state(berth, bundle, tmp_path):
+    validator = state_validator()
+    b = bundle()
+    b.config["hostname"] = "hook-ctr"
+    b.config["annotations"] = {"hook.test": "yes"}
+    log = setup_hooks(b, tmp_path / "hooklog")
+    b.sh(f"readlink /proc/self/ns/mnt > {log}/container.mnt; "
+         f"readlink /proc/self/ns/uts > {log}/container.uts; echo RUN >> {log}/order; sleep 30")
+    berth.create("hooks", b)
+    assert order(log) == ["prestart", "createRuntime", "createContainer"]
+    pid = berth.state("hooks")["pid"]
+    berth.start("hooks")
+    deadline = time.monotonic() + 5
+    while len(order(log)) < 6 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    got = order(log)
+    assert got[:3] == ["prestart", "createRuntime", "createContainer"]
+    assert got[3] == "startContainer", got
+    # the user program and poststart may race; startContainer must precede the program
+    assert set(got[4:6]) == {"RUN", "poststart"}, got
+    berth.kill("hooks", "KILL")
+    berth.wait_status("hooks", "stopped")
+    berth.delete("hooks")
+    assert order(log)[-1] == "poststop"
+    assert order(log).count("poststop") == 1
+
+    allowed = {
+        "prestart": {"creating", "created"},
+        "createRuntime": {"creating", "created"},
+        "createContainer": {"creating", "created"},
+        "startContainer": {"created", "running"},
+        "poststart": {"running"},
+        "poststop": {"stopped"},
+    }
+    for name in ALL_HOOKS:
+        st = hook_state(log, name)
+        validator.validate(st)
+        assert st["id"] == "hooks", name
+        assert st["bundle"] == str(b.path), name
+        assert st["status"] in allowed[name], f"{name}: status {st['status']}"
+        assert st.get("annotations", {}) == {"hook.test": "yes"}, name
+    for name in ("prestart", "createRuntime", "poststart"):
+        assert hook_state(log, name)["pid"] == pid, name
+
+    host = {n: os.readlink(f"/proc/self/ns/{n}") for n in ("mnt", "uts")}
+    ctr = {n: (log / f"container.{n}").read_text().strip() for n in ("mnt", "uts")}
+    assert ctr["mnt"] != host["mnt"] and ctr["uts"] != host["uts"]
+    for n in ("mnt", "uts"):
+        # runtime namespace hooks
+        for name in ("prestart", "createRuntime", "poststart", "poststop"):
+            assert (log / f"{name}.{n}").read_text().strip() == host[n], f"{name} {n}"
+        # container namespace hooks
+        for name in ("createContainer", "startContainer"):
+            assert (log / f"{name}.{n}").read_text().strip() == ctr[n], f"{name} {n}"
+
+
+def test_hooks_with_run(berth, bundle, tmp_path):
+    b = bundle()
+    log = setup_hooks(b, tmp_path / "hooklog")
+    b.set_args("true")
+    berth.run_ok(b, "hookrun")
+    assert order(log) == ALL_HOOKS
+
+
+def test_hook_env_and_args(berth, bundle, tmp_path):
+    out = tmp_path / "envout"
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["hooks"] = {"prestart": [{
+        "path": "/bin/sh",
+        "args": ["sh", "-c", f'echo "$0 $1 $HOOKVAR" > {out}', "arg0", "arg1"],
+        "env": ["HOOKVAR=hello"],
+    }]}
+    berth.run_ok(b, "hookenv")
+    assert out.read_text() == "arg0 arg1 hello\n"
+
+
+@pytest.mark.parametrize("kind", ["prestart", "createRuntime", "createContainer"])
+def test_failing_hook_fails_create(berth, bundle, kind, tmp_path):
+    b = bundle(shared_rootfs=kind != "createContainer", args=["true"])
+    b.config["hooks"] = {kind: [{"path": "/bin/false", "args": ["false"]}]}
+    res = berth.create("badhook", b, check=False)
+    assert res.returncode == 1, res
+    assert res.stderr.startswith("berth: "), res
+    assert berth.state("badhook", check=False) is None
+    berth.assert_nothing_left()
+
+
+def test_failing_hook_runs_poststop(berth, bundle, tmp_path):
+    """a failing createRuntime hook stops the container and continues at delete: poststop runs"""
+    mark = tmp_path / "poststop-ran"
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["hooks"] = {
+        "createRuntime": [{"path": "/bin/false", "args": ["false"]}],
+        "poststop": [{"path": "/bin/sh", "args": ["sh", "-c", f"touch {mark}"]}],
+    }
+    res = berth.create("badhook2", b, check=False)
+    assert res.returncode == 1, res
+    assert mark.exists(), "poststop hook did not run after the failed create"
+    berth.assert_nothing_left()
+
+
+def test_hook_timeout(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["hooks"] = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "sleep 10"],
+                                       "timeout": 1}]}
+    t0 = time.monotonic()
+    res = berth.create("hooktimeout", b, check=False)
+    elapsed = time.monotonic() - t0
+    assert res.returncode == 1, res
+    assert res.stderr.startswith("berth: "), res
+    assert elapsed < 8, f"timeout not enforced: create took {elapsed:.1f}s"
+    assert berth.state("hooktimeout", check=False) is None
+    berth.assert_nothing_left()
+
+
+def test_hook_within_timeout_ok(berth, bundle, tmp_path):
+    out = tmp_path / "done"
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["hooks"] = {"prestart": [{"path": "/bin/sh",
+                                       "args": ["sh", "-c", f"sleep 0.1; touch {out}"],
+                                       "timeout": 5}]}
+    berth.run_ok(b, "hookok")
+    assert out.exists()
+
+
+def test_failing_poststop_hook_is_a_warning(berth, bundle, tmp_path):
+    second = tmp_path / "second-ran"
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["hooks"] = {"poststop": [
+        {"path": "/bin/false", "args": ["false"]},
+        {"path": "/bin/sh", "args": ["sh", "-c", f"touch {second}"]},
+    ]}
+    berth.create_and_start("poststopfail", b)
+    berth.wait_status("poststopfail", "stopped")
+    res = berth.delete("poststopfail", check=False)
+    assert res.returncode == 0, res
+    assert second.exists(), "remaining poststop hooks must run after one fails"
+    berth.assert_nothing_left()
+
+
+def test_failing_poststart_hook(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    b.config["hooks"] = {"poststart": [{"path": "/bin/false", "args": ["false"]}]}
+    berth.create("poststartfail", b)
+    pid = berth.state("poststartfail")["pid"]
+    res = berth.start("poststartfail", check=False)
+    assert res.returncode != 0, res
+    # the container is stopped (spec: generate an error, stop the container)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        st = Path(f"/proc/{pid}/stat").read_text(errors="replace") \
+            if Path(f"/proc/{pid}/stat").exists() else ""
+        if ") Z" in st:
+            break
+        time.sleep(0.05)
+    st = berth.state("poststartfail", check=False)
+    assert st is None or st["status"] == "stopped"
+
+
+def test_nonexistent_hook_path(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["hooks"] = {"prestart": [{"path": "/nonexistent/hook"}]}
+    res = berth.create("nohook", b, check=False)
+    assert_one_error_line(res, "hooks.prestart[0]")
+    berth.assert_nothing_left()

@@ -1,0 +1,350 @@
+"""create / start / state / kill / delete / run: the lifecycle and its state JSON."""
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import pid_alive, state_validator, wait_for
+
+# a container that prints STARTED, then waits for a line on stdin (given by the test)
+WAIT_STDIN = 'echo STARTED; read line; echo "got $line"'
+# a container that runs until killed; reports the signals it traps. pid 1 of a pid namespace
+# ignores signals it has no handler for, so trap the ones we test.
+TRAPPER = ('for s in TERM HUP USR1 USR2 INT; do trap "echo SIG$s; exit 0" $s; done; '
+           'echo READY; while :; do sleep 0.05; done')
+
+
+def wait_output(path, text, timeout=5.0):
+    return wait_for(lambda: text in Path(path).read_text(errors="replace"), timeout,
+                    what=f"{text!r} in {path}")
+
+
+def last_out(berth):
+    """the stdout file of the last create (the container's stdout goes there)"""
+    outs = sorted(berth.workdir.glob("*-create.out"))
+    return outs[-1]
+
+
+def test_lifecycle_create_start_stopped_delete(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.sh(WAIT_STDIN)
+    r, w = os.pipe()
+    try:
+        berth.create("life", b, stdin=r)
+    finally:
+        os.close(r)
+    out = last_out(berth)
+    st = berth.state("life")
+    assert st["status"] == "created"
+    assert st["id"] == "life"
+    assert st["bundle"] == str(b.path)
+    pid = st["pid"]
+    assert isinstance(pid, int) and pid > 0
+    assert pid_alive(pid), "created container has no live process"
+    time.sleep(0.1)
+    assert "STARTED" not in out.read_text(), "user program ran before start"
+    assert (berth.root / "life" / "state.json").is_file()
+
+    berth.start("life")
+    st = berth.state("life")
+    assert st["status"] == "running"
+    assert st["pid"] == pid
+    wait_output(out, "STARTED")
+
+    os.write(w, b"hello\n")
+    os.close(w)
+    st = berth.wait_status("life", "stopped")
+    wait_output(out, "got hello")
+    assert not pid_alive(pid)
+
+    berth.delete("life")
+    assert berth.state("life", check=False) is None
+    assert not (berth.root / "life").exists()
+    berth.assert_nothing_left()
+
+
+def test_state_validates_against_schema(berth, bundle):
+    validator = state_validator()
+    b = bundle(shared_rootfs=True)
+    b.config["annotations"] = {"org.example.key": "value"}
+    b.sh("sleep 10")
+    berth.create("schema", b)
+    st = berth.state("schema")
+    validator.validate(st)
+    assert st["annotations"] == {"org.example.key": "value"}
+    assert st["ociVersion"]
+    berth.start("schema")
+    validator.validate(berth.state("schema"))
+    berth.kill("schema", "KILL")
+    st = berth.wait_status("schema", "stopped")
+    validator.validate(st)
+
+
+def test_start_twice_fails(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.sh("sleep 10")
+    berth.create("twice", b)
+    berth.start("twice")
+    pid = berth.state("twice")["pid"]
+    res = berth.start("twice", check=False)
+    assert res.returncode != 0
+    assert res.stderr.startswith("berth: ")
+    st = berth.state("twice")
+    assert st["status"] == "running" and st["pid"] == pid and pid_alive(pid)
+
+
+def test_start_stopped_fails(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    berth.create("stoppedstart", b)
+    berth.start("stoppedstart")
+    berth.wait_status("stoppedstart", "stopped")
+    res = berth.start("stoppedstart", check=False)
+    assert res.returncode != 0
+    assert berth.state("stoppedstart")["status"] == "stopped"
+
+
+def test_unknown_container_fails(berth):
+    for cmd in (["state"], ["start"], ["kill"], ["delete"]):
+        res = berth(*cmd, "does-not-exist")
+        assert res.returncode == 1, res
+        assert res.stderr.startswith("berth: "), res
+
+
+def test_kill_created_container(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["sleep", "10"])
+    berth.create("killcreated", b)
+    pid = berth.state("killcreated")["pid"]
+    berth.kill("killcreated", "KILL")
+    berth.wait_status("killcreated", "stopped")
+    wait_for(lambda: not pid_alive(pid), what="process gone")
+
+
+def test_kill_stopped_container_fails(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    berth.create_and_start("killstopped", b)
+    berth.wait_status("killstopped", "stopped")
+    res = berth.kill("killstopped", "KILL", check=False)
+    assert res.returncode == 1
+    assert res.stderr.startswith("berth: ")
+    assert berth.state("killstopped")["status"] == "stopped"
+
+
+@pytest.mark.parametrize("sigarg,expect", [
+    (None, "SIGTERM"), ("TERM", "SIGTERM"), ("SIGTERM", "SIGTERM"), ("15", "SIGTERM"),
+    ("HUP", "SIGHUP"), ("1", "SIGHUP"), ("USR1", "SIGUSR1"), ("SIGUSR1", "SIGUSR1"),
+    (str(int(signal.SIGUSR2)), "SIGUSR2"), ("INT", "SIGINT"),
+])
+def test_kill_signal_names_and_numbers(berth, bundle, sigarg, expect):
+    b = bundle(shared_rootfs=True)
+    b.sh(TRAPPER)
+    berth.create_and_start("sig", b)
+    out = last_out(berth)
+    wait_output(out, "READY")
+    args = [] if sigarg is None else [sigarg]
+    berth.kill("sig", *args)
+    berth.wait_status("sig", "stopped")
+    assert expect in out.read_text()
+
+
+@pytest.mark.parametrize("sigarg", ["KILL", "SIGKILL", "9"])
+def test_kill_sigkill(berth, bundle, sigarg):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    st = berth.create_and_start("k9", b)
+    berth.kill("k9", sigarg)
+    berth.wait_status("k9", "stopped")
+    assert not pid_alive(st["pid"])
+
+
+def test_kill_bogus_signal_fails(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    st = berth.create_and_start("bogussig", b)
+    res = berth.kill("bogussig", "SIGBOGUS", check=False)
+    assert res.returncode == 1 and res.stderr.startswith("berth: ")
+    assert berth.state("bogussig")["status"] == "running" and pid_alive(st["pid"])
+
+
+def test_kill_all(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.sh("sleep 30 & sleep 30 & wait")
+    st = berth.create_and_start("killall", b)
+    berth.kill("killall", "--all", "KILL")
+    berth.wait_status("killall", "stopped")
+    assert not pid_alive(st["pid"])
+
+
+def test_delete_running_without_force_fails(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    st = berth.create_and_start("delrun", b)
+    res = berth.delete("delrun", check=False)
+    assert res.returncode == 1
+    assert res.stderr.startswith("berth: ")
+    st2 = berth.state("delrun")
+    assert st2["status"] == "running" and st2["pid"] == st["pid"] and pid_alive(st["pid"])
+    assert (berth.root / "delrun").is_dir()
+
+
+def test_delete_force_running(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    st = berth.create_and_start("delforce", b)
+    berth.delete("delforce", "--force")
+    assert not pid_alive(st["pid"])
+    assert berth.state("delforce", check=False) is None
+    berth.assert_nothing_left()
+
+
+def test_delete_force_short_flag(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    berth.create_and_start("delf", b)
+    berth.delete("delf", "-f")
+    berth.assert_nothing_left()
+
+
+def test_delete_created_kills_it(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    berth.create("delcreated", b)
+    pid = berth.state("delcreated")["pid"]
+    berth.delete("delcreated")
+    wait_for(lambda: not pid_alive(pid), what="created process killed")
+    berth.assert_nothing_left()
+
+
+def test_delete_stopped(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    berth.create_and_start("delstopped", b)
+    berth.wait_status("delstopped", "stopped")
+    berth.delete("delstopped")
+    assert berth.state("delstopped", check=False) is None
+    berth.assert_nothing_left()
+
+
+def test_pid_file(berth, bundle, tmp_path):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    pidfile = tmp_path / "pidfile"
+    berth.create("pidf", b, "--pid-file", pidfile)
+    st = berth.state("pidf")
+    assert pidfile.read_text().strip() == str(st["pid"])
+
+
+def test_pid_file_relative_to_cwd(berth, bundle, tmp_path):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    berth.prepare(b)
+    berth.track("pidrel", b)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        res = berth("create", "--bundle", b.path, "--pid-file", "rel.pid", "pidrel")
+    finally:
+        os.chdir(cwd)
+    assert res.returncode == 0, res
+    assert (tmp_path / "rel.pid").read_text().strip() == str(berth.state("pidrel")["pid"])
+
+
+def test_bundle_defaults_to_cwd(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    berth.prepare(b)
+    berth.track("cwdbundle", b)
+    cwd = os.getcwd()
+    os.chdir(b.path)
+    try:
+        res = berth("create", "cwdbundle")
+    finally:
+        os.chdir(cwd)
+    assert res.returncode == 0, res
+    assert berth.state("cwdbundle")["bundle"] == str(b.path)
+
+
+# -- run ------------------------------------------------------------------------------------
+
+def test_run_exit_code(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.sh("echo out; exit 3")
+    res = berth.run("exit3", b)
+    assert res.returncode == 3, res
+    assert "out" in res.stdout
+    # run deletes the container afterwards
+    assert berth.state("exit3", check=False) is None
+    berth.assert_nothing_left()
+
+
+def test_run_exit_zero_output(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["echo", "hello from berth"])
+    res = berth.run("hello", b)
+    assert res.returncode == 0, res
+    assert res.stdout == "hello from berth\n"
+
+
+def test_run_killed_by_signal_self(berth, bundle):
+    # without a pid namespace the shell is not an init, so it can SIGKILL itself
+    b = bundle(shared_rootfs=True)
+    b.remove_ns("pid")
+    b.sh("kill -9 $$")
+    res = berth.run("self9", b)
+    assert res.returncode == 137, res
+
+
+def test_run_killed_by_berth_kill(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    p = berth.run_popen("runk9", b)
+    berth.wait_status("runk9", "running")
+    berth.kill("runk9", "KILL")
+    assert p.wait(timeout=10) == 137
+
+
+def test_run_forwards_sigterm(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.sh('trap "echo got-term; exit 7" TERM; echo READY; while :; do sleep 0.05; done')
+    p = berth.run_popen("fwd", b)
+    wait_output(p.out_path, "READY")
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=10) == 7
+    assert "got-term" in Path(p.out_path).read_text()
+
+
+def test_run_detach(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    t0 = time.monotonic()
+    res = berth.run("det", b, "--detach", timeout=15)
+    assert res.returncode == 0, res
+    assert time.monotonic() - t0 < 10
+    st = berth.state("det")
+    assert st["status"] == "running" and pid_alive(st["pid"])
+
+
+def test_run_detach_pid_file(berth, bundle, tmp_path):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    res = berth.run("detpid", b, "-d", "--pid-file", tmp_path / "p")
+    assert res.returncode == 0, res
+    assert (tmp_path / "p").read_text().strip() == str(berth.state("detpid")["pid"])
+
+
+def test_run_keep(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    res = berth.run("keep", b, "--keep")
+    assert res.returncode == 0, res
+    assert berth.state("keep")["status"] == "stopped"
+    berth.delete("keep")
+
+
+def test_run_stdin_passthrough(berth, bundle, tmp_path):
+    b = bundle(shared_rootfs=True, args=["cat"])
+    f = tmp_path / "input"
+    f.write_text("line one\nline two\n")
+    with open(f) as fi:
+        res = berth.run("stdin", b, stdin=fi)
+    assert res.returncode == 0, res
+    assert res.stdout == "line one\nline two\n"
+
+
+def test_create_stdio_passthrough(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.sh("echo to-stdout; echo to-stderr >&2")
+    berth.create_and_start("stdio", b)
+    berth.wait_status("stdio", "stopped")
+    out = last_out(berth)
+    err = out.with_suffix(".err")
+    assert out.read_text() == "to-stdout\n"
+    assert err.read_text() == "to-stderr\n"
