@@ -1,7 +1,7 @@
 /* linux.seccomp: build the BPF program with libseccomp in the runtime, load it
  * with the raw seccomp(2) syscall in the container init, hand the notify fd to
  * the listenerPath agent. */
-#include "seccomp.h"
+#include "seccomp_filter.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "util.h"
 #include "json.h"
 #include "log.h"
 
@@ -359,47 +360,9 @@ char *seccomp_process_state_json(const char *oci_version, pid_t pid, const char 
   return strdup(text);
 }
 
-int seccomp_send_listener(const char *listener_path, const char *process_state_json,
-                          int listener_fd, struct berr **err) {
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  if (listener_path == NULL || strlen(listener_path) >= sizeof(addr.sun_path))
-    return berr_set(err, ENAMETOOLONG, "linux.seccomp.listenerPath: \"%s\"",
-                    listener_path ? listener_path : "");
-  strcpy(addr.sun_path, listener_path);
-  cleanup_close int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (sock < 0)
-    return berr_errno(err, "linux.seccomp.listenerPath: socket");
-  if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-    return berr_errno(err, "linux.seccomp.listenerPath: connect to %s", listener_path);
-
-  size_t len = strlen(process_state_json), off = 0;
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } ctl;
-  memset(&ctl, 0, sizeof(ctl));
-  struct iovec iov = {.iov_base = (void *)process_state_json, .iov_len = len};
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-  msg.msg_control = ctl.buf;
-  msg.msg_controllen = sizeof(ctl.buf);
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &listener_fd, sizeof(int));
-  do {
-    /* the fd goes with the first sendmsg only */
-    ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return berr_errno(err, "linux.seccomp.listenerPath: send the container process state to %s",
-                        listener_path);
-    off += (size_t)n;
-    iov.iov_base = (char *)process_state_json + off;
-    iov.iov_len = len - off;
-    msg.msg_control = NULL;
-    msg.msg_controllen = 0;
-  } while (off < len);
+int seccomp_send_listener(int sock, const char *process_state_json, int listener_fd,
+                          struct berr **err) {
+  if (send_fd(sock, listener_fd, process_state_json, strlen(process_state_json), err) < 0)
+    return berr_prefix(err, "linux.seccomp.listenerPath");
   return 0;
 }

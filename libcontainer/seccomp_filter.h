@@ -11,8 +11,8 @@
  * libseccomp's <seccomp.h> (tables.c includes that one). It therefore pulls
  * libseccomp's header in with #include_next, outside the include guard: an
  * include of either name yields both berth's API and libseccomp's. */
-#ifndef BERTH_SECCOMP_H
-#define BERTH_SECCOMP_H
+#ifndef BERTH_SECCOMP_FILTER_H
+#define BERTH_SECCOMP_FILTER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -56,23 +56,10 @@ void seccomp_program_cleanup(struct seccomp_program **prog);
 char *seccomp_process_state_json(const char *oci_version, pid_t pid, const char *metadata,
                                  const char *state_json);
 
-/* Connects to linux.seccomp.listenerPath (AF_UNIX, SOCK_STREAM), sends
- * process_state_json as the payload with listener_fd in SCM_RIGHTS (first
- * sendmsg only), and closes the connection. Does not close listener_fd. */
-int seccomp_send_listener(const char *listener_path, const char *process_state_json,
-                          int listener_fd, struct berr **err);
+/* Sends the process state JSON with the listener fd (SCM_RIGHTS) over sock,
+ * a unix stream socket the runtime connected to linux.seccomp.listenerPath
+ * before the container was cloned (the path is not reachable after pivot_root). */
+int seccomp_send_listener(int sock, const char *process_state_json, int listener_fd,
+                          struct berr **err);
 
-#endif
-
-/* libseccomp's own <seccomp.h> (see above); it has its own guard. When this
- * file was found next to the including .c file, the search restarts at the
- * top of the include path, finds this file again (guarded) and goes on from
- * there: clang says so in a warning, which is expected here. */
-#ifdef __clang__
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Winclude-next-absolute-path"
-#endif
-#include_next <seccomp.h>
-#ifdef __clang__
-#pragma clang diagnostic pop
 #endif

@@ -1,0 +1,41 @@
+/* The library's public face: the OCI lifecycle operations the CLI calls. */
+#ifndef BERTH_CONTAINER_H
+#define BERTH_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "state.h"
+
+struct create_opts {
+  const char *root;           /* state root */
+  const char *id;
+  const char *bundle;         /* NULL: current directory */
+  const char *pid_file;       /* NULL: none */
+  const char *console_socket; /* NULL: none */
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;           /* fds 3..3+n-1 pass to the container */
+};
+
+/* Builds the container and parks its process on the exec fifo. On success
+ * *init_pid is the container process (a child of the caller: callers that
+ * do not wait for it, like `create`, just exit). On failure nothing is left. */
+int container_create(const struct create_opts *o, pid_t *init_pid, struct berr **err);
+/* Releases a created container and runs poststart hooks. */
+int container_start(const char *root, const char *id, struct berr **err);
+int container_kill(const char *root, const char *id, int sig, bool all, struct berr **err);
+/* force: kill a running container first. */
+int container_delete(const char *root, const char *id, bool force, struct berr **err);
+
+/* Reads the state and its live status (the state dir is locked while reading). */
+int container_load(const char *root, const char *id, struct container_state **st,
+                   enum container_status *status, struct berr **err);
+
+/* Calls fn for each container under root, sorted by id. Half-created ones are skipped. */
+typedef void (*container_visit_fn)(const struct container_state *st, enum container_status status,
+                                   void *data);
+int container_list(const char *root, container_visit_fn fn, void *data, struct berr **err);
+
+#endif

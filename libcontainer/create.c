@@ -1,0 +1,299 @@
+/* The runtime side of the handshake (see sync.h): validate everything,
+ * make the state dir and exec fifo, clone stage1, answer its requests,
+ * write state.json once the container process is parked. Any failure kills
+ * what was started and removes the state dir, so nothing is left behind. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "container.h"
+#include "hooks.h"
+#include "init.h"
+#include "log.h"
+#include "seccomp_filter.h"
+#include "spec.h"
+#include "sync.h"
+#include "sysctl.h"
+#include "util.h"
+
+/* Everything create holds; released by create_ctx_release() on every path. */
+struct create_ctx {
+  const struct create_opts *o;
+  struct spec *spec;
+  char *bundle;
+  char *rootfs;
+  int rootfd, dirfd, fifo_fd, console_fd, listener_fd, sync_fd;
+  struct ns_plan ns;
+  struct seccomp_program *seccomp;
+  pid_t stage1, init;
+  struct container_state *st;
+  bool created; /* success: keep the state dir and the init */
+};
+
+static void reap(pid_t pid) {
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+static void create_ctx_release(struct create_ctx *c) {
+  if (!c->created) {
+    if (c->init > 0) {
+      kill(c->init, SIGKILL);
+      reap(c->init);
+    }
+    if (c->stage1 > 0) {
+      kill(c->stage1, SIGKILL);
+      reap(c->stage1);
+    }
+    if (c->dirfd >= 0)
+      state_dir_remove(c->rootfd, c->o->id, NULL);
+  }
+  int *fds[] = {&c->rootfd, &c->dirfd, &c->fifo_fd, &c->console_fd, &c->listener_fd, &c->sync_fd};
+  for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+    if (*fds[i] >= 0)
+      close(steal_fd(fds[i]));
+  ns_plan_close(&c->ns);
+  seccomp_program_free(c->seccomp);
+  container_state_free(c->st);
+  spec_free(c->spec);
+  free(c->bundle);
+  free(c->rootfs);
+}
+
+/* ---- validation, before anything is created ---- */
+
+static int resolve_rootfs(struct create_ctx *c, struct berr **err) {
+  char path[PATH_MAX * 2];
+  const char *root = c->spec->root.path;
+  if (root[0] == '/')
+    snprintf(path, sizeof(path), "%s", root);
+  else
+    snprintf(path, sizeof(path), "%s/%s", c->bundle, root);
+  c->rootfs = realpath(path, NULL);
+  struct stat st;
+  if (c->rootfs == NULL || stat(c->rootfs, &st) < 0)
+    return berr_errno(err, "root.path \"%s\"", root);
+  if (!S_ISDIR(st.st_mode))
+    return berr_set(err, ENOTDIR, "root.path \"%s\": not a directory", root);
+  return 0;
+}
+
+static int validate(struct create_ctx *c, struct berr **err) {
+  const struct create_opts *o = c->o;
+  if (container_id_validate(o->id, err) < 0)
+    return -1;
+  c->bundle = realpath(o->bundle ? o->bundle : ".", NULL);
+  if (c->bundle == NULL)
+    return berr_errno(err, "bundle \"%s\"", o->bundle ? o->bundle : ".");
+  if (spec_load_bundle(c->bundle, &c->spec, err) < 0)
+    return -1;
+  if (c->spec->process == NULL)
+    return berr_set(err, EINVAL, "config.json: process: required to create a container");
+  if (resolve_rootfs(c, err) < 0 || sysctl_validate(c->spec, err) < 0)
+    return -1;
+  if (c->spec->process->terminal && o->console_socket == NULL)
+    return berr_set(err, EINVAL,
+                    "process.terminal is true: --console-socket is required to receive the pty");
+  if (o->preserve_fds < 0)
+    return berr_set(err, EINVAL, "--preserve-fds: must not be negative");
+  return 0;
+}
+
+/* ---- resources the child inherits ---- */
+
+static int open_resources(struct create_ctx *c, struct berr **err) {
+  const struct create_opts *o = c->o;
+  if (ns_plan_prepare(c->spec, &c->ns, err) < 0)
+    return -1;
+  if (seccomp_program_build(c->spec->linux ? c->spec->linux->seccomp : NULL, &c->seccomp, err) < 0)
+    return -1;
+  if (c->spec->process->terminal && unix_connect(o->console_socket, &c->console_fd, err) < 0)
+    return berr_prefix(err, "--console-socket");
+  if (seccomp_program_needs_listener(c->seccomp) &&
+      unix_connect(c->spec->linux->seccomp->listener_path, &c->listener_fd, err) < 0)
+    return berr_prefix(err, "linux.seccomp.listenerPath");
+  if (state_root_open(o->root, &c->rootfd, err) < 0 ||
+      state_dir_create(c->rootfd, o->id, &c->dirfd, err) < 0)
+    return -1;
+  if (mkfifoat(c->dirfd, EXEC_FIFO, 0600) < 0)
+    return berr_errno(err, "create exec fifo");
+  c->fifo_fd = openat(c->dirfd, EXEC_FIFO, O_PATH | O_CLOEXEC);
+  if (c->fifo_fd < 0)
+    return berr_errno(err, "open exec fifo");
+  return 0;
+}
+
+static int new_state(struct create_ctx *c, struct berr **err) {
+  struct container_state *st = calloc(1, sizeof(*st));
+  if (st == NULL)
+    return berr_set(err, ENOMEM, "state");
+  c->st = st;
+  st->oci_version = strdup(c->spec->oci_version);
+  st->id = strdup(c->o->id);
+  st->bundle = strdup(c->bundle);
+  st->rootfs = strdup(c->rootfs);
+  st->created = rfc3339_now();
+  st->owner = strdup("");
+  st->annotations = c->spec->annotations; /* borrowed; unset before free */
+  st->annotations_len = c->spec->annotations_len;
+  return 0;
+}
+
+static int spawn_stage1(struct create_ctx *c, struct berr **err) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return berr_errno(err, "socketpair");
+  c->sync_fd = sv[0];
+  struct init_ctx ic = {
+      .spec = c->spec,
+      .id = c->o->id,
+      .bundle = c->bundle,
+      .rootfs = c->rootfs,
+      .sync_fd = sv[1],
+      .fifo_fd = c->fifo_fd,
+      .console_fd = c->console_fd,
+      .listener_fd = c->listener_fd,
+      .preserve_fds = c->o->preserve_fds,
+      .no_pivot = c->o->no_pivot,
+      .no_new_keyring = c->o->no_new_keyring,
+      .ns = c->ns,
+      .seccomp = c->seccomp,
+  };
+  c->stage1 = fork();
+  if (c->stage1 < 0) {
+    close(sv[1]);
+    return berr_errno(err, "fork");
+  }
+  if (c->stage1 == 0) {
+    close(sv[0]);
+    init_stage1(&ic);
+  }
+  close(sv[1]);
+  return 0;
+}
+
+/* ---- the handshake ---- */
+
+static char *creating_state_json(struct create_ctx *c) {
+  return state_to_json(c->st, STATUS_CREATING, false);
+}
+
+static int run_runtime_hooks(struct create_ctx *c, struct berr **err) {
+  cleanup_free char *json = creating_state_json(c);
+  if (hooks_run(&c->spec->hooks.prestart, "prestart", json, err) < 0 ||
+      hooks_run(&c->spec->hooks.create_runtime, "createRuntime", json, err) < 0)
+    return -1;
+  return sync_send(c->sync_fd, SYNC_HOOKS_DONE, 0, NULL, 0, err);
+}
+
+static int on_init_pid(struct create_ctx *c, pid_t pid, struct berr **err) {
+  c->init = pid;
+  reap(c->stage1);
+  c->stage1 = 0;
+  c->st->pid = pid;
+  c->st->start_time = proc_start_time(pid, NULL);
+  cleanup_free char *json = creating_state_json(c);
+  return sync_send(c->sync_fd, SYNC_GO, pid, json, json ? strlen(json) : 0, err);
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct berr **err) {
+  char buf[32];
+  int n = snprintf(buf, sizeof(buf), "%d", pid);
+  cleanup_free char *copy = strdup(path);
+  char *slash = copy ? strrchr(copy, '/') : NULL;
+  const char *dir = slash ? (slash == copy ? "/" : (*slash = '\0', copy)) : ".";
+  const char *name = slash ? slash + 1 : path;
+  cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return berr_errno(err, "--pid-file %s", path);
+  if (write_file_atomic_at(dfd, name, buf, n, 0644, err) < 0)
+    return berr_prefix(err, "--pid-file");
+  return 0;
+}
+
+static int on_ready(struct create_ctx *c, struct berr **err) {
+  if (state_write(c->dirfd, c->st, err) < 0)
+    return -1;
+  if (c->o->pid_file && write_pid_file(c->o->pid_file, c->init, err) < 0)
+    return -1;
+  if (sync_send(c->sync_fd, SYNC_READY_ACK, 0, NULL, 0, err) < 0)
+    return -1;
+  /* wait for the init to close its end: it then no longer needs us */
+  struct sync_msg m = {0};
+  cleanup_berr struct berr *eof = NULL;
+  while (sync_recv(c->sync_fd, &m, &eof) == 0)
+    sync_msg_clear(&m);
+  return 0;
+}
+
+static int handshake(struct create_ctx *c, struct berr **err) {
+  for (;;) {
+    struct sync_msg m = {0};
+    if (sync_recv(c->sync_fd, &m, err) < 0) {
+      if ((*err)->code == EPIPE) {
+        berr_cleanup(err);
+        return berr_set(err, EPIPE, "container init exited unexpectedly");
+      }
+      return -1;
+    }
+    int r = 0;
+    switch (m.type) {
+    case SYNC_LOG:
+      log_write((enum log_level)m.code, m.data ? m.data : "");
+      break;
+    case SYNC_ERROR:
+      berr_set(err, 0, "%s", m.data ? m.data : "container init failed");
+      (*err)->code = m.code;
+      r = -1;
+      break;
+    case SYNC_USERNS_READY:
+      r = ns_write_id_maps(c->stage1, c->spec->linux, err);
+      if (r == 0)
+        r = sync_send(c->sync_fd, SYNC_USERNS_MAPPED, 0, NULL, 0, err);
+      break;
+    case SYNC_INIT_PID:
+      r = on_init_pid(c, m.code, err);
+      break;
+    case SYNC_RUNTIME_HOOKS:
+      r = run_runtime_hooks(c, err);
+      break;
+    case SYNC_READY:
+      sync_msg_clear(&m);
+      return on_ready(c, err);
+    default:
+      r = berr_set(err, EPROTO, "sync: unexpected %s", sync_type_name(m.type));
+    }
+    sync_msg_clear(&m);
+    if (r < 0)
+      return -1;
+  }
+}
+
+int container_create(const struct create_opts *o, pid_t *init_pid, struct berr **err) {
+  struct create_ctx c = {.o = o, .rootfd = -1, .dirfd = -1, .fifo_fd = -1, .console_fd = -1,
+                         .listener_fd = -1, .sync_fd = -1};
+  for (int t = 0; t < NS_COUNT; t++)
+    c.ns.join_fd[t] = -1;
+  int r = -1;
+  if (validate(&c, err) == 0 && open_resources(&c, err) == 0 && new_state(&c, err) == 0 &&
+      spawn_stage1(&c, err) == 0 && handshake(&c, err) == 0) {
+    c.created = true;
+    *init_pid = c.init;
+    r = 0;
+  }
+  if (c.st) {
+    c.st->annotations = NULL;
+    c.st->annotations_len = 0;
+  }
+  create_ctx_release(&c);
+  return r;
+}

@@ -1,0 +1,265 @@
+/* The container side of the handshake (see sync.h for the messages).
+ *
+ * stage1: join/create namespaces (user first), clone the init, exit.
+ * init:   wait for GO, build the rootfs, ask the runtime for its hooks, pivot,
+ *         prepare the process, report READY, park on the exec fifo; once
+ *         released by `start`: startContainer hooks, identity, confinement, exec. */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cleanup.h"
+#include "hooks.h"
+#include "log.h"
+#include "process.h"
+#include "rootfs.h"
+#include "seccomp_filter.h"
+#include "sync.h"
+#include "sysctl.h"
+#include "terminal.h"
+#include "tables.h"
+#include "util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static int init_sync_fd = -1;
+
+static void forward_log(enum log_level lvl, const char *msg) {
+  if (init_sync_fd >= 0)
+    sync_send(init_sync_fd, SYNC_LOG, lvl, msg, strlen(msg), NULL);
+}
+
+/* Reports the error to the runtime (or stderr once the runtime is gone) and exits. */
+__attribute__((noreturn)) static void init_fail(struct berr *e, int status) {
+  if (init_sync_fd >= 0)
+    sync_send_error(init_sync_fd, e);
+  else
+    log_error("%s", e && e->msg ? e->msg : "container init failed");
+  _exit(status);
+}
+
+/* ---------------- stage1 ---------------- */
+
+static int stage1_user_namespace(struct init_ctx *c, struct berr **err) {
+  if (ns_join(&c->ns, NS_USER, err) < 0)
+    return -1;
+  if (!c->ns.create[NS_USER])
+    return 0;
+  if (unshare(CLONE_NEWUSER) < 0)
+    return berr_errno(err, "create user namespace");
+  if (sync_send(c->sync_fd, SYNC_USERNS_READY, 0, NULL, 0, err) < 0 ||
+      sync_expect(c->sync_fd, SYNC_USERNS_MAPPED, NULL, err) < 0)
+    return -1;
+  /* become the namespace's root: the maps are written now */
+  if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+    return berr_errno(err, "become root in the user namespace (is uid/gid 0 mapped?)");
+  return 0;
+}
+
+static int stage1_namespaces(struct init_ctx *c, struct berr **err) {
+  if (stage1_user_namespace(c, err) < 0)
+    return -1;
+  static const enum spec_ns_type order[] = {NS_IPC, NS_UTS,  NS_NETWORK, NS_PID,
+                                            NS_CGROUP, NS_TIME, NS_MOUNT};
+  for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+    if (ns_join(&c->ns, order[i], err) < 0)
+      return -1;
+  int flags = ns_plan_unshare_flags(&c->ns);
+  if (flags && unshare(flags) < 0)
+    return berr_errno(err, "create namespaces");
+  if (c->ns.create[NS_TIME] && c->spec->linux &&
+      ns_write_time_offsets(c->spec->linux, err) < 0)
+    return -1;
+  return 0;
+}
+
+__attribute__((noreturn)) static void init_main(struct init_ctx *c);
+
+void init_stage1(struct init_ctx *c) {
+  cleanup_berr struct berr *err = NULL;
+  init_sync_fd = c->sync_fd;
+  prctl(PR_SET_NAME, "berth:stage1");
+  log_set_forward(forward_log);
+  if (stage1_namespaces(c, &err) < 0)
+    init_fail(err, 1);
+  /* the init is our sibling, so the runtime can wait for it */
+  pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+  if (pid < 0) {
+    berr_errno(&err, "clone container init");
+    init_fail(err, 1);
+  }
+  if (pid == 0)
+    init_main(c);
+  if (sync_send(c->sync_fd, SYNC_INIT_PID, pid, NULL, 0, &err) < 0)
+    _exit(1);
+  _exit(0);
+}
+
+/* ---------------- init: before the fifo ---------------- */
+
+static int set_names(const struct spec *s, struct berr **err) {
+  if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+    return berr_errno(err, "hostname \"%s\"", s->hostname);
+  if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+    return berr_errno(err, "domainname \"%s\"", s->domainname);
+  return 0;
+}
+
+static bool has_runtime_hooks(const struct spec *s) {
+  return s->hooks.prestart.len > 0 || s->hooks.create_runtime.len > 0;
+}
+
+static int build_rootfs(struct init_ctx *c, const char *state_json, struct berr **err) {
+  struct rootfs_opts o = {
+      .rootfs = c->rootfs,
+      .no_pivot = c->no_pivot,
+      .in_userns = c->ns.create[NS_USER] || c->ns.join_fd[NS_USER] >= 0,
+      .new_netns = c->ns.create[NS_NETWORK],
+      .new_pidns = c->ns.create[NS_PID],
+  };
+  if (!c->ns.create[NS_MOUNT])
+    return berr_set(err, EINVAL, "linux.namespaces: berth needs a new mount namespace");
+  if (chdir(c->bundle) < 0)
+    return berr_errno(err, "chdir to bundle %s", c->bundle);
+  if (rootfs_setup(c->spec, &o, err) < 0)
+    return -1;
+  if (has_runtime_hooks(c->spec) &&
+      (sync_send(c->sync_fd, SYNC_RUNTIME_HOOKS, 0, NULL, 0, err) < 0 ||
+       sync_expect(c->sync_fd, SYNC_HOOKS_DONE, NULL, err) < 0))
+    return -1;
+  if (hooks_run(&c->spec->hooks.create_container, "createContainer", state_json, err) < 0)
+    return -1;
+  if (rootfs_pivot(c->spec, &o, err) < 0)
+    return -1;
+  if (c->spec->process->terminal && terminal_setup(c->spec->process, c->console_fd, err) < 0)
+    return -1;
+  return rootfs_finalize(c->spec, &o, err);
+}
+
+static int join_session_keyring(const struct init_ctx *c) {
+  if (c->no_new_keyring)
+    return 0;
+  /* KEYCTL_JOIN_SESSION_KEYRING = 1: a fresh anonymous keyring, so the
+   * container cannot read the host session's keys */
+  if (syscall(SYS_keyctl, 1, NULL) < 0 && errno != ENOSYS)
+    log_debug("new session keyring: %s", strerror(errno));
+  return 0;
+}
+
+/* Everything that can fail is done before READY, so `create` reports it. */
+static int prepare(struct init_ctx *c, const char *state_json, char **exe, struct berr **err) {
+  const struct spec_process *p = c->spec->process;
+  if (setsid() < 0)
+    return berr_errno(err, "setsid");
+  if (build_rootfs(c, state_json, err) < 0)
+    return -1;
+  if (set_names(c->spec, err) < 0 || sysctl_apply(c->spec, err) < 0)
+    return -1;
+  if (chdir(p->cwd) < 0)
+    return berr_errno(err, "process.cwd \"%s\"", p->cwd);
+  if (process_find_executable(p, exe, err) < 0)
+    return -1;
+  if (process_apply_rlimits(p, err) < 0 || process_apply_oom_score_adj(p, err) < 0)
+    return -1;
+  return join_session_keyring(c);
+}
+
+/* Blocks until `start` opens the fifo for reading, then tells it we go on. */
+static int wait_for_start(int proc_fd_dir, int fifo_fd, struct berr **err) {
+  char name[16];
+  snprintf(name, sizeof(name), "%d", fifo_fd);
+  cleanup_close int w = openat(proc_fd_dir, name, O_WRONLY | O_CLOEXEC);
+  if (w < 0)
+    return berr_errno(err, "open exec fifo");
+  if (write(w, "0", 1) != 1)
+    return berr_errno(err, "write exec fifo");
+  return 0;
+}
+
+/* ---------------- init: after the fifo ---------------- */
+
+static int load_seccomp(struct init_ctx *c, const struct sync_msg *go, struct berr **err) {
+  cleanup_close int listener = -1;
+  if (seccomp_program_load(c->seccomp, &listener, err) < 0)
+    return -1;
+  if (listener < 0)
+    return 0;
+  const struct spec_seccomp *sc = c->spec->linux->seccomp;
+  cleanup_free char *json =
+      seccomp_process_state_json(c->spec->oci_version, go->code, sc->listener_metadata, go->data);
+  if (json == NULL)
+    return berr_set(err, ENOMEM, "linux.seccomp: process state");
+  return seccomp_send_listener(c->listener_fd, json, listener, err);
+}
+
+/* Order matters: without no_new_privs seccomp needs CAP_SYS_ADMIN, so it is
+ * loaded before the capabilities go; with it, as late as possible. */
+static int confine(struct init_ctx *c, const struct sync_msg *go, struct berr **err) {
+  const struct spec_process *p = c->spec->process;
+  if (c->seccomp && !p->no_new_privileges && load_seccomp(c, go, err) < 0)
+    return -1;
+  if (caps_drop_bounding(p->capabilities, err) < 0 || process_switch_user(p, err) < 0 ||
+      caps_apply(p->capabilities, err) < 0 || process_apply_no_new_privs(p, err) < 0)
+    return -1;
+  if (c->seccomp && p->no_new_privileges && load_seccomp(c, go, err) < 0)
+    return -1;
+  return 0;
+}
+
+static void reset_signals(void) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for (int s = 1; s < NSIG; s++)
+    signal(s, SIG_DFL);
+}
+
+static void init_main(struct init_ctx *c) {
+  cleanup_berr struct berr *err = NULL;
+  struct sync_msg go = {0};
+  cleanup_free char *exe = NULL;
+  prctl(PR_SET_NAME, "berth:init");
+  reset_signals();
+  if (sync_expect(c->sync_fd, SYNC_GO, &go, &err) < 0)
+    _exit(1); /* the runtime is gone or failed: nothing to report to */
+  /* /proc/self/fd of this process, as seen from the host: reopens the fifo after pivot */
+  cleanup_close int proc_fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (proc_fd_dir < 0)
+    berr_errno(&err, "open /proc/self/fd");
+  if (err || prepare(c, go.data ? go.data : "{}", &exe, &err) < 0)
+    init_fail(err, 1);
+  if (sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, &err) < 0 ||
+      sync_expect(c->sync_fd, SYNC_READY_ACK, NULL, &err) < 0)
+    _exit(1);
+  /* created: the runtime has written the state and goes away */
+  log_set_forward(NULL);
+  close(c->sync_fd);
+  init_sync_fd = -1;
+  prctl(PR_SET_NAME, "berth:parked");
+  if (wait_for_start(proc_fd_dir, c->fifo_fd, &err) < 0)
+    init_fail(err, 1);
+  close(steal_fd(&proc_fd_dir));
+  close(c->fifo_fd);
+  prctl(PR_SET_NAME, "berth:init");
+  if (hooks_run(&c->spec->hooks.start_container, "startContainer", go.data ? go.data : "{}",
+                &err) < 0)
+    init_fail(err, 1);
+  if (confine(c, &go, &err) < 0)
+    init_fail(err, 1);
+  fds_cloexec_from(3 + c->preserve_fds);
+  execve(exe, c->spec->process->args.items, c->spec->process->env.items);
+  berr_errno(&err, "exec %s", exe);
+  init_fail(err, errno == ENOENT ? 127 : 126);
+}

@@ -1,0 +1,33 @@
+/* What the runtime hands to the container process across clone(): the
+ * child gets a copy of this memory, so nothing needs serializing. */
+#ifndef BERTH_INIT_H
+#define BERTH_INIT_H
+
+#include <stdbool.h>
+
+#include "namespaces.h"
+#include "spec.h"
+
+struct seccomp_program;
+
+struct init_ctx {
+  const struct spec *spec;
+  const char *id;
+  const char *bundle;     /* canonical; the init's cwd while it mounts */
+  const char *rootfs;     /* canonical host path of root.path */
+  int sync_fd;            /* the child's end of the sync socketpair */
+  int fifo_fd;            /* O_PATH fd of <state>/exec.fifo */
+  int console_fd;         /* connected --console-socket, or -1 */
+  int listener_fd;        /* connected seccomp listenerPath socket, or -1 */
+  int preserve_fds;
+  bool no_pivot;
+  bool no_new_keyring;
+  struct ns_plan ns;
+  const struct seccomp_program *seccomp;
+};
+
+/* The first child: enters/creates namespaces, then clones the container init
+ * (as a sibling, CLONE_PARENT) and exits. Never returns. */
+__attribute__((noreturn)) void init_stage1(struct init_ctx *c);
+
+#endif

@@ -1,0 +1,223 @@
+/* The only file that includes yajl: parsing into yajl's tree, generating with yajl_gen. */
+#include "json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+struct json_node; /* is a struct yajl_val_s: we only cast */
+#define Y(n) ((yajl_val)(n))
+
+int json_parse(const char *text, size_t len, json_node **out, struct berr **err) {
+  char *buf = malloc(len + 1);
+  if (buf == NULL)
+    return berr_set(err, ENOMEM, "parse json");
+  memcpy(buf, text, len);
+  buf[len] = '\0';
+  if (strlen(buf) != len) {
+    free(buf);
+    return berr_set(err, EINVAL, "invalid json: NUL byte in input");
+  }
+  char errbuf[1024] = "";
+  yajl_val v = yajl_tree_parse(buf, errbuf, sizeof(errbuf));
+  free(buf);
+  if (v == NULL) {
+    /* yajl's message spans lines; keep the first one */
+    char *nl = strchr(errbuf, '\n');
+    if (nl)
+      *nl = '\0';
+    return berr_set(err, EINVAL, "invalid json: %s", errbuf[0] ? errbuf : "parse error");
+  }
+  *out = (json_node *)v;
+  return 0;
+}
+
+void json_free(json_node *root) {
+  if (root)
+    yajl_tree_free(Y(root));
+}
+
+void json_free_cleanup(json_node **root) {
+  json_free(*root);
+  *root = NULL;
+}
+
+enum json_type json_type_of(const json_node *n) {
+  switch (Y(n)->type) {
+  case yajl_t_string:
+    return JSON_STRING;
+  case yajl_t_number:
+    return JSON_NUMBER;
+  case yajl_t_object:
+    return JSON_OBJECT;
+  case yajl_t_array:
+    return JSON_ARRAY;
+  case yajl_t_true:
+  case yajl_t_false:
+    return JSON_BOOL;
+  default:
+    return JSON_NULL;
+  }
+}
+
+const char *json_type_name(enum json_type t) {
+  static const char *const names[] = {"null", "boolean", "number", "string", "array", "object"};
+  return names[t];
+}
+
+size_t json_object_len(const json_node *obj) {
+  return YAJL_IS_OBJECT(Y(obj)) ? Y(obj)->u.object.len : 0;
+}
+const char *json_object_key(const json_node *obj, size_t i) { return Y(obj)->u.object.keys[i]; }
+const json_node *json_object_value(const json_node *obj, size_t i) {
+  return (const json_node *)Y(obj)->u.object.values[i];
+}
+
+const json_node *json_get(const json_node *obj, const char *key) {
+  if (obj == NULL || !YAJL_IS_OBJECT(Y(obj)))
+    return NULL;
+  /* the last duplicate wins, as in most JSON readers */
+  for (size_t i = Y(obj)->u.object.len; i > 0; i--)
+    if (strcmp(Y(obj)->u.object.keys[i - 1], key) == 0)
+      return (const json_node *)Y(obj)->u.object.values[i - 1];
+  return NULL;
+}
+
+size_t json_array_len(const json_node *arr) {
+  return YAJL_IS_ARRAY(Y(arr)) ? Y(arr)->u.array.len : 0;
+}
+const json_node *json_array_at(const json_node *arr, size_t i) {
+  return (const json_node *)Y(arr)->u.array.values[i];
+}
+
+const char *json_string(const json_node *n) { return Y(n)->u.string; }
+bool json_bool(const json_node *n) { return YAJL_IS_TRUE(Y(n)); }
+const char *json_number_text(const json_node *n) { return Y(n)->u.number.r; }
+double json_double(const json_node *n) { return Y(n)->u.number.d; }
+
+static bool is_integer_text(const char *s) {
+  if (*s == '-')
+    s++;
+  if (!*s)
+    return false;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9')
+      return false;
+  return true;
+}
+
+int json_int64(const json_node *n, int64_t *out) {
+  const char *s = json_number_text(n);
+  if (!is_integer_text(s))
+    return -1;
+  errno = 0;
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  if (errno || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int json_uint64(const json_node *n, uint64_t *out) {
+  const char *s = json_number_text(n);
+  if (!is_integer_text(s) || *s == '-')
+    return -1;
+  errno = 0;
+  char *end;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* ---- writer ---- */
+struct json_writer {
+  yajl_gen g;
+  bool failed;
+};
+
+json_writer *json_writer_new(bool pretty) {
+  json_writer *w = calloc(1, sizeof(*w));
+  if (w == NULL)
+    return NULL;
+  w->g = yajl_gen_alloc(NULL);
+  if (w->g == NULL) {
+    free(w);
+    return NULL;
+  }
+  yajl_gen_config(w->g, yajl_gen_beautify, pretty ? 1 : 0);
+  if (pretty)
+    yajl_gen_config(w->g, yajl_gen_indent_string, "\t");
+  return w;
+}
+
+void json_writer_free(json_writer *w) {
+  if (w == NULL)
+    return;
+  yajl_gen_free(w->g);
+  free(w);
+}
+
+void json_writer_cleanup(json_writer **w) {
+  json_writer_free(*w);
+  *w = NULL;
+}
+
+#define CHECK(call)                                                                                \
+  do {                                                                                             \
+    if ((call) != yajl_gen_status_ok)                                                              \
+      w->failed = true;                                                                            \
+  } while (0)
+
+void jw_object_begin(json_writer *w) { CHECK(yajl_gen_map_open(w->g)); }
+void jw_object_end(json_writer *w) { CHECK(yajl_gen_map_close(w->g)); }
+void jw_array_begin(json_writer *w) { CHECK(yajl_gen_array_open(w->g)); }
+void jw_array_end(json_writer *w) { CHECK(yajl_gen_array_close(w->g)); }
+void jw_key(json_writer *w, const char *key) {
+  CHECK(yajl_gen_string(w->g, (const unsigned char *)key, strlen(key)));
+}
+void jw_string(json_writer *w, const char *s) {
+  if (s == NULL)
+    CHECK(yajl_gen_null(w->g));
+  else
+    CHECK(yajl_gen_string(w->g, (const unsigned char *)s, strlen(s)));
+}
+void jw_int(json_writer *w, int64_t v) { CHECK(yajl_gen_integer(w->g, v)); }
+void jw_uint(json_writer *w, uint64_t v) {
+  char buf[32];
+  int n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+  CHECK(yajl_gen_number(w->g, buf, n));
+}
+void jw_bool(json_writer *w, bool v) { CHECK(yajl_gen_bool(w->g, v)); }
+void jw_null(json_writer *w) { CHECK(yajl_gen_null(w->g)); }
+void jw_kv_string(json_writer *w, const char *key, const char *s) {
+  jw_key(w, key);
+  jw_string(w, s);
+}
+void jw_kv_int(json_writer *w, const char *key, int64_t v) {
+  jw_key(w, key);
+  jw_int(w, v);
+}
+void jw_kv_uint(json_writer *w, const char *key, uint64_t v) {
+  jw_key(w, key);
+  jw_uint(w, v);
+}
+void jw_kv_bool(json_writer *w, const char *key, bool v) {
+  jw_key(w, key);
+  jw_bool(w, v);
+}
+
+const char *json_writer_text(json_writer *w, size_t *len) {
+  const unsigned char *buf = NULL;
+  size_t l = 0;
+  if (w->failed || yajl_gen_get_buf(w->g, &buf, &l) != yajl_gen_status_ok)
+    return NULL;
+  if (len)
+    *len = l;
+  return (const char *)buf;
+}

@@ -1,0 +1,30 @@
+/* Namespaces: which to create, which to join (opened and type-checked in the
+ * runtime before cloning), and the user namespace's id maps. */
+#ifndef BERTH_NAMESPACES_H
+#define BERTH_NAMESPACES_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+struct ns_plan {
+  int join_fd[NS_COUNT]; /* -1: not joined */
+  bool create[NS_COUNT];
+};
+
+/* Parent: opens every `path` and checks it is a namespace of that type. */
+int ns_plan_prepare(const struct spec *spec, struct ns_plan *plan, struct berr **err);
+void ns_plan_close(struct ns_plan *plan);
+/* CLONE_NEW* flags of the namespaces to create, user excluded. */
+int ns_plan_unshare_flags(const struct ns_plan *plan);
+
+/* Child: setns() into the joined namespace of type t, if any. */
+int ns_join(const struct ns_plan *plan, enum spec_ns_type t, struct berr **err);
+/* Parent: writes uid_map and gid_map of pid from linux.uidMappings/gidMappings. */
+int ns_write_id_maps(pid_t pid, const struct spec_linux *lx, struct berr **err);
+/* Child, after unshare(CLONE_NEWTIME) and before any process enters it. */
+int ns_write_time_offsets(const struct spec_linux *lx, struct berr **err);
+
+#endif

@@ -1,0 +1,254 @@
+/* start, kill, delete, state and list: the operations on an existing
+ * container. Each holds the container's lock while it works. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "container.h"
+#include "hooks.h"
+#include "log.h"
+#include "spec.h"
+#include "util.h"
+
+/* An opened, locked container with its state and live status. */
+struct handle {
+  int rootfd;
+  int dirfd;
+  struct container_state *st;
+  enum container_status status;
+};
+
+static void handle_release(struct handle *h) {
+  if (h->dirfd >= 0)
+    close(h->dirfd);
+  if (h->rootfd >= 0)
+    close(h->rootfd);
+  container_state_free(h->st);
+}
+#define cleanup_handle __attribute__((cleanup(handle_release)))
+
+static int handle_open(const char *root, const char *id, struct handle *h, struct berr **err) {
+  h->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (h->rootfd < 0) {
+    if (errno == ENOENT)
+      return berr_set(err, ENOENT, "container \"%s\" does not exist", id);
+    return berr_errno(err, "open state root %s", root);
+  }
+  if (state_dir_open(h->rootfd, id, &h->dirfd, err) < 0 ||
+      state_read(h->dirfd, id, &h->st, err) < 0)
+    return -1;
+  h->status = state_status(h->dirfd, h->st);
+  return 0;
+}
+
+int container_load(const char *root, const char *id, struct container_state **st,
+                   enum container_status *status, struct berr **err) {
+  cleanup_handle struct handle h = {.rootfd = -1, .dirfd = -1};
+  if (handle_open(root, id, &h, err) < 0)
+    return -1;
+  *status = h.status;
+  *st = steal_ptr(&h.st);
+  return 0;
+}
+
+/* The spec of the bundle, for hooks run after create (poststart, poststop). */
+static struct spec *load_bundle_spec(const struct container_state *st) {
+  struct spec *s = NULL;
+  cleanup_berr struct berr *err = NULL;
+  if (spec_load_bundle(st->bundle, &s, &err) < 0)
+    log_warn("container %s: cannot read the bundle's config for hooks: %s", st->id, err->msg);
+  return s;
+}
+
+static void run_hooks_warn(const struct container_state *st, enum container_status status,
+                           const struct spec_hook_list *hooks, const char *phase) {
+  if (hooks->len == 0)
+    return;
+  cleanup_free char *json = state_to_json(st, status, false);
+  cleanup_berr struct berr *err = NULL;
+  if (hooks_run(hooks, phase, json ? json : "{}", &err) < 0)
+    log_warn("%s", err->msg);
+}
+
+/* ---- start ---- */
+
+/* Opens the fifo without blocking, then waits for the parked process's byte
+ * or for its death (a pidfd), so start never hangs on a dead container. */
+static int release_fifo(struct handle *h, struct berr **err) {
+  cleanup_close int pidfd = pidfd_open_pid(h->st->pid);
+  cleanup_close int fifo = openat(h->dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0)
+    return berr_errno(err, "open exec fifo");
+  struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+  for (;;) {
+    int r = poll(p, pidfd >= 0 ? 2 : 1, -1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return berr_errno(err, "wait for the container process");
+    char byte;
+    if (p[0].revents & POLLIN) {
+      if (read(fifo, &byte, 1) == 1)
+        break;
+    }
+    if ((p[1].revents & POLLIN) || (p[0].revents & POLLHUP))
+      return berr_set(err, ESRCH, "container \"%s\": its process exited before start",
+                      h->st->id);
+  }
+  unlinkat(h->dirfd, EXEC_FIFO, 0);
+  return 0;
+}
+
+int container_start(const char *root, const char *id, struct berr **err) {
+  cleanup_handle struct handle h = {.rootfd = -1, .dirfd = -1};
+  if (handle_open(root, id, &h, err) < 0)
+    return -1;
+  if (h.status != STATUS_CREATED)
+    return berr_set(err, EINVAL, "container \"%s\" is %s, not created: cannot start", id,
+                    container_status_name(h.status));
+  if (release_fifo(&h, err) < 0)
+    return -1;
+  struct spec *s = load_bundle_spec(h.st);
+  if (s) {
+    run_hooks_warn(h.st, STATUS_RUNNING, &s->hooks.poststart, "poststart");
+    spec_free(s);
+  }
+  return 0;
+}
+
+/* ---- kill ---- */
+
+/* Without a cgroup, "all processes" are those in the container's pid namespace. */
+static int kill_pidns_members(pid_t init, int sig) {
+  char path[64];
+  struct stat ref;
+  snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
+  if (stat(path, &ref) < 0)
+    return -1;
+  cleanup_dir DIR *d = opendir("/proc");
+  if (d == NULL)
+    return -1;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    pid_t pid = atoi(de->d_name);
+    struct stat st;
+    if (pid <= 0 || pid == init)
+      continue;
+    snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+    if (stat(path, &st) == 0 && st.st_ino == ref.st_ino && st.st_dev == ref.st_dev)
+      kill(pid, sig);
+  }
+  return 0;
+}
+
+static int signal_init(const struct container_state *st, int sig, struct berr **err) {
+  cleanup_close int pidfd = pidfd_open_pid(st->pid);
+  /* the pidfd pins the process: re-check it is still the container's */
+  if (pidfd < 0 || !proc_is_same(st->pid, st->start_time))
+    return berr_set(err, ESRCH, "container \"%s\" is not running", st->id);
+  if (pidfd_signal(pidfd, sig) < 0)
+    return berr_errno(err, "signal container \"%s\"", st->id);
+  return 0;
+}
+
+int container_kill(const char *root, const char *id, int sig, bool all, struct berr **err) {
+  cleanup_handle struct handle h = {.rootfd = -1, .dirfd = -1};
+  if (handle_open(root, id, &h, err) < 0)
+    return -1;
+  if (h.status == STATUS_STOPPED)
+    return berr_set(err, EINVAL, "container \"%s\" is stopped: cannot kill", id);
+  if (all)
+    kill_pidns_members(h.st->pid, sig);
+  return signal_init(h.st, sig, err);
+}
+
+/* ---- delete ---- */
+
+static int kill_and_wait(const struct container_state *st, struct berr **err) {
+  cleanup_close int pidfd = pidfd_open_pid(st->pid);
+  if (pidfd < 0 || !proc_is_same(st->pid, st->start_time))
+    return 0;
+  kill_pidns_members(st->pid, SIGKILL);
+  if (pidfd_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
+    return berr_errno(err, "kill container \"%s\"", st->id);
+  if (pidfd_wait_exit(pidfd, 10000) != 1)
+    return berr_set(err, ETIMEDOUT, "container \"%s\" did not die after SIGKILL", st->id);
+  return 0;
+}
+
+int container_delete(const char *root, const char *id, bool force, struct berr **err) {
+  cleanup_handle struct handle h = {.rootfd = -1, .dirfd = -1};
+  if (handle_open(root, id, &h, err) < 0) {
+    /* a half-created container (no state.json) can still be removed with --force */
+    if (force && *err && (*err)->code == ENOENT && h.dirfd >= 0) {
+      berr_cleanup(err);
+      return state_dir_remove(h.rootfd, id, err);
+    }
+    return -1;
+  }
+  if ((h.status == STATUS_RUNNING || h.status == STATUS_PAUSED) && !force)
+    return berr_set(err, EBUSY,
+                    "container \"%s\" is %s: stop it first, or use delete --force", id,
+                    container_status_name(h.status));
+  if (h.status != STATUS_STOPPED && kill_and_wait(h.st, err) < 0)
+    return -1;
+  struct spec *s = load_bundle_spec(h.st);
+  if (s) {
+    run_hooks_warn(h.st, STATUS_STOPPED, &s->hooks.poststop, "poststop");
+    spec_free(s);
+  }
+  return state_dir_remove(h.rootfd, id, err);
+}
+
+/* ---- list ---- */
+
+static int compare_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void visit_one(const char *root, const char *id, container_visit_fn fn, void *data) {
+  struct container_state *st = NULL;
+  enum container_status status;
+  cleanup_berr struct berr *err = NULL;
+  if (container_load(root, id, &st, &status, &err) < 0) {
+    log_debug("list: skipping %s: %s", id, err->msg);
+    return;
+  }
+  fn(st, status, data);
+  container_state_free(st);
+}
+
+int container_list(const char *root, container_visit_fn fn, void *data, struct berr **err) {
+  cleanup_dir DIR *d = opendir(root);
+  if (d == NULL)
+    return errno == ENOENT ? 0 : berr_errno(err, "open state root %s", root);
+  size_t n = 0, cap = 0;
+  cleanup_strv char **names = NULL;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+      continue;
+    if (n + 2 > cap) {
+      cap = cap ? cap * 2 : 16;
+      char **nn = realloc(names, cap * sizeof(*names));
+      if (nn == NULL)
+        return berr_set(err, ENOMEM, "list");
+      names = nn;
+    }
+    names[n++] = strdup(de->d_name);
+    names[n] = NULL;
+  }
+  if (n)
+    qsort(names, n, sizeof(*names), compare_names);
+  for (size_t i = 0; i < n; i++)
+    visit_one(root, names[i], fn, data);
+  return 0;
+}

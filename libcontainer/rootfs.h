@@ -1,0 +1,29 @@
+/* The container's filesystem view, built inside its new mount namespace.
+ * Called by the container init (init.c) in this order:
+ *   rootfs_setup() -> [createContainer hooks] -> rootfs_pivot() -> rootfs_finalize() */
+#ifndef BERTH_ROOTFS_H
+#define BERTH_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "spec.h"
+
+struct rootfs_opts {
+  const char *rootfs;      /* absolute, canonical host path of root.path */
+  bool no_pivot;           /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+  bool in_userns;          /* a new user namespace: mknod is not allowed, bind host devices */
+  bool new_netns;          /* false: sysfs cannot be mounted fresh, bind the host /sys (rbind) */
+  bool new_pidns;          /* false (joined or host pid ns): /proc still mounts fine */
+  const char *console_path; /* pty slave path (host view) to bind on /dev/console, or NULL */
+};
+
+/* Propagation of "/", bind of the rootfs onto itself, config mounts in order,
+ * /dev: default devices, linux.devices, links, /dev/console. */
+int rootfs_setup(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err);
+/* pivot_root into the rootfs (or MS_MOVE + chroot); cwd is "/" afterwards. */
+int rootfs_pivot(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err);
+/* After pivot: maskedPaths, readonlyPaths, root.readonly, rootfsPropagation of "/". */
+int rootfs_finalize(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err);
+
+#endif

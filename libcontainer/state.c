@@ -1,0 +1,259 @@
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "json.h"
+#include "util.h"
+
+const char *container_status_name(enum container_status s) {
+  static const char *const names[] = {"creating", "created", "running", "stopped", "paused"};
+  return names[s];
+}
+
+void container_state_free(struct container_state *st) {
+  if (st == NULL)
+    return;
+  free(st->oci_version);
+  free(st->id);
+  free(st->bundle);
+  free(st->rootfs);
+  free(st->created);
+  free(st->owner);
+  free(st->cgroup_path);
+  for (size_t i = 0; i < st->annotations_len; i++) {
+    free(st->annotations[i].key);
+    free(st->annotations[i].value);
+  }
+  free(st->annotations);
+  free(st);
+}
+
+void container_state_cleanup(struct container_state **st) {
+  container_state_free(*st);
+  *st = NULL;
+}
+
+static bool id_char_ok(char c, bool first) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+    return true;
+  return !first && (c == '_' || c == '.' || c == '+' || c == '-');
+}
+
+int container_id_validate(const char *id, struct berr **err) {
+  size_t len = id ? strlen(id) : 0;
+  if (len == 0)
+    return berr_set(err, EINVAL, "container id: must not be empty");
+  if (len > 1024)
+    return berr_set(err, EINVAL, "container id: longer than 1024 bytes");
+  for (size_t i = 0; i < len; i++)
+    if (!id_char_ok(id[i], i == 0))
+      return berr_set(err, EINVAL,
+                      "container id \"%s\": invalid, must match [A-Za-z0-9][A-Za-z0-9_.+-]*", id);
+  return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode) {
+  if (mkdir(path, mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return -1;
+  cleanup_free char *parent = strdup(path);
+  if (parent == NULL)
+    return -1;
+  char *slash = strrchr(parent, '/');
+  if (slash == NULL || slash == parent)
+    return -1;
+  *slash = '\0';
+  if (mkdir_p(parent, 0755) < 0)
+    return -1;
+  return (mkdir(path, mode) == 0 || errno == EEXIST) ? 0 : -1;
+}
+
+int state_root_open(const char *root, int *rootfd, struct berr **err) {
+  int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    if (mkdir_p(root, 0700) < 0)
+      return berr_errno(err, "create state root %s", root);
+    fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  }
+  if (fd < 0)
+    return berr_errno(err, "open state root %s", root);
+  *rootfd = fd;
+  return 0;
+}
+
+static int lock_dir(int fd, const char *id, struct berr **err) {
+  while (flock(fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      return berr_errno(err, "lock container %s", id);
+  return 0;
+}
+
+int state_dir_create(int rootfd, const char *id, int *dirfd, struct berr **err) {
+  if (mkdirat(rootfd, id, 0700) < 0) {
+    if (errno == EEXIST)
+      return berr_set(err, EEXIST, "container \"%s\" already exists", id);
+    return berr_errno(err, "create state directory for %s", id);
+  }
+  cleanup_close int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || lock_dir(fd, id, err) < 0) {
+    int e = errno;
+    unlinkat(rootfd, id, AT_REMOVEDIR);
+    return berr_set(err, e, "open state directory for %s", id);
+  }
+  *dirfd = steal_fd(&fd);
+  return 0;
+}
+
+int state_dir_open(int rootfd, const char *id, int *dirfd, struct berr **err) {
+  if (container_id_validate(id, err) < 0)
+    return -1;
+  cleanup_close int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return berr_set(err, ENOENT, "container \"%s\" does not exist", id);
+    return berr_errno(err, "open state directory for %s", id);
+  }
+  if (lock_dir(fd, id, err) < 0)
+    return -1;
+  /* deleted while we waited for the lock? */
+  struct stat st;
+  if (fstat(fd, &st) < 0 || st.st_nlink == 0)
+    return berr_set(err, ENOENT, "container \"%s\" does not exist", id);
+  *dirfd = steal_fd(&fd);
+  return 0;
+}
+
+int state_dir_remove(int rootfd, const char *id, struct berr **err) {
+  return remove_tree_at(rootfd, id, err);
+}
+
+static void write_annotations(json_writer *w, const struct container_state *st) {
+  jw_key(w, "annotations");
+  jw_object_begin(w);
+  for (size_t i = 0; i < st->annotations_len; i++)
+    jw_kv_string(w, st->annotations[i].key, st->annotations[i].value);
+  jw_object_end(w);
+}
+
+int state_write(int dirfd, const struct container_state *st, struct berr **err) {
+  cleanup_json_writer json_writer *w = json_writer_new(false);
+  if (w == NULL)
+    return berr_set(err, ENOMEM, "write state");
+  jw_object_begin(w);
+  jw_kv_string(w, "ociVersion", st->oci_version);
+  jw_kv_string(w, "id", st->id);
+  jw_kv_int(w, "pid", st->pid);
+  jw_kv_uint(w, "startTime", st->start_time);
+  jw_kv_string(w, "bundle", st->bundle);
+  jw_kv_string(w, "rootfs", st->rootfs);
+  jw_kv_string(w, "created", st->created);
+  jw_kv_string(w, "owner", st->owner);
+  if (st->cgroup_path)
+    jw_kv_string(w, "cgroupPath", st->cgroup_path);
+  write_annotations(w, st);
+  jw_object_end(w);
+  size_t len = 0;
+  const char *text = json_writer_text(w, &len);
+  if (text == NULL)
+    return berr_set(err, EINVAL, "write state: json generation failed");
+  return write_file_atomic_at(dirfd, STATE_FILE, text, len, 0600, err);
+}
+
+static char *dup_string(const json_node *root, const char *key) {
+  const json_node *n = json_get(root, key);
+  return (n && json_type_of(n) == JSON_STRING) ? strdup(json_string(n)) : NULL;
+}
+
+static int read_annotations(const json_node *root, struct container_state *st) {
+  const json_node *a = json_get(root, "annotations");
+  size_t n = a ? json_object_len(a) : 0;
+  if (n == 0)
+    return 0;
+  st->annotations = calloc(n, sizeof(*st->annotations));
+  if (st->annotations == NULL)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    const json_node *v = json_object_value(a, i);
+    if (json_type_of(v) != JSON_STRING)
+      continue;
+    struct spec_key_value *kv = &st->annotations[st->annotations_len++];
+    kv->key = strdup(json_object_key(a, i));
+    kv->value = strdup(json_string(v));
+  }
+  return 0;
+}
+
+int state_read(int dirfd, const char *id, struct container_state **out, struct berr **err) {
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  if (read_file_at(dirfd, STATE_FILE, &text, &len, err) < 0) {
+    if ((*err)->code == ENOENT) {
+      berr_cleanup(err);
+      return berr_set(err, ENOENT, "container \"%s\" is being created or was half-created", id);
+    }
+    return berr_prefix(err, "container \"%s\"", id);
+  }
+  cleanup_json json_node *root = NULL;
+  if (json_parse(text, len, &root, err) < 0)
+    return berr_prefix(err, "container \"%s\": corrupt %s", id, STATE_FILE);
+  cleanup_state struct container_state *st = calloc(1, sizeof(*st));
+  if (st == NULL)
+    return berr_set(err, ENOMEM, "read state");
+  st->oci_version = dup_string(root, "ociVersion");
+  st->id = dup_string(root, "id");
+  st->bundle = dup_string(root, "bundle");
+  st->rootfs = dup_string(root, "rootfs");
+  st->created = dup_string(root, "created");
+  st->owner = dup_string(root, "owner");
+  st->cgroup_path = dup_string(root, "cgroupPath");
+  const json_node *pid = json_get(root, "pid");
+  const json_node *start = json_get(root, "startTime");
+  int64_t pidv = 0;
+  uint64_t startv = 0;
+  if (!pid || json_type_of(pid) != JSON_NUMBER || json_int64(pid, &pidv) < 0 || pidv <= 0 ||
+      pidv > (1 << 22) || !start || json_type_of(start) != JSON_NUMBER ||
+      json_uint64(start, &startv) < 0 || st->id == NULL || strcmp(st->id, id) != 0)
+    return berr_set(err, EINVAL, "container \"%s\": corrupt %s", id, STATE_FILE);
+  st->pid = (pid_t)pidv;
+  st->start_time = startv;
+  if (read_annotations(root, st) < 0)
+    return berr_set(err, ENOMEM, "read state");
+  *out = steal_ptr(&st);
+  return 0;
+}
+
+enum container_status state_status(int dirfd, const struct container_state *st) {
+  if (!proc_is_same(st->pid, st->start_time))
+    return STATUS_STOPPED;
+  if (faccessat(dirfd, EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return STATUS_CREATED;
+  return STATUS_RUNNING;
+}
+
+char *state_to_json(const struct container_state *st, enum container_status status, bool pretty) {
+  cleanup_json_writer json_writer *w = json_writer_new(pretty);
+  if (w == NULL)
+    return NULL;
+  jw_object_begin(w);
+  jw_kv_string(w, "ociVersion", st->oci_version ? st->oci_version : "1.3.0");
+  jw_kv_string(w, "id", st->id);
+  jw_kv_string(w, "status", container_status_name(status));
+  if (status != STATUS_STOPPED || st->pid > 0)
+    jw_kv_int(w, "pid", status == STATUS_STOPPED ? 0 : st->pid);
+  jw_kv_string(w, "bundle", st->bundle);
+  jw_kv_string(w, "rootfs", st->rootfs);
+  jw_kv_string(w, "created", st->created);
+  jw_kv_string(w, "owner", st->owner ? st->owner : "");
+  write_annotations(w, st);
+  jw_object_end(w);
+  const char *text = json_writer_text(w, NULL);
+  return text ? strdup(text) : NULL;
+}

@@ -1,0 +1,65 @@
+/* The container's state on disk: <root>/<id>/state.json (atomically
+ * replaced), <root>/<id>/exec.fifo while created. The directory itself is
+ * the per-container lock (flock), so commands on one container serialize and
+ * commands on different containers never wait on each other. */
+#ifndef BERTH_STATE_H
+#define BERTH_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+#define BERTH_DEFAULT_ROOT "/run/berth"
+#define STATE_FILE "state.json"
+#define EXEC_FIFO "exec.fifo"
+
+enum container_status {
+  STATUS_CREATING = 0,
+  STATUS_CREATED,
+  STATUS_RUNNING,
+  STATUS_STOPPED,
+  STATUS_PAUSED,
+};
+const char *container_status_name(enum container_status s);
+
+struct container_state {
+  char *oci_version;
+  char *id;
+  pid_t pid;
+  unsigned long long start_time; /* of pid, from /proc/PID/stat */
+  char *bundle;
+  char *rootfs;
+  char *created; /* RFC 3339 */
+  char *owner;
+  char *cgroup_path; /* NULL until cgroups manage it */
+  struct spec_key_value *annotations;
+  size_t annotations_len;
+};
+
+void container_state_free(struct container_state *st);
+void container_state_cleanup(struct container_state **st);
+#define cleanup_state __attribute__((cleanup(container_state_cleanup)))
+
+/* [A-Za-z0-9][A-Za-z0-9_.+-]*, at most 1024 bytes. */
+int container_id_validate(const char *id, struct berr **err);
+
+/* Opens (creating with 0700 if needed) the state root directory. */
+int state_root_open(const char *root, int *rootfd, struct berr **err);
+/* Creates <root>/<id> exclusively and locks it; fails with EEXIST "container X already exists". */
+int state_dir_create(int rootfd, const char *id, int *dirfd, struct berr **err);
+/* Opens and locks an existing <root>/<id>; ENOENT "container X does not exist". */
+int state_dir_open(int rootfd, const char *id, int *dirfd, struct berr **err);
+int state_dir_remove(int rootfd, const char *id, struct berr **err);
+
+int state_write(int dirfd, const struct container_state *st, struct berr **err);
+int state_read(int dirfd, const char *id, struct container_state **out, struct berr **err);
+
+/* Derived from the pid, its start time and the exec fifo (paused from the cgroup freezer). */
+enum container_status state_status(int dirfd, const struct container_state *st);
+
+/* The OCI state JSON (state-schema.json), e.g. for `state` and hooks' stdin. */
+char *state_to_json(const struct container_state *st, enum container_status status, bool pretty);
+
+#endif

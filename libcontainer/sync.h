@@ -1,0 +1,56 @@
+/* The handshake between `create` (the runtime, parent) and the container
+ * process, over one SOCK_SEQPACKET socketpair. One message per datagram:
+ * a header with explicit type, code and payload length, then the payload.
+ *
+ *   stage1 -> parent   SYNC_USERNS_READY     after unshare(CLONE_NEWUSER); payload: nothing
+ *   parent -> stage1   SYNC_USERNS_MAPPED    uid_map/gid_map written
+ *   stage1 -> parent   SYNC_INIT_PID         payload: pid_t of the init (parent's pid namespace)
+ *   parent -> init     SYNC_GO               init placed (cgroup); payload: state JSON for hooks
+ *   init   -> parent   SYNC_RUNTIME_HOOKS    mounts done: run prestart + createRuntime hooks
+ *   parent -> init     SYNC_HOOKS_DONE
+ *   init   -> parent   SYNC_READY            about to park on the exec fifo
+ *   parent -> init     SYNC_READY_ACK        state.json written; init closes its end and parks
+ *   any    -> parent   SYNC_LOG              code = log level, payload = message
+ *   any    -> parent   SYNC_ERROR            code = errno, payload = message; the sender exits
+ */
+#ifndef BERTH_SYNC_H
+#define BERTH_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+enum sync_type {
+  SYNC_USERNS_READY = 1,
+  SYNC_USERNS_MAPPED,
+  SYNC_INIT_PID,
+  SYNC_GO,
+  SYNC_RUNTIME_HOOKS,
+  SYNC_HOOKS_DONE,
+  SYNC_READY,
+  SYNC_READY_ACK,
+  SYNC_LOG,
+  SYNC_ERROR,
+};
+
+struct sync_msg {
+  enum sync_type type;
+  int32_t code;
+  size_t len;
+  char *data; /* NUL-terminated copy of the payload (malloc'ed), NULL when len == 0 */
+};
+
+const char *sync_type_name(enum sync_type t);
+int sync_send(int fd, enum sync_type type, int32_t code, const void *data, size_t len,
+              struct berr **err);
+/* Receives the next message. A closed peer is an error with code EPIPE. */
+int sync_recv(int fd, struct sync_msg *msg, struct berr **err);
+void sync_msg_clear(struct sync_msg *msg);
+/* Receives until a message of `type`, logging SYNC_LOG messages on the way; a
+ * SYNC_ERROR becomes *err (with the peer's errno). */
+int sync_expect(int fd, enum sync_type type, struct sync_msg *msg, struct berr **err);
+/* Child side: reports err (or a plain message) as SYNC_ERROR. */
+void sync_send_error(int fd, const struct berr *e);
+
+#endif

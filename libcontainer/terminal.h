@@ -1,0 +1,15 @@
+/* process.terminal: a pty made inside the container's devpts, its master
+ * sent to --console-socket, its slave the process's controlling terminal. */
+#ifndef BERTH_TERMINAL_H
+#define BERTH_TERMINAL_H
+
+#include "error.h"
+#include "spec.h"
+
+/* Container side, after pivot_root and before the root is made read-only:
+ * opens /dev/ptmx, binds the slave on /dev/console, applies consoleSize,
+ * sends the master over console_sock, makes the slave fds 0-2 and the
+ * controlling terminal (the caller has called setsid()). */
+int terminal_setup(const struct spec_process *p, int console_sock, struct berr **err);
+
+#endif

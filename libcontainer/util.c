@@ -1,0 +1,244 @@
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+int write_all(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return -1;
+    p += n;
+    len -= n;
+  }
+  return 0;
+}
+
+int read_file_at(int dirfd, const char *path, char **out, size_t *len, struct berr **err) {
+  cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_errno(err, "open %s", path);
+  size_t cap = 4096, used = 0;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size > 0)
+    cap = st.st_size + 1;
+  cleanup_free char *buf = malloc(cap);
+  if (buf == NULL)
+    return berr_set(err, ENOMEM, "read %s", path);
+  for (;;) {
+    if (used + 1 >= cap) {
+      char *n = realloc(buf, cap * 2);
+      if (n == NULL)
+        return berr_set(err, ENOMEM, "read %s", path);
+      buf = n;
+      cap *= 2;
+    }
+    ssize_t r = read(fd, buf + used, cap - used - 1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return berr_errno(err, "read %s", path);
+    if (r == 0)
+      break;
+    used += r;
+  }
+  buf[used] = '\0';
+  if (len)
+    *len = used;
+  *out = steal_ptr(&buf);
+  return 0;
+}
+
+int write_file_at(int dirfd, const char *path, const char *data, size_t len, struct berr **err) {
+  cleanup_close int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_errno(err, "open %s", path);
+  if (write_all(fd, data, len) < 0)
+    return berr_errno(err, "write %s", path);
+  return 0;
+}
+
+int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+                         struct berr **err) {
+  char tmp[256];
+  if (snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
+    return berr_set(err, ENAMETOOLONG, "write %s", name);
+  cleanup_close int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return berr_errno(err, "create %s", tmp);
+  if (write_all(fd, data, len) < 0) {
+    int e = errno;
+    unlinkat(dirfd, tmp, 0);
+    return berr_set(err, e, "write %s", name);
+  }
+  if (renameat(dirfd, tmp, dirfd, name) < 0) {
+    int e = errno;
+    unlinkat(dirfd, tmp, 0);
+    return berr_set(err, e, "rename %s", name);
+  }
+  return 0;
+}
+
+unsigned long long proc_start_time(pid_t pid, bool *zombie) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+  char buf[1024];
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  /* the command name may hold spaces and ')': fields start after the last ')' */
+  char *p = strrchr(buf, ')');
+  if (p == NULL || p[1] == '\0')
+    return 0;
+  p += 2; /* field 3: state */
+  if (zombie)
+    *zombie = (*p == 'Z' || *p == 'X');
+  for (int field = 3; field < 22 && p; field++) {
+    p = strchr(p, ' ');
+    if (p)
+      p++;
+  }
+  return p ? strtoull(p, NULL, 10) : 0;
+}
+
+bool proc_is_same(pid_t pid, unsigned long long start_time) {
+  if (pid <= 0)
+    return false;
+  bool zombie = false;
+  unsigned long long t = proc_start_time(pid, &zombie);
+  return t != 0 && t == start_time && !zombie;
+}
+
+char *rfc3339_now(void) {
+  struct timespec now;
+  struct tm tm;
+  char buf[64];
+  clock_gettime(CLOCK_REALTIME, &now);
+  gmtime_r(&now.tv_sec, &tm);
+  size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", now.tv_nsec);
+  return strdup(buf);
+}
+
+static int remove_children(int dfd, struct berr **err) {
+  cleanup_dir DIR *d = fdopendir(dfd);
+  if (d == NULL) {
+    close(dfd);
+    return berr_errno(err, "opendir");
+  }
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    if (remove_tree_at(dirfd(d), de->d_name, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int remove_tree_at(int dirfd, const char *name, struct berr **err) {
+  if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EISDIR && errno != EPERM)
+    return berr_errno(err, "remove %s", name);
+  int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return berr_errno(err, "open %s", name);
+  if (remove_children(fd, err) < 0)
+    return berr_prefix(err, "remove %s", name);
+  if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return berr_errno(err, "remove %s", name);
+  return 0;
+}
+
+int pidfd_open_pid(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
+int pidfd_signal(int pidfd, int sig) {
+  return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int pidfd_wait_exit(int pidfd, int timeout_ms) {
+  struct pollfd p = {.fd = pidfd, .events = POLLIN};
+  for (;;) {
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return -1;
+    return r > 0 ? 1 : 0;
+  }
+}
+
+int fds_cloexec_from(int from) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, from, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) == 0)
+    return 0;
+#endif
+  cleanup_dir DIR *d = opendir("/proc/self/fd");
+  if (d == NULL)
+    return -1;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    int fd = atoi(de->d_name);
+    if (de->d_name[0] == '.' || fd < from || fd == dirfd(d))
+      continue;
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  return 0;
+}
+
+int send_fd(int sock, int fd, const void *data, size_t len, struct berr **err) {
+  char dummy = '0';
+  struct iovec iov = {.iov_base = len ? (void *)data : &dummy, .iov_len = len ? len : 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctl;
+  memset(&ctl, 0, sizeof(ctl));
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                     .msg_controllen = sizeof(ctl.buf)};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  while (sendmsg(sock, &m, MSG_NOSIGNAL) < 0)
+    if (errno != EINTR)
+      return berr_errno(err, "send file descriptor");
+  return 0;
+}
+
+int unix_connect(const char *path, int *out, struct berr **err) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof(addr.sun_path))
+    return berr_set(err, ENAMETOOLONG, "socket path %s", path);
+  strcpy(addr.sun_path, path);
+  cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return berr_errno(err, "socket");
+  if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+    return berr_errno(err, "connect to %s", path);
+  *out = steal_fd(&fd);
+  return 0;
+}

@@ -1,0 +1,49 @@
+/* Small file and process helpers shared by the whole library. */
+#ifndef BERTH_UTIL_H
+#define BERTH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* Reads a whole file (at dirfd/path; dirfd AT_FDCWD for plain paths). *out is NUL-terminated. */
+int read_file_at(int dirfd, const char *path, char **out, size_t *len, struct berr **err);
+/* Writes `len` bytes to an existing file (e.g. a /proc or /sys file). */
+int write_file_at(int dirfd, const char *path, const char *data, size_t len, struct berr **err);
+/* Writes via a temp file + fsync-free rename, so readers see old or new content, never half. */
+int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+                         struct berr **err);
+int write_all(int fd, const void *buf, size_t len);
+
+/* Field 22 of /proc/PID/stat: the start time in clock ticks since boot; 0 if the
+ * process does not exist. *zombie tells whether it has exited but is not reaped. */
+unsigned long long proc_start_time(pid_t pid, bool *zombie);
+/* True when pid is alive (not a zombie) and started at start_time. */
+bool proc_is_same(pid_t pid, unsigned long long start_time);
+
+/* Current time as RFC 3339 with nanoseconds, UTC ("2026-11-22T05:48:59.123456789Z"). */
+char *rfc3339_now(void);
+
+/* Removes a directory tree below dirfd/name without following symlinks. */
+int remove_tree_at(int dirfd, const char *name, struct berr **err);
+
+/* pidfd_open / pidfd_send_signal wrappers; -1 with errno on failure. */
+int pidfd_open_pid(pid_t pid);
+int pidfd_signal(int pidfd, int sig);
+/* Waits for the process behind pidfd to exit, at most timeout_ms (-1 forever).
+ * Returns 1 when it exited, 0 on timeout, -1 on error. */
+int pidfd_wait_exit(int pidfd, int timeout_ms);
+
+/* Marks every fd >= from close-on-exec (close_range with a /proc/self/fd fallback). */
+int fds_cloexec_from(int from);
+
+
+
+/* Sends fd over a unix socket with SCM_RIGHTS, with `len` bytes of data (at least one byte is sent). */
+int send_fd(int sock, int fd, const void *data, size_t len, struct berr **err);
+/* Connects a unix stream socket to path. */
+int unix_connect(const char *path, int *out, struct berr **err);
+#endif

@@ -1,0 +1,48 @@
+/* Shared by the command files: global options and the command signature. */
+#ifndef BERTH_CLI_H
+#define BERTH_CLI_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+struct global_opts {
+  const char *root;
+  const char *log_file;
+  const char *log_format;
+  bool debug;
+  bool systemd_cgroup;
+};
+
+typedef int (*command_fn)(const struct global_opts *g, int argc, char **argv);
+
+struct command {
+  const char *name;
+  command_fn fn;
+  const char *usage;   /* "create [options] <container-id>" */
+  const char *summary; /* one line */
+  const char *options; /* the options block of `berth help NAME` */
+};
+
+const struct command *command_lookup(const char *name);
+
+/* Prints the error (through the logger) and returns the exit status for it. */
+int cli_fail(struct berr *err);
+/* Prints "berth: <cmd>: <msg>" for usage errors and returns 1. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses "--help" and "-h" the same way for every command. */
+bool cli_wants_help(int argc, char **argv);
+int cli_print_help(const char *name);
+/* Exactly `n` positional arguments after options, else a usage error. */
+int cli_expect_args(const char *cmd, int argc, char **argv, int optind_, int n);
+
+int cmd_create(const struct global_opts *g, int argc, char **argv);
+int cmd_start(const struct global_opts *g, int argc, char **argv);
+int cmd_state(const struct global_opts *g, int argc, char **argv);
+int cmd_kill(const struct global_opts *g, int argc, char **argv);
+int cmd_delete(const struct global_opts *g, int argc, char **argv);
+int cmd_run(const struct global_opts *g, int argc, char **argv);
+int cmd_list(const struct global_opts *g, int argc, char **argv);
+int cmd_spec(const struct global_opts *g, int argc, char **argv);
+
+#endif

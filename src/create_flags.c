@@ -1,0 +1,67 @@
+#include "create_flags.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP };
+
+static int parse_preserve(const char *cmd, const char *s, int *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || *end || v < 0 || v > 65536) {
+    cli_usage_error(cmd, "--preserve-fds: invalid number \"%s\"", s);
+    return -1;
+  }
+  *out = (int)v;
+  return 0;
+}
+
+int parse_create_flags(const char *cmd, int argc, char **argv, struct create_opts *o,
+                       struct run_flags *r) {
+  static const struct option opts[] = {
+      {"bundle", required_argument, NULL, 'b'},
+      {"pid-file", required_argument, NULL, OPT_PID_FILE},
+      {"console-socket", required_argument, NULL, OPT_CONSOLE},
+      {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
+      {"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},
+      {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+      {"detach", no_argument, NULL, 'd'},
+      {"keep", no_argument, NULL, OPT_KEEP},
+      {NULL, 0, NULL, 0}};
+  int c;
+  while ((c = getopt_long(argc, argv, r ? "+b:d" : "+b:", opts, NULL)) != -1) {
+    switch (c) {
+    case 'b': o->bundle = optarg; break;
+    case OPT_PID_FILE: o->pid_file = optarg; break;
+    case OPT_CONSOLE: o->console_socket = optarg; break;
+    case OPT_NO_PIVOT: o->no_pivot = true; break;
+    case OPT_NO_KEYRING: o->no_new_keyring = true; break;
+    case OPT_PRESERVE:
+      if (parse_preserve(cmd, optarg, &o->preserve_fds) < 0)
+        return -1;
+      break;
+    case 'd':
+    case OPT_KEEP:
+      if (r == NULL) {
+        cli_usage_error(cmd, "unknown option \"%s\"", argv[optind - 1]);
+        return -1;
+      }
+      if (c == 'd')
+        r->detach = true;
+      else
+        r->keep = true;
+      break;
+    default:
+      cli_usage_error(cmd, "invalid option");
+      return -1;
+    }
+  }
+  if (cli_expect_args(cmd, argc, argv, optind, 1))
+    return -1;
+  o->id = argv[optind];
+  return 0;
+}

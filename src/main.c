@@ -1,0 +1,182 @@
+/* berth: the command table, global options and dispatch. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "state.h"
+
+static const struct command commands[] = {
+    {"create", cmd_create, "create [options] <container-id>",
+     "create a container from a bundle, its process parked until start",
+     "  -b, --bundle DIR         bundle directory (default: current directory)\n"
+     "      --pid-file FILE      write the container process's pid to FILE\n"
+     "      --console-socket S   unix socket that receives the pty master (process.terminal)\n"
+     "      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
+     "      --no-new-keyring     keep the caller's session keyring\n"
+     "      --preserve-fds N     pass fds 3..3+N-1 to the container\n"},
+    {"start", cmd_start, "start <container-id>", "start the process of a created container", ""},
+    {"state", cmd_state, "state <container-id>", "print the state of a container as JSON", ""},
+    {"kill", cmd_kill, "kill [options] <container-id> [signal]",
+     "send a signal (default SIGTERM) to the container's process",
+     "  -a, --all                signal every process of the container\n"},
+    {"delete", cmd_delete, "delete [options] <container-id>",
+     "delete a stopped (or created) container and its resources",
+     "  -f, --force              kill a running container first\n"},
+    {"run", cmd_run, "run [options] <container-id>",
+     "create and start a container, wait for it, then delete it",
+     "  -b, --bundle DIR         bundle directory (default: current directory)\n"
+     "  -d, --detach             return once started, leave it running\n"
+     "      --keep               do not delete the container after it exits\n"
+     "      --pid-file FILE      write the container process's pid to FILE\n"
+     "      --console-socket S   unix socket that receives the pty master\n"
+     "      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
+     "      --no-new-keyring     keep the caller's session keyring\n"
+     "      --preserve-fds N     pass fds 3..3+N-1 to the container\n"},
+    {"list", cmd_list, "list [options]", "list containers",
+     "  -f, --format table|json  output format (default table)\n"
+     "  -q, --quiet              print ids only\n"},
+    {"spec", cmd_spec, "spec [options]", "write a default config.json",
+     "  -b, --bundle DIR         where to write config.json (default: current directory)\n"
+     "      --rootless           a config for running as an unprivileged user\n"},
+};
+
+const struct command *command_lookup(const char *name) {
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    if (strcmp(commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
+}
+
+static void print_usage(FILE *out) {
+  fprintf(out,
+          "usage: berth [global options] COMMAND [options] ARGS\n\n"
+          "berth is an OCI runtime: it runs containers from OCI bundles.\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "  %-8s %s\n", "help", "show help for a command");
+  fprintf(out, "\nglobal options:\n"
+               "  --root DIR              state directory (default " BERTH_DEFAULT_ROOT ")\n"
+               "  --log FILE              write log messages to FILE (default stderr)\n"
+               "  --log-format text|json  log format (default text)\n"
+               "  --debug                 log debug messages\n"
+               "  --systemd-cgroup        let systemd manage the cgroup\n"
+               "  -v, --version           print the version\n"
+               "  -h, --help              print this help\n");
+}
+
+int cli_print_help(const char *name) {
+  const struct command *c = command_lookup(name);
+  if (c == NULL)
+    return cli_usage_error("help", "unknown command \"%s\"", name);
+  printf("usage: berth %s\n\n%s\n", c->usage, c->summary);
+  if (c->options[0])
+    printf("\noptions:\n%s", c->options);
+  return 0;
+}
+
+static void print_version(void) {
+  printf("berth version %s\nspec: 1.3.0\n", BERTH_VERSION);
+}
+
+int cli_fail(struct berr *err) {
+  log_error("%s", err && err->msg ? err->msg : "unknown error");
+  return 1;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  log_error("%s: %s (see 'berth help %s')", cmd, buf, cmd);
+  return 1;
+}
+
+bool cli_wants_help(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0)
+      return false;
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+      return true;
+  }
+  return false;
+}
+
+int cli_expect_args(const char *cmd, int argc, char **argv, int optind_, int n) {
+  if (argc - optind_ < n)
+    return cli_usage_error(cmd, "missing container id");
+  if (argc - optind_ > n)
+    return cli_usage_error(cmd, "unexpected argument \"%s\"", argv[optind_ + n]);
+  return 0;
+}
+
+static int parse_global(int argc, char **argv, struct global_opts *g) {
+  static const struct option opts[] = {
+      {"root", required_argument, NULL, 'r'},  {"log", required_argument, NULL, 'l'},
+      {"log-format", required_argument, NULL, 'f'}, {"debug", no_argument, NULL, 'd'},
+      {"systemd-cgroup", no_argument, NULL, 's'},   {"version", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
+  int c;
+  while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+    switch (c) {
+    case 'r': g->root = optarg; break;
+    case 'l': g->log_file = optarg; break;
+    case 'f': g->log_format = optarg; break;
+    case 'd': g->debug = true; break;
+    case 's': g->systemd_cgroup = true; break;
+    case 'v': print_version(); exit(0);
+    case 'h': print_usage(stdout); exit(0);
+    default: print_usage(stderr); return -1;
+    }
+  }
+  return 0;
+}
+
+static int setup_logging(const struct global_opts *g) {
+  enum log_format fmt = LOG_FMT_TEXT;
+  if (g->log_format && strcmp(g->log_format, "json") == 0)
+    fmt = LOG_FMT_JSON;
+  else if (g->log_format && strcmp(g->log_format, "text") != 0) {
+    fprintf(stderr, "berth: --log-format: unknown format \"%s\" (text or json)\n", g->log_format);
+    return -1;
+  }
+  if (log_configure(g->log_file, fmt, g->debug ? LOG_LVL_DEBUG : LOG_LVL_WARN) < 0) {
+    fprintf(stderr, "berth: --log %s: %m\n", g->log_file);
+    return -1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  struct global_opts g = {.root = BERTH_DEFAULT_ROOT};
+  if (parse_global(argc, argv, &g) < 0 || setup_logging(&g) < 0)
+    return 1;
+  if (optind >= argc) {
+    print_usage(stderr);
+    return 1;
+  }
+  const char *name = argv[optind];
+  int sub_argc = argc - optind;
+  char **sub_argv = argv + optind;
+  if (strcmp(name, "help") == 0) {
+    if (sub_argc < 2) {
+      print_usage(stdout);
+      return 0;
+    }
+    return cli_print_help(sub_argv[1]);
+  }
+  const struct command *c = command_lookup(name);
+  if (c == NULL) {
+    log_error("unknown command \"%s\" (see 'berth --help')", name);
+    return 1;
+  }
+  if (cli_wants_help(sub_argc, sub_argv))
+    return cli_print_help(name);
+  optind = 1;
+  return c->fn(&g, sub_argc, sub_argv);
+}
