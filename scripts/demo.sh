@@ -1,0 +1,58 @@
+#!/bin/bash
+# Build berth and run a busybox container from /tmp/berth-demo, showing that it gets its own
+# hostname, pid 1 and namespaces. Run as root on Debian 12.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+DEMO=${DEMO_DIR:-/tmp/berth-demo}
+BERTH=$REPO/build/src/berth
+
+PKGS=(meson ninja-build pkg-config gcc libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
+      busybox-static)
+missing=()
+for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "== installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
+        { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; }
+fi
+
+echo "== building"
+[ -f build/build.ninja ] || meson setup build >/dev/null
+ninja -C build >/dev/null
+
+echo "== making the bundle in $DEMO"
+rm -rf "$DEMO"
+mkdir -p "$DEMO/rootfs"/{bin,etc,proc,sys,dev,tmp,root}
+chmod 1777 "$DEMO/rootfs/tmp"
+cp /bin/busybox "$DEMO/rootfs/bin/busybox"
+for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$DEMO/rootfs/bin/$applet"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\n' > "$DEMO/rootfs/etc/passwd"
+printf 'root:x:0:\n' > "$DEMO/rootfs/etc/group"
+
+"$BERTH" spec --bundle "$DEMO"
+/usr/bin/python3 - "$DEMO/config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+c = json.load(open(path))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["sh", "-c",
+    "echo hostname: $(hostname); echo pid: $$; ls -l /proc/self/ns"]
+c["hostname"] = "berth-demo"
+json.dump(c, open(path, "w"), indent=2)
+PY
+
+echo "== the host:"
+echo "hostname: $(hostname)"
+echo "pid: $$"
+ls -l /proc/self/ns
+
+echo
+echo "== berth run --bundle $DEMO berth-demo"
+"$BERTH" --root "$DEMO/state" run --bundle "$DEMO" "berth-demo-$$"

@@ -1,0 +1,180 @@
+#!/bin/bash
+# Build berth and run every test: the unit test binaries and the OCI conformance suite.
+# Prints ONE final line "N passed, M failed[, K skipped]" and exits non-zero when anything
+# failed or crashed.
+#
+#   scripts/test.sh                 build in build/, test build/src/berth
+#   SANITIZE=1 scripts/test.sh      build in build-sanitize/ with ASan+UBSan, test that binary
+#   PYTEST_ARGS="-k hooks" scripts/test.sh    pass extra arguments to pytest
+#
+# Works as root on a fresh Debian 12 clone: missing packages are installed with apt-get.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+PY=/usr/bin/python3
+
+log() { echo "test.sh: $*" >&2; }
+
+# -- dependencies ------------------------------------------------------------------------------
+PKGS=(meson ninja-build pkg-config gcc libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
+      busybox-static python3-pytest python3-jsonschema)
+missing=()
+for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    if [ "$(id -u)" -ne 0 ]; then
+        log "missing packages (${missing[*]}) and not root: cannot install"
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+        apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null || {
+            log "apt-get install failed"
+            echo "0 passed, 1 failed"
+            exit 1
+        }
+    fi
+fi
+
+# -- build -------------------------------------------------------------------------------------
+if [ "${SANITIZE:-0}" = 1 ]; then
+    BUILD=${BUILD_DIR:-build-sanitize}
+    SETUP_OPTS=(-Db_sanitize=address,undefined -Db_lundef=false)
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+else
+    BUILD=${BUILD_DIR:-build}
+    SETUP_OPTS=()
+fi
+
+# an existing build dir is reused as is (ninja re-runs meson when meson.build changed)
+setup_rc=0
+if [ ! -f "$BUILD/build.ninja" ]; then
+    meson setup "$BUILD" "${SETUP_OPTS[@]}" >/dev/null
+    setup_rc=$?
+fi
+build_rc=1
+if [ $setup_rc -eq 0 ]; then
+    ninja -C "$BUILD"
+    build_rc=$?
+fi
+if [ $build_rc -ne 0 ]; then
+    log "build failed"
+fi
+
+passed=0
+failed=0
+skipped=0
+crashed=0
+
+# -- unit tests --------------------------------------------------------------------------------
+# every test meson knows (meson introspect --tests gives each one's command, args, env and
+# workdir); each binary prints a last line "N passed, M failed". A test that exits non-zero
+# without reporting a failure, or prints no summary, counts as one crashed failure.
+if [ $build_rc -eq 0 ]; then
+    read -r up uf us ucrash < <($PY - "$BUILD" <<'PYUNIT'
+import json, os, re, subprocess, sys
+build = sys.argv[1]
+tests = json.loads(subprocess.run(["meson", "introspect", "--tests", build], check=True,
+                                  capture_output=True, text=True).stdout)
+p = f = s = crash = 0
+for t in tests:
+    env = dict(os.environ)
+    env.update(t.get("env") or {})
+    try:
+        r = subprocess.run(t["cmd"], cwd=t.get("workdir") or build, env=env, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=t.get("timeout") or 300)
+        out, rc = r.stdout, r.returncode
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        rc = -9
+    for line in out.splitlines()[-15:]:
+        print(f"  unit {t['name']}: {line}", file=sys.stderr)
+    m = None
+    for line in reversed(out.splitlines()):
+        m = re.match(r"^\s*(\d+) passed, (\d+) failed(?:, (\d+) skipped)?", line)
+        if m:
+            break
+    if m:
+        p += int(m.group(1)); f += int(m.group(2)); s += int(m.group(3) or 0)
+        if rc not in (0, 77) and int(m.group(2)) == 0:
+            print(f"test.sh: unit {t['name']} exited {rc} after reporting no failure: crash",
+                  file=sys.stderr)
+            f += 1; crash = 1
+    elif rc == 77:
+        s += 1
+    else:
+        print(f"test.sh: unit {t['name']} printed no summary (exit {rc}): crash", file=sys.stderr)
+        f += 1; crash = 1
+print(p, f, s, crash)
+PYUNIT
+    )
+    if [ -z "${up:-}" ]; then
+        log "could not list/run the unit tests"
+        failed=$((failed + 1)); crashed=1
+    else
+        passed=$((passed + up)); failed=$((failed + uf)); skipped=$((skipped + us))
+        ((ucrash)) && crashed=1
+    fi
+else
+    failed=$((failed + 1))
+    crashed=1
+fi
+
+# -- OCI conformance suite ---------------------------------------------------------------------
+export BERTH=${BERTH:-$REPO/$BUILD/src/berth}
+JUNIT=${JUNIT_XML:-$REPO/$BUILD/oci-conformance.xml}
+mkdir -p "$(dirname "$JUNIT")"
+rm -f "$JUNIT"
+if [ -x "$BERTH" ]; then
+    # shellcheck disable=SC2086
+    $PY -m pytest -q tests/oci-conformance -p no:cacheprovider --junitxml="$JUNIT" \
+        -o junit_family=xunit2 ${PYTEST_ARGS:-}
+    prc=$?
+    if [ -f "$JUNIT" ]; then
+        read -r jp jf js < <($PY - "$JUNIT" <<'PYJUNIT'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+result = {}
+for tc in root.iter("testcase"):
+    key = (tc.get("classname"), tc.get("name"))
+    tags = {c.tag for c in tc}
+    r = "failed" if tags & {"failure", "error"} else "skipped" if "skipped" in tags else "passed"
+    rank = {"failed": 2, "passed": 1, "skipped": 0}
+    if key not in result or rank[r] > rank[result[key]]:
+        result[key] = r
+vals = list(result.values())
+print(vals.count("passed"), vals.count("failed"), vals.count("skipped"))
+PYJUNIT
+        )
+        passed=$((passed + jp))
+        failed=$((failed + jf))
+        skipped=$((skipped + js))
+        if [ $prc -ne 0 ] && [ "$jf" -eq 0 ]; then
+            log "pytest exited $prc with no failures in the report: counted as a crash"
+            failed=$((failed + 1))
+            crashed=1
+        fi
+    else
+        log "pytest produced no report (exit $prc)"
+        failed=$((failed + 1))
+        crashed=1
+    fi
+else
+    log "no berth binary at $BERTH: conformance suite not run"
+    failed=$((failed + 1))
+    crashed=1
+fi
+
+summary="$passed passed, $failed failed"
+((skipped > 0)) && summary+=", $skipped skipped"
+echo "$summary"
+if ((failed > 0 || crashed)); then
+    exit 1
+fi
+exit 0
