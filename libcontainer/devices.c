@@ -1,0 +1,223 @@
+/* /dev in the container: see devices.h. */
+#include "devices.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "mounts.h"
+#include "pathsafe.h"
+
+struct devnode {
+  const char *path;
+  mode_t type; /* S_IFCHR, S_IFBLK, S_IFIFO */
+  unsigned int major, minor;
+  mode_t mode;
+  bool has_uid, has_gid;
+  uid_t uid;
+  gid_t gid;
+};
+
+/* config-linux.md, "Default Devices" */
+static const struct devnode default_devices[] = {
+    {"/dev/null", S_IFCHR, 1, 3, 0666, false, false, 0, 0},
+    {"/dev/zero", S_IFCHR, 1, 5, 0666, false, false, 0, 0},
+    {"/dev/full", S_IFCHR, 1, 7, 0666, false, false, 0, 0},
+    {"/dev/random", S_IFCHR, 1, 8, 0666, false, false, 0, 0},
+    {"/dev/urandom", S_IFCHR, 1, 9, 0666, false, false, 0, 0},
+    {"/dev/tty", S_IFCHR, 5, 0, 0666, false, false, 0, 0},
+};
+
+static const struct {
+  const char *target, *path;
+} dev_links[] = {
+    {"/proc/self/fd", "/dev/fd"},
+    {"/proc/self/fd/0", "/dev/stdin"},
+    {"/proc/self/fd/1", "/dev/stdout"},
+    {"/proc/self/fd/2", "/dev/stderr"},
+};
+
+/* Removes what is at parent/name unless it is a `type` node (with `rdev`
+ * when type is a device). Returns 1 when a good node is already there. */
+static int clear_spot(int parent, const char *name, mode_t type, dev_t rdev, struct berr **err) {
+  struct stat st;
+  if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno == ENOENT ? 0 : berr_errno(err, "stat");
+  if ((st.st_mode & S_IFMT) == type &&
+      (type == S_IFREG || type == S_IFIFO || st.st_rdev == rdev))
+    return 1;
+  if (S_ISDIR(st.st_mode))
+    return berr_set(err, EISDIR, "a directory is in the way");
+  if (unlinkat(parent, name, 0) < 0)
+    return berr_errno(err, "remove what the image has there");
+  return 0;
+}
+
+/* Binds the host's node at the same path over an empty file (user namespaces). */
+static int bind_host_node(int parent, const char *name, const char *host, struct berr **err) {
+  int r = clear_spot(parent, name, S_IFREG, 0, err);
+  if (r < 0)
+    return -1;
+  if (r == 0) {
+    int fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+      return berr_errno(err, "create");
+    close(fd);
+  }
+  cleanup_close int target = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (target < 0 || mnt_at(host, target, NULL, MS_BIND, NULL) < 0)
+    return berr_errno(err, "bind %s", host);
+  return 0;
+}
+
+static int make_node(int parent, const char *name, const struct devnode *d, struct berr **err) {
+  dev_t rdev = makedev(d->major, d->minor);
+  int r = clear_spot(parent, name, d->type, rdev, err);
+  if (r < 0)
+    return -1;
+  if (r == 0 && mknodat(parent, name, d->type | (d->mode & 07777), rdev) < 0)
+    return berr_errno(err, "mknod");
+  /* umask is 0 here; a node that was already there gets the mode too */
+  if (r == 1 && fchmodat(parent, name, d->mode & 07777, 0) < 0)
+    return berr_errno(err, "chmod");
+  if ((d->has_uid || d->has_gid) &&
+      fchownat(parent, name, d->has_uid ? d->uid : (uid_t)-1, d->has_gid ? d->gid : (gid_t)-1,
+               AT_SYMLINK_NOFOLLOW) < 0)
+    return berr_errno(err, "chown");
+  return 0;
+}
+
+static int create_device(int rootfd, const struct devnode *d, bool in_userns, struct berr **err) {
+  cleanup_free char *name = NULL;
+  cleanup_close int parent = pathsafe_open_parent(rootfd, d->path, true, &name, err);
+  if (parent < 0)
+    return berr_prefix(err, "device %s", d->path);
+  int r = in_userns && d->type != S_IFIFO ? bind_host_node(parent, name, d->path, err)
+                                          : make_node(parent, name, d, err);
+  if (r < 0)
+    return berr_prefix(err, "device %s", d->path);
+  log_debug("device %s %u:%u mode %04o", d->path, d->major, d->minor, d->mode);
+  return 0;
+}
+
+static int devnode_from_spec(const struct spec_device *s, struct devnode *d, struct berr **err) {
+  *d = (struct devnode){.path = s->path,
+                        .major = (unsigned int)s->major,
+                        .minor = (unsigned int)s->minor,
+                        .mode = s->has_file_mode ? s->file_mode : 0666,
+                        .has_uid = s->has_uid,
+                        .has_gid = s->has_gid,
+                        .uid = s->uid,
+                        .gid = s->gid};
+  switch (s->type) {
+  case 'c':
+  case 'u':
+    d->type = S_IFCHR;
+    return 0;
+  case 'b':
+    d->type = S_IFBLK;
+    return 0;
+  case 'p':
+    d->type = S_IFIFO;
+    return 0;
+  }
+  return berr_set(err, EINVAL, "device %s: unknown type '%c'", s->path, s->type);
+}
+
+static bool in_config_devices(const struct spec *spec, const char *path) {
+  const struct spec_linux *l = spec->linux;
+  for (size_t i = 0; l && i < l->devices_len; i++)
+    if (l->devices[i].path && strcmp(l->devices[i].path, path) == 0)
+      return true;
+  return false;
+}
+
+static int create_devices(const struct spec *spec, int rootfd, bool in_userns,
+                          struct berr **err) {
+  for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++)
+    if (!in_config_devices(spec, default_devices[i].path) &&
+        create_device(rootfd, &default_devices[i], in_userns, err) < 0)
+      return -1;
+  const struct spec_linux *l = spec->linux;
+  for (size_t i = 0; l && i < l->devices_len; i++) {
+    struct devnode d;
+    if (devnode_from_spec(&l->devices[i], &d, err) < 0 ||
+        create_device(rootfd, &d, in_userns, err) < 0)
+      return berr_prefix(err, "linux.devices[%zu]", i);
+  }
+  return 0;
+}
+
+static int make_link(int rootfd, const char *target, const char *path, bool replace,
+                     struct berr **err) {
+  cleanup_free char *name = NULL;
+  cleanup_close int parent = pathsafe_open_parent(rootfd, path, true, &name, err);
+  if (parent < 0)
+    return berr_prefix(err, "link %s", path);
+  if (replace && unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+    return berr_errno(err, "link %s: remove the old one", path);
+  if (symlinkat(target, parent, name) < 0 && errno != EEXIST)
+    return berr_errno(err, "link %s -> %s", path, target);
+  return 0;
+}
+
+static int create_links(int rootfd, struct berr **err) {
+  for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++)
+    if (make_link(rootfd, dev_links[i].target, dev_links[i].path, false, err) < 0)
+      return -1;
+  if (access("/proc/kcore", F_OK) == 0 && make_link(rootfd, "/proc/kcore", "/dev/core", false,
+                                                     err) < 0)
+    return -1;
+  return make_link(rootfd, "pts/ptmx", "/dev/ptmx", true, err);
+}
+
+static int setup_console(int rootfd, const char *console, struct berr **err) {
+  cleanup_free char *name = NULL;
+  cleanup_close int parent = pathsafe_open_parent(rootfd, "/dev/console", true, &name, err);
+  if (parent < 0 || bind_host_node(parent, name, console, err) < 0)
+    return berr_prefix(err, "/dev/console");
+  log_debug("/dev/console: bound %s", console);
+  return 0;
+}
+
+static bool dev_is_bound(const struct spec *spec) {
+  for (size_t i = 0; i < spec->mounts_len; i++) {
+    const struct spec_mount *m = &spec->mounts[i];
+    const char *d = m->destination;
+    bool bind = m->is_bind || (m->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
+    if (bind && d && strncmp(d, "/dev", 4) == 0 && d[4 + strspn(d + 4, "/")] == '\0')
+      return true;
+  }
+  return false;
+}
+
+int devices_setup(const struct spec *spec, int rootfd, const struct rootfs_opts *opts,
+                  struct berr **err) {
+  if (!dev_is_bound(spec)) {
+    mode_t old = umask(0);
+    int r = create_devices(spec, rootfd, opts->in_userns, err);
+    umask(old);
+    if (r < 0 || create_links(rootfd, err) < 0)
+      return -1;
+  }
+  if (opts->console_path && setup_console(rootfd, opts->console_path, err) < 0)
+    return -1;
+  return 0;
+}
+
+int devices_open_null(int rootfd, struct berr **err) {
+  cleanup_close int fd = pathsafe_openat(rootfd, "/dev/null", O_PATH | O_NOFOLLOW);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0)
+    return berr_errno(err, "/dev/null");
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+    return berr_set(err, EPERM, "/dev/null in the container is not the null device 1:3: "
+                                "refusing to bind it over masked paths");
+  return steal_fd(&fd);
+}

@@ -1,0 +1,34 @@
+/* Mounting onto fds resolved inside the rootfs: one config mount
+ * (mounts.c), and the post-pivot maskedPaths / readonlyPaths (masked.c). */
+#ifndef BERTH_MOUNTS_H
+#define BERTH_MOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "rootfs.h"
+#include "spec.h"
+
+/* mount(2) with the target given as an fd ("/proc/self/fd/N"), so that a
+ * path swapped after resolution cannot redirect it. Returns 0 or -1 with errno. */
+int mnt_at(const char *src, int targetfd, const char *type, unsigned long flags,
+           const char *data);
+/* MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_RDONLY as currently set on the mount of fd. */
+unsigned long mnt_current_flags(int fd);
+/* MS_REMOUNT|MS_BIND|flags on the mount fd is the root of, plus those of
+ * its current nosuid/nodev/noexec/rdonly flags that are in `keep` (in a user
+ * namespace they are locked: a remount that drops them fails with EPERM). */
+int mnt_remount_bind(int fd, unsigned long flags, unsigned long keep);
+
+/* Mounts spec->mounts[idx] inside the rootfs opened at rootfd (before pivot).
+ * Errors are prefixed with "mounts[idx] (destination)". */
+int mount_config_entry(const struct spec_mount *m, size_t idx, int rootfd,
+                       const struct rootfs_opts *opts, struct berr **err);
+
+/* After pivot, rootfd = "/": linux.maskedPaths and linux.readonlyPaths.
+ * Missing paths are skipped. Needs /proc to be a procfs in the container. */
+int masked_paths_apply(const struct spec *spec, int rootfd, struct berr **err);
+int readonly_paths_apply(const struct spec *spec, int rootfd, struct berr **err);
+
+#endif

@@ -1,0 +1,153 @@
+/* The container's filesystem view: see rootfs.h. The pieces live in
+ * pathsafe.c (resolution inside the rootfs), mounts.c (one config mount),
+ * devices.c (/dev) and masked.c (maskedPaths, readonlyPaths). */
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "devices.h"
+#include "log.h"
+#include "mounts.h"
+
+static unsigned long root_propagation(const struct spec *spec) {
+  if (spec->linux && spec->linux->rootfs_propagation)
+    return spec->linux->rootfs_propagation;
+  return MS_SLAVE | MS_REC;
+}
+
+/* Undoes mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *s) {
+  char *o = s;
+  for (; *s; s++) {
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
+        s[3] <= '7') {
+      *o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+      s += 3;
+    } else {
+      *o++ = *s;
+    }
+  }
+  *o = '\0';
+}
+
+static bool path_under(const char *path, const char *mp) {
+  size_t n = strlen(mp);
+  if (strcmp(mp, "/") == 0)
+    return true;
+  return strncmp(path, mp, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* pivot_root refuses a new root whose parent mount is shared (possible with
+ * rootfsPropagation "shared"): make the mount holding the rootfs private. */
+static int make_parent_private(const char *rootfs, struct berr **err) {
+  cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return berr_errno(err, "open /proc/self/mountinfo");
+  cleanup_free char *line = NULL;
+  size_t cap = 0, best_len = 0;
+  char best[4096] = "";
+  bool best_shared = false;
+  while (getline(&line, &cap, f) > 0) {
+    char mp[4096];
+    const char *sep = strstr(line, " - ");
+    if (sep == NULL || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+      continue;
+    unescape(mp);
+    size_t n = strlen(mp);
+    if (path_under(rootfs, mp) && n >= best_len) {
+      best_len = n;
+      snprintf(best, sizeof(best), "%s", mp);
+      char *opt = strstr(line, "shared:");
+      best_shared = opt != NULL && opt < sep;
+    }
+  }
+  if (best_shared && mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
+    return berr_errno(err, "make %s private", best);
+  return 0;
+}
+
+int rootfs_setup(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err) {
+  unsigned long prop = root_propagation(spec);
+  if (mount(NULL, "/", NULL, prop, NULL) < 0)
+    return berr_errno(err, "set the propagation of / to 0x%lx", prop);
+  if (make_parent_private(opts->rootfs, err) < 0)
+    return berr_prefix(err, "rootfs %s", opts->rootfs);
+  if (mount(opts->rootfs, opts->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return berr_errno(err, "bind the rootfs %s onto itself", opts->rootfs);
+  cleanup_close int rootfd = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return berr_errno(err, "open the rootfs %s", opts->rootfs);
+  log_debug("rootfs %s: propagation of / 0x%lx, %zu mounts", opts->rootfs, prop, spec->mounts_len);
+  for (size_t i = 0; i < spec->mounts_len; i++)
+    if (mount_config_entry(&spec->mounts[i], i, rootfd, opts, err) < 0)
+      return -1;
+  return devices_setup(spec, rootfd, opts, err);
+}
+
+static int move_root(const struct rootfs_opts *opts, struct berr **err) {
+  if (chdir(opts->rootfs) < 0)
+    return berr_errno(err, "chdir %s", opts->rootfs);
+  if (mount(opts->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+    return berr_errno(err, "move the rootfs onto /");
+  if (chroot(".") < 0)
+    return berr_errno(err, "chroot");
+  if (chdir("/") < 0)
+    return berr_errno(err, "chdir /");
+  log_debug("rootfs: moved onto / and chrooted (no pivot)");
+  return 0;
+}
+
+int rootfs_pivot(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err) {
+  if (opts->no_pivot)
+    return move_root(opts, err);
+  cleanup_close int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  cleanup_close int newroot = open(opts->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0 || newroot < 0)
+    return berr_errno(err, "open %s", oldroot < 0 ? "/" : opts->rootfs);
+  if (fchdir(newroot) < 0)
+    return berr_errno(err, "chdir %s", opts->rootfs);
+  /* pivot_root(".", "."): the old root ends up stacked on the new one, no put_old dir needed */
+  if (syscall(SYS_pivot_root, ".", ".") < 0)
+    return berr_errno(err, "pivot_root %s", opts->rootfs);
+  if (fchdir(oldroot) < 0)
+    return berr_errno(err, "chdir to the old root");
+  /* the detach below must not propagate to the host */
+  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return berr_errno(err, "make the old root rslave");
+  if (umount2(".", MNT_DETACH) < 0)
+    return berr_errno(err, "unmount the old root");
+  if (chdir("/") < 0)
+    return berr_errno(err, "chdir /");
+  log_debug("rootfs: pivoted into %s", opts->rootfs);
+  return 0;
+}
+
+static int remount_root_readonly(int rootfd, struct berr **err) {
+  unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | mnt_current_flags(rootfd);
+  if (mount(NULL, "/", NULL, flags, NULL) < 0)
+    return berr_errno(err, "root.readonly: remount / read-only");
+  log_debug("rootfs: / is read-only");
+  return 0;
+}
+
+int rootfs_finalize(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err) {
+  cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return berr_errno(err, "open /");
+  if (masked_paths_apply(spec, rootfd, err) < 0 || readonly_paths_apply(spec, rootfd, err) < 0)
+    return -1;
+  if (spec->root.readonly && remount_root_readonly(rootfd, err) < 0)
+    return -1;
+  if (spec->linux && spec->linux->rootfs_propagation &&
+      mount(NULL, "/", NULL, spec->linux->rootfs_propagation, NULL) < 0)
+    return berr_errno(err, "linux.rootfsPropagation: set the propagation of / to 0x%lx",
+                      spec->linux->rootfs_propagation);
+  return 0;
+}
