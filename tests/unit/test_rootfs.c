@@ -190,6 +190,7 @@ static const char *msg(struct berr *e) { return e && e->msg ? e->msg : "(no erro
 /* ---- scenario: a full container rootfs ---- */
 
 static struct spec_mount full_mounts[16];
+static bool userns_mode; /* full_child runs in a new user (and pid, net, ipc) namespace */
 static char share_src[256], file_src[256];
 
 static size_t build_full_mounts(void) {
@@ -223,8 +224,9 @@ static void check_inside(const char *tag) {
   check(is_chr("/dev/urandom", 1, 9, 0666) && is_chr("/dev/tty", 5, 0, 0666),
         "%s: default devices urandom and tty", tag);
   struct stat st;
+  /* in a user namespace the host's node is bound: its owner stays the host's */
   check(is_chr("/dev/net/tun", 10, 200, 0600) && stat("/dev/net/tun", &st) == 0 &&
-            st.st_uid == 1 && st.st_gid == 2,
+            (userns_mode || (st.st_uid == 1 && st.st_gid == 2)),
         "%s: linux.devices /dev/net/tun 10:200 0600 1:2", tag);
   check(link_is("/dev/fd", "/proc/self/fd") && link_is("/dev/stderr", "/proc/self/fd/2") &&
             link_is("/dev/ptmx", "pts/ptmx"),
@@ -263,7 +265,7 @@ static void check_inside(const char *tag) {
 }
 
 static int full_child(const char *rootfs, bool fallback) {
-  const char *tag = fallback ? "fallback" : "openat2";
+  const char *tag = userns_mode ? "userns" : fallback ? "fallback" : "openat2";
   pathsafe_force_fallback(fallback);
   struct spec_device devs[] = {{.type = 'c', .path = "/dev/net/tun", .major = 10, .minor = 200,
                                 .has_file_mode = true, .file_mode = 0600, .has_uid = true,
@@ -274,7 +276,8 @@ static int full_child(const char *rootfs, bool fallback) {
                            .masked_paths = {masked, 4}, .readonly_paths = {ro, 2}};
   struct spec spec = {.root = {.path = (char *)rootfs, .readonly = true}, .linux = &lin,
                       .mounts = full_mounts, .mounts_len = build_full_mounts()};
-  struct rootfs_opts opts = {.rootfs = rootfs};
+  struct rootfs_opts opts = {.rootfs = rootfs, .in_userns = userns_mode,
+                             .new_netns = userns_mode, .new_pidns = userns_mode};
   struct berr *err = NULL;
   char p[4096];
   int r = rootfs_setup(&spec, &opts, &err);
@@ -434,6 +437,52 @@ static void run_child(int (*fn)(const char *, bool), const char *rootfs, bool ar
     check(false, "child died with signal %d", WTERMSIG(status));
 }
 
+/* A helper left in the init user namespace writes our maps once we unshared. */
+static bool write_maps_from_helper(int *ready, pid_t target) {
+  pid_t h = fork();
+  if (h == 0) {
+    char c, p[64];
+    if (read(ready[0], &c, 1) != 1)
+      _exit(1);
+    for (int i = 0; i < 2; i++) {
+      snprintf(p, sizeof(p), "/proc/%d/%s", target, i ? "gid_map" : "uid_map");
+      int fd = open(p, O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write(fd, "0 0 65536", 9) != 9)
+        _exit(1);
+      close(fd);
+    }
+    _exit(0);
+  }
+  return h > 0;
+}
+
+static int userns_child(const char *rootfs, bool unused) {
+  int ready[2];
+  if (pipe(ready) < 0 || !write_maps_from_helper(ready, getpid()))
+    return 1;
+  if (unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC) < 0) {
+    printf("ok - userns: skipped, cannot create a user namespace: %s\n", strerror(errno));
+    return 0;
+  }
+  int status;
+  if (write(ready[1], "x", 1) != 1 || wait(&status) < 0 || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0) {
+    check(false, "userns: write id maps");
+    return 1;
+  }
+  if (unshare(CLONE_NEWNS) < 0) {
+    check(false, "userns: unshare(CLONE_NEWNS): %s", strerror(errno));
+    return 1;
+  }
+  pid_t pid = fork(); /* pid 1 of the new pid namespace, so that proc mounts */
+  if (pid == 0) {
+    userns_mode = true;
+    _exit(full_child(rootfs, false));
+  }
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 static int devlink_adapter(const char *r, bool unused) { return devlink_child(r); }
 
 int main(void) {
@@ -446,10 +495,11 @@ int main(void) {
   snprintf(base, sizeof(base), "/tmp/berth-rootfs-XXXXXX");
   if (counts == MAP_FAILED || mkdtemp(base) == NULL)
     return 1;
-  char r1[128], r2[128], r3[128], p[4096];
+  char r1[128], r2[128], r3[128], r4[128], p[4096];
   snprintf(r1, sizeof(r1), "%s/rootfs1", base);
   snprintf(r2, sizeof(r2), "%s/rootfs2", base);
   snprintf(r3, sizeof(r3), "%s/rootfs3", base);
+  snprintf(r4, sizeof(r4), "%s/rootfs4", base);
   mkdirs("%s/hostdir", base);
   mkdirs("%s/hostdev", base);
   mkdirs("%s/hostshare", base);
@@ -461,6 +511,7 @@ int main(void) {
   build_rootfs(r1);
   build_rootfs(r2);
   build_rootfs(r3);
+  build_rootfs(r4);
 
   resolver_tests(r3, false);
   resolver_tests(r3, true);
@@ -469,6 +520,10 @@ int main(void) {
   null_check_tests(base);
   run_child(full_child, r1, false);
   run_child(full_child, r2, true);
+  pid_t upid = fork(); /* not run_child: the user namespace comes before the mount one */
+  if (upid == 0)
+    _exit(userns_child(r4, false));
+  waitpid(upid, NULL, 0);
 
   /* rootfs3: /dev -> host dir */
   snprintf(p, sizeof(p), "%s/dev", r3);
