@@ -269,7 +269,7 @@ class Runtime:
         err = self.workdir / f"{self._n:03d}-{tag}.err"
         return out, err
 
-    def __call__(self, *args, timeout=30, stdin=subprocess.DEVNULL, pass_fds=(), env=None,
+    def __call__(self, *args, timeout=10, stdin=subprocess.DEVNULL, pass_fds=(), env=None,
                  global_opts=(), shell_prefix=None, check=False):
         """Run berth with stdout/stderr going to files (never pipes: a container inheriting a
         pipe would keep communicate() waiting)."""
@@ -338,7 +338,7 @@ class Runtime:
             raise BerthError(f"start {cid} failed: {res!r}")
         return res
 
-    def run(self, cid, bundle: Bundle, *opts, timeout=30, **kw):
+    def run(self, cid, bundle: Bundle, *opts, timeout=20, **kw):
         self.prepare(bundle)
         self.track(cid, bundle)
         return self("run", "--bundle", bundle.path, *opts, cid, timeout=timeout, **kw)
@@ -456,7 +456,7 @@ class Runtime:
                     pass
         for cid in self.ids:
             try:
-                self("delete", "--force", cid, timeout=20)
+                self("delete", "--force", cid, timeout=10)
             except BerthError:
                 pass
         for p in self.popens:

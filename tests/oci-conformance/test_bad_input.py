@@ -62,9 +62,9 @@ CASES = {
         "process.rlimits[0]"),
     "relative-mount-destination": (_relative_mount, None),
     "nonexistent-hook": (lambda b: b.config.__setitem__(
-        "hooks", {"prestart": [{"path": "/nonexistent/hook"}]}), "hooks.prestart[0].path"),
+        "hooks", {"prestart": [{"path": "/nonexistent/hook"}]}), "hooks.prestart[0]"),
     "relative-hook-path": (lambda b: b.config.__setitem__(
-        "hooks", {"poststart": [{"path": "bin/true"}]}), "hooks.poststart[0].path"),
+        "hooks", {"poststart": [{"path": "bin/true"}]}), "hooks.poststart[0]"),
     "duplicate-rlimit": (lambda b: b.process.__setitem__("rlimits", [
         {"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 1024},
         {"type": "RLIMIT_NOFILE", "soft": 512, "hard": 512}]), "process.rlimits[1]"),
