@@ -127,8 +127,9 @@ else
 fi
 
 # -- OCI conformance suite ---------------------------------------------------------------------
-export BERTH=${BERTH:-$REPO/$BUILD/src/berth}
-JUNIT=${JUNIT_XML:-$REPO/$BUILD/oci-conformance.xml}
+case "$BUILD" in /*) BUILD_ABS=$BUILD ;; *) BUILD_ABS=$REPO/$BUILD ;; esac
+export BERTH=${BERTH:-$BUILD_ABS/src/berth}
+JUNIT=${JUNIT_XML:-$BUILD_ABS/oci-conformance.xml}
 mkdir -p "$(dirname "$JUNIT")"
 rm -f "$JUNIT"
 if [ -x "$BERTH" ]; then

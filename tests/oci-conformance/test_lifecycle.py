@@ -348,3 +348,42 @@ def test_create_stdio_passthrough(berth, bundle):
     err = out.with_suffix(".err")
     assert out.read_text() == "to-stdout\n"
     assert err.read_text() == "to-stderr\n"
+
+
+def test_no_pivot(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.sh("ls /; cat /etc/hostname")
+    res = berth.run("nopivot", b, "--no-pivot")
+    assert res.returncode == 0, res
+    names = res.stdout.split()
+    assert "bin" in names and "proc" in names
+    assert "rootfs" in names  # /etc/hostname of the busybox rootfs, not the host's
+    assert "work" not in names
+
+
+def test_create_no_pivot_no_new_keyring(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["echo", "flags-ok"])
+    berth.create("flags", b, "--no-pivot", "--no-new-keyring")
+    berth.start("flags")
+    berth.wait_status("flags", "stopped")
+    assert last_out(berth).read_text() == "flags-ok\n"
+
+
+def test_kill_all_short_flag(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.sh("sleep 30 & sleep 30")
+    berth.create_and_start("killa", b)
+    berth.kill("killa", "-a", "9")
+    berth.wait_status("killa", "stopped")
+
+
+def test_global_debug_and_text_log(berth, bundle, tmp_path):
+    b = bundle(shared_rootfs=True, args=["echo", "dbg"])
+    berth.prepare(b)
+    berth.track("dbg", b)
+    log = tmp_path / "text.log"
+    res = berth("run", "--bundle", b.path, "dbg",
+                global_opts=("--debug", "--log", log, "--log-format", "text"))
+    assert res.returncode == 0, res
+    assert "dbg\n" in res.stdout
+    assert log.exists() and log.read_text().strip(), "--debug --log wrote nothing"
