@@ -23,6 +23,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -220,6 +221,9 @@ class Bundle:
         return self
 
     def remove_ns(self, type_):
+        if type_ == "uts":  # a hostname needs a private UTS namespace
+            self.config.pop("hostname", None)
+            self.config.pop("domainname", None)
         lst = self.namespaces()
         lst[:] = [n for n in lst if n["type"] != type_]
         return self
@@ -250,6 +254,7 @@ class Runtime:
         self.bundles = []
         self.pids = set()
         self.popens = []
+        self.extra_dirs = []  # removed at teardown, after every container is deleted
         self._n = 0
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -360,7 +365,10 @@ class Runtime:
         return st
 
     def kill(self, cid, *args, check=True):
-        res = self("kill", cid, *args)
+        """kill [options] ID [SIGNAL]: arguments starting with '-' go before the id"""
+        opts = [a for a in args if str(a).startswith("-")]
+        rest = [a for a in args if not str(a).startswith("-")]
+        res = self("kill", *opts, cid, *rest)
         if check and res.returncode != 0:
             raise BerthError(f"kill failed: {res!r}")
         return res
@@ -502,19 +510,32 @@ def berth(berth_bin, tmp_path, request):
     except AssertionError:
         rt.hard_cleanup()
         raise
+    finally:
+        for d in rt.extra_dirs:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture
 def bundle(berth, rootfs_template, tmp_path):
-    """Factory: bundle(shared_rootfs=False, args=None, terminal=False) -> Bundle.
+    """Factory: bundle(shared_rootfs=False, args=None, terminal=False, userns_owner=None).
 
     The config is the one `berth spec` writes, with process.terminal false and root.path made
-    absolute (a private copy of the busybox rootfs, or the shared one for read-only tests)."""
+    absolute (a private copy of the busybox rootfs, or the shared one for read-only tests).
+    userns_owner=100000 puts the bundle in a world-traversable dir under /tmp (pytest's own
+    tmp dirs are 0700, which a mapped root cannot enter) and chowns the rootfs to that id."""
     counter = [0]
+    extra_dirs = berth.extra_dirs
 
-    def make(shared_rootfs=False, args=None, terminal=False, name=None):
+    def make(shared_rootfs=False, args=None, terminal=False, name=None, userns_owner=None):
         counter[0] += 1
-        path = tmp_path / (name or f"bundle{counter[0]}")
+        if userns_owner is not None:
+            base = Path(tempfile.mkdtemp(prefix="berth-userns-", dir="/tmp"))
+            os.chmod(base, 0o711)
+            extra_dirs.append(base)
+            path = base / (name or f"bundle{counter[0]}")
+            shared_rootfs = False
+        else:
+            path = tmp_path / (name or f"bundle{counter[0]}")
         path.mkdir()
         res = berth("spec", "--bundle", path)
         assert res.returncode == 0, f"berth spec failed: {res!r}"
@@ -523,6 +544,11 @@ def bundle(berth, rootfs_template, tmp_path):
             rfs = rootfs_template
         else:
             rfs = copy_rootfs(rootfs_template, path / "rootfs")
+        if userns_owner is not None:
+            os.chmod(path, 0o755)
+            for dirpath, dirnames, filenames in os.walk(rfs):
+                for n in [dirpath] + [os.path.join(dirpath, x) for x in dirnames + filenames]:
+                    os.lchown(n, userns_owner, userns_owner)
         config.setdefault("root", {})["path"] = str(rfs)
         config.setdefault("process", {})["terminal"] = terminal
         if args is not None:

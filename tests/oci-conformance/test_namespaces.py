@@ -89,14 +89,14 @@ def test_join_namespace_by_path(berth, bundle, nstype):
 
 def test_join_host_network_namespace_by_path(berth, bundle):
     b = bundle(shared_rootfs=True)
-    b.add_ns("network", path="/proc/1/ns/net")
+    b.add_ns("network", path=f"/proc/{os.getpid()}/ns/net")
     for m in b.config["mounts"]:
         if m["destination"] == "/sys":
             m.update({"type": "bind", "source": "/sys",
                       "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]})
     b.sh(PRINT_NS)
     ns = container_ns(berth, b)
-    assert ns["net"] == os.stat("/proc/1/ns/net").st_ino
+    assert ns["net"] == host_ns_inode("net")
 
 
 def test_join_nonexistent_namespace_path_fails(berth, bundle):
@@ -117,7 +117,7 @@ def userns_config(b):
 
 def test_user_namespace_mappings(berth, bundle):
     need_userns()
-    b = userns_config(bundle())
+    b = userns_config(bundle(userns_owner=100000))
     b.sh("cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; echo --; id -u; "
          "readlink /proc/self/ns/user")
     out = berth.run_ok(b)
@@ -131,7 +131,7 @@ def test_user_namespace_mappings(berth, bundle):
 
 def test_user_namespace_process_runs_as_mapped_uid(berth, bundle):
     need_userns()
-    b = userns_config(bundle())
+    b = userns_config(bundle(userns_owner=100000))
     b.sh("echo READY; sleep 30")
     st = berth.create_and_start("usermap", b)
     status = Path(f"/proc/{st['pid']}/status").read_text()
