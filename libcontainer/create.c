@@ -174,7 +174,10 @@ static int spawn_stage1(struct create_ctx *c, struct berr **err) {
     return berr_errno(err, "fork");
   }
   if (c->stage1 == 0) {
+    /* the state dir fd carries the container's lock: the child must not hold it */
     close(sv[0]);
+    close(c->dirfd);
+    close(c->rootfd);
     init_stage1(&ic);
   }
   close(sv[1]);
