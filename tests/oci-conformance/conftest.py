@@ -664,3 +664,21 @@ def pid_alive(pid):
         return False
     state = stat.rsplit(")", 1)[1].split()[0]
     return state not in ("Z", "X")
+
+
+@pytest.fixture(autouse=True)
+def host_identity_guard():
+    """A broken runtime may rename the host (hostname without a UTS namespace): put it back and
+    fail the test that did it."""
+    files = [Path("/proc/sys/kernel/hostname"), Path("/proc/sys/kernel/domainname")]
+    before = [f.read_text() for f in files]
+    yield
+    changed = []
+    for f, old in zip(files, before):
+        if f.read_text() != old:
+            changed.append(f"{f}: {old.strip()!r} -> {f.read_text().strip()!r}")
+            try:
+                f.write_text(old)
+            except OSError:
+                pass
+    assert not changed, "the host's identity changed: " + "; ".join(changed)
