@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
 DEMO=${DEMO_DIR:-/tmp/berth-demo}
-BERTH=$REPO/build/src/berth
+BUILD=${BUILD_DIR:-build}
+case "$BUILD" in /*) ;; *) BUILD=$REPO/$BUILD ;; esac
+BERTH=$BUILD/src/berth
 
 PKGS=(meson ninja-build pkg-config gcc libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
       busybox-static)
@@ -22,8 +24,8 @@ if ((${#missing[@]})); then
 fi
 
 echo "== building"
-[ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build >/dev/null
+[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null
+ninja -C "$BUILD" >/dev/null
 
 echo "== making the bundle in $DEMO"
 rm -rf "$DEMO"
