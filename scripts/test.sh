@@ -54,8 +54,12 @@ fi
 # an existing build dir is reused as is (ninja re-runs meson when meson.build changed)
 setup_rc=0
 if [ ! -f "$BUILD/build.ninja" ]; then
-    meson setup "$BUILD" "${SETUP_OPTS[@]}" >/dev/null
+    setup_log=$(meson setup "$BUILD" "${SETUP_OPTS[@]}" 2>&1)
     setup_rc=$?
+    if [ $setup_rc -ne 0 ]; then
+        printf '%s\n' "$setup_log" | tail -n 25 >&2
+        log "meson setup failed"
+    fi
 fi
 build_rc=1
 if [ $setup_rc -eq 0 ]; then
