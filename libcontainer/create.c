@@ -44,6 +44,14 @@ static void reap(pid_t pid) {
     ;
 }
 
+/* A failed create still ends the lifecycle: "continue at step 12" runs poststop. */
+static void run_poststop_after_failure(struct create_ctx *c) {
+  if (c->st == NULL || c->spec->hooks.poststop.len == 0)
+    return;
+  cleanup_free char *json = state_to_json(c->st, STATUS_STOPPED, false);
+  hooks_run_warn(&c->spec->hooks.poststop, "poststop", json ? json : "{}");
+}
+
 static void create_ctx_release(struct create_ctx *c) {
   if (!c->created) {
     if (c->init > 0) {
@@ -54,6 +62,8 @@ static void create_ctx_release(struct create_ctx *c) {
       kill(c->stage1, SIGKILL);
       reap(c->stage1);
     }
+    if (c->init > 0)
+      run_poststop_after_failure(c);
     if (c->dirfd >= 0)
       state_dir_remove(c->rootfd, c->o->id, NULL);
   }
@@ -103,12 +113,29 @@ static int validate(struct create_ctx *c, struct berr **err) {
   if (c->spec->process->terminal && o->console_socket == NULL)
     return berr_set(err, EINVAL,
                     "process.terminal is true: --console-socket is required to receive the pty");
+  if ((c->spec->hostname || c->spec->domainname) && !spec_has_new_namespace(c->spec, NS_UTS))
+    return berr_set(err, EINVAL, "config.json: %s: needs a new uts namespace in linux.namespaces",
+                    c->spec->hostname ? "hostname" : "domainname");
   if (o->preserve_fds < 0)
     return berr_set(err, EINVAL, "--preserve-fds: must not be negative");
   return 0;
 }
 
 /* ---- resources the child inherits ---- */
+
+/* In a new user namespace the parked process is the container's root, not
+ * the host's: it must be able to reopen the fifo for writing. */
+static int chown_fifo_to_container_root(struct create_ctx *c, struct berr **err) {
+  const struct spec_linux *lx = c->spec->linux;
+  uint32_t uid, gid;
+  if (!c->ns.create[NS_USER] ||
+      !ns_map_to_host(lx->uid_mappings, lx->uid_mappings_len, 0, &uid) ||
+      !ns_map_to_host(lx->gid_mappings, lx->gid_mappings_len, 0, &gid))
+    return 0;
+  if (fchownat(c->dirfd, EXEC_FIFO, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return berr_errno(err, "chown exec fifo");
+  return 0;
+}
 
 static int open_resources(struct create_ctx *c, struct berr **err) {
   const struct create_opts *o = c->o;
@@ -129,7 +156,7 @@ static int open_resources(struct create_ctx *c, struct berr **err) {
   c->fifo_fd = openat(c->dirfd, EXEC_FIFO, O_PATH | O_CLOEXEC);
   if (c->fifo_fd < 0)
     return berr_errno(err, "open exec fifo");
-  return 0;
+  return chown_fifo_to_container_root(c, err);
 }
 
 static int new_state(struct create_ctx *c, struct berr **err) {
@@ -204,8 +231,7 @@ static int on_init_pid(struct create_ctx *c, pid_t pid, struct berr **err) {
   c->stage1 = 0;
   c->st->pid = pid;
   c->st->start_time = proc_start_time(pid, NULL);
-  cleanup_free char *json = creating_state_json(c);
-  return sync_send(c->sync_fd, SYNC_GO, pid, json, json ? strlen(json) : 0, err);
+  return sync_send(c->sync_fd, SYNC_GO, pid, NULL, 0, err);
 }
 
 static int write_pid_file(const char *path, pid_t pid, struct berr **err) {

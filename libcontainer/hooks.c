@@ -83,13 +83,28 @@ static int hook_run_one(const struct spec_hook *h, const char *state_json, struc
   return 0;
 }
 
+static int hook_run_nth(const struct spec_hook_list *hooks, size_t i, const char *phase,
+                        const char *state_json, struct berr **err) {
+  const struct spec_hook *h = &hooks->items[i];
+  log_debug("running %s hook %zu: %s", phase, i, h->path);
+  if (hook_run_one(h, state_json, err) < 0)
+    return berr_prefix(err, "hooks.%s[%zu] (%s)", phase, i, h->path);
+  return 0;
+}
+
 int hooks_run(const struct spec_hook_list *hooks, const char *phase, const char *state_json,
               struct berr **err) {
-  for (size_t i = 0; i < hooks->len; i++) {
-    const struct spec_hook *h = &hooks->items[i];
-    log_debug("running %s hook %zu: %s", phase, i, h->path);
-    if (hook_run_one(h, state_json, err) < 0)
-      return berr_prefix(err, "hooks.%s[%zu] (%s)", phase, i, h->path);
-  }
+  for (size_t i = 0; i < hooks->len; i++)
+    if (hook_run_nth(hooks, i, phase, state_json, err) < 0)
+      return -1;
   return 0;
+}
+
+void hooks_run_warn(const struct spec_hook_list *hooks, const char *phase, const char *state_json) {
+  for (size_t i = 0; i < hooks->len; i++) {
+    struct berr *err = NULL;
+    if (hook_run_nth(hooks, i, phase, state_json, &err) < 0)
+      log_warn("%s", err->msg);
+    berr_free(err);
+  }
 }

@@ -11,4 +11,7 @@
 int hooks_run(const struct spec_hook_list *hooks, const char *phase, const char *state_json,
               struct berr **err);
 
+/* Runs every hook even when one fails; each failure is a warning (poststop). */
+void hooks_run_warn(const struct spec_hook_list *hooks, const char *phase, const char *state_json);
+
 #endif

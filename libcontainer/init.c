@@ -24,6 +24,7 @@
 #include "process.h"
 #include "rootfs.h"
 #include "seccomp_filter.h"
+#include "state.h"
 #include "sync.h"
 #include "sysctl.h"
 #include "terminal.h"
@@ -109,6 +110,21 @@ void init_stage1(struct init_ctx *c) {
 
 /* ---------------- init: before the fifo ---------------- */
 
+/* The state hooks and the seccomp agent receive; pid is the init's pid as
+ * the runtime sees it (GO carries it). */
+static char *hook_state(const struct init_ctx *c, pid_t pid, enum container_status status) {
+  struct container_state st = {
+      .oci_version = c->spec->oci_version,
+      .id = (char *)c->id,
+      .pid = pid,
+      .bundle = (char *)c->bundle,
+      .rootfs = (char *)c->rootfs,
+      .annotations = c->spec->annotations,
+      .annotations_len = c->spec->annotations_len,
+  };
+  return state_to_json(&st, status, false);
+}
+
 static int set_names(const struct spec *s, struct berr **err) {
   if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
     return berr_errno(err, "hostname \"%s\"", s->hostname);
@@ -121,7 +137,7 @@ static bool has_runtime_hooks(const struct spec *s) {
   return s->hooks.prestart.len > 0 || s->hooks.create_runtime.len > 0;
 }
 
-static int build_rootfs(struct init_ctx *c, const char *state_json, struct berr **err) {
+static int build_rootfs(struct init_ctx *c, pid_t pid, struct berr **err) {
   struct rootfs_opts o = {
       .rootfs = c->rootfs,
       .no_pivot = c->no_pivot,
@@ -139,11 +155,17 @@ static int build_rootfs(struct init_ctx *c, const char *state_json, struct berr 
       (sync_send(c->sync_fd, SYNC_RUNTIME_HOOKS, 0, NULL, 0, err) < 0 ||
        sync_expect(c->sync_fd, SYNC_HOOKS_DONE, NULL, err) < 0))
     return -1;
-  if (hooks_run(&c->spec->hooks.create_container, "createContainer", state_json, err) < 0)
-    return -1;
+  if (c->spec->hooks.create_container.len) {
+    cleanup_free char *json = hook_state(c, pid, STATUS_CREATING);
+    if (hooks_run(&c->spec->hooks.create_container, "createContainer", json, err) < 0)
+      return -1;
+  }
   if (rootfs_pivot(c->spec, &o, err) < 0)
     return -1;
   if (c->spec->process->terminal && terminal_setup(c->spec->process, c->console_fd, err) < 0)
+    return -1;
+  /* sysctls before readonlyPaths makes /proc/sys read-only */
+  if (set_names(c->spec, err) < 0 || sysctl_apply(c->spec, err) < 0)
     return -1;
   return rootfs_finalize(c->spec, &o, err);
 }
@@ -159,13 +181,11 @@ static int join_session_keyring(const struct init_ctx *c) {
 }
 
 /* Everything that can fail is done before READY, so `create` reports it. */
-static int prepare(struct init_ctx *c, const char *state_json, char **exe, struct berr **err) {
+static int prepare(struct init_ctx *c, pid_t pid, char **exe, struct berr **err) {
   const struct spec_process *p = c->spec->process;
   if (setsid() < 0)
     return berr_errno(err, "setsid");
-  if (build_rootfs(c, state_json, err) < 0)
-    return -1;
-  if (set_names(c->spec, err) < 0 || sysctl_apply(c->spec, err) < 0)
+  if (build_rootfs(c, pid, err) < 0)
     return -1;
   if (chdir(p->cwd) < 0)
     return berr_errno(err, "process.cwd \"%s\"", p->cwd);
@@ -197,8 +217,9 @@ static int load_seccomp(struct init_ctx *c, const struct sync_msg *go, struct be
   if (listener < 0)
     return 0;
   const struct spec_seccomp *sc = c->spec->linux->seccomp;
+  cleanup_free char *state = hook_state(c, go->code, STATUS_CREATED);
   cleanup_free char *json =
-      seccomp_process_state_json(c->spec->oci_version, go->code, sc->listener_metadata, go->data);
+      seccomp_process_state_json(c->spec->oci_version, go->code, sc->listener_metadata, state);
   if (json == NULL)
     return berr_set(err, ENOMEM, "linux.seccomp: process state");
   return seccomp_send_listener(c->listener_fd, json, listener, err);
@@ -238,7 +259,7 @@ static void init_main(struct init_ctx *c) {
   cleanup_close int proc_fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (proc_fd_dir < 0)
     berr_errno(&err, "open /proc/self/fd");
-  if (err || prepare(c, go.data ? go.data : "{}", &exe, &err) < 0)
+  if (err || prepare(c, go.code, &exe, &err) < 0)
     init_fail(err, 1);
   if (sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, &err) < 0 ||
       sync_expect(c->sync_fd, SYNC_READY_ACK, NULL, &err) < 0)
@@ -253,9 +274,11 @@ static void init_main(struct init_ctx *c) {
   close(steal_fd(&proc_fd_dir));
   close(c->fifo_fd);
   prctl(PR_SET_NAME, "berth:init");
-  if (hooks_run(&c->spec->hooks.start_container, "startContainer", go.data ? go.data : "{}",
-                &err) < 0)
-    init_fail(err, 1);
+  if (c->spec->hooks.start_container.len) {
+    cleanup_free char *json = hook_state(c, go.code, STATUS_CREATED);
+    if (hooks_run(&c->spec->hooks.start_container, "startContainer", json, &err) < 0)
+      init_fail(err, 1);
+  }
   if (confine(c, &go, &err) < 0)
     init_fail(err, 1);
   fds_cloexec_from(3 + c->preserve_fds);

@@ -96,6 +96,15 @@ static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *
   return 0;
 }
 
+bool ns_map_to_host(const struct spec_id_mapping *m, size_t n, uint32_t id, uint32_t *host) {
+  for (size_t i = 0; i < n; i++)
+    if (id >= m[i].container_id && id - m[i].container_id < m[i].size) {
+      *host = m[i].host_id + (id - m[i].container_id);
+      return true;
+    }
+  return false;
+}
+
 int ns_write_id_maps(pid_t pid, const struct spec_linux *lx, struct berr **err) {
   if (write_map(pid, "uid_map", lx->uid_mappings, lx->uid_mappings_len, err) < 0)
     return berr_prefix(err, "linux.uidMappings");

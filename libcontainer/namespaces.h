@@ -4,6 +4,7 @@
 #define BERTH_NAMESPACES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -24,6 +25,8 @@ int ns_plan_unshare_flags(const struct ns_plan *plan);
 int ns_join(const struct ns_plan *plan, enum spec_ns_type t, struct berr **err);
 /* Parent: writes uid_map and gid_map of pid from linux.uidMappings/gidMappings. */
 int ns_write_id_maps(pid_t pid, const struct spec_linux *lx, struct berr **err);
+/* The host id that container id `id` maps to; false when unmapped. */
+bool ns_map_to_host(const struct spec_id_mapping *m, size_t n, uint32_t id, uint32_t *host);
 /* Child, after unshare(CLONE_NEWTIME) and before any process enters it. */
 int ns_write_time_offsets(const struct spec_linux *lx, struct berr **err);
 

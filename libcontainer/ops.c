@@ -68,15 +68,23 @@ static struct spec *load_bundle_spec(const struct container_state *st) {
   return s;
 }
 
+static int run_hooks(const struct container_state *st, enum container_status status,
+                     const struct spec_hook_list *hooks, const char *phase, struct berr **err) {
+  if (hooks->len == 0)
+    return 0;
+  cleanup_free char *json = state_to_json(st, status, false);
+  return hooks_run(hooks, phase, json ? json : "{}", err);
+}
+
 static void run_hooks_warn(const struct container_state *st, enum container_status status,
                            const struct spec_hook_list *hooks, const char *phase) {
   if (hooks->len == 0)
     return;
   cleanup_free char *json = state_to_json(st, status, false);
-  cleanup_berr struct berr *err = NULL;
-  if (hooks_run(hooks, phase, json ? json : "{}", &err) < 0)
-    log_warn("%s", err->msg);
+  hooks_run_warn(hooks, phase, json ? json : "{}");
 }
+
+static int kill_and_wait(const struct container_state *st, struct berr **err);
 
 /* ---- start ---- */
 
@@ -116,10 +124,11 @@ int container_start(const char *root, const char *id, struct berr **err) {
                     container_status_name(h.status));
   if (release_fifo(&h, err) < 0)
     return -1;
-  struct spec *s = load_bundle_spec(h.st);
-  if (s) {
-    run_hooks_warn(h.st, STATUS_RUNNING, &s->hooks.poststart, "poststart");
-    spec_free(s);
+  cleanup_spec struct spec *s = load_bundle_spec(h.st);
+  /* a failing poststart hook stops the container (runtime.md, lifecycle step 9) */
+  if (s && run_hooks(h.st, STATUS_RUNNING, &s->hooks.poststart, "poststart", err) < 0) {
+    kill_and_wait(h.st, NULL);
+    return -1;
   }
   return 0;
 }

@@ -5,7 +5,7 @@
  *   stage1 -> parent   SYNC_USERNS_READY     after unshare(CLONE_NEWUSER); payload: nothing
  *   parent -> stage1   SYNC_USERNS_MAPPED    uid_map/gid_map written
  *   stage1 -> parent   SYNC_INIT_PID         payload: pid_t of the init (parent's pid namespace)
- *   parent -> init     SYNC_GO               init placed (cgroup); payload: state JSON for hooks
+ *   parent -> init     SYNC_GO               init placed (cgroup); code: its pid as the runtime sees it
  *   init   -> parent   SYNC_RUNTIME_HOOKS    mounts done: run prestart + createRuntime hooks
  *   parent -> init     SYNC_HOOKS_DONE
  *   init   -> parent   SYNC_READY            about to park on the exec fifo
