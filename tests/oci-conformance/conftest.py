@@ -32,11 +32,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-SPEC_DIR = Path(os.environ.get("BERTH_SPEC_DIR", "/work/shared/oci-runtime-spec"))
-if not SPEC_DIR.is_dir():
-    SPEC_DIR = REPO / "docs" / "oci-runtime-spec"
-SCHEMA_DIR = SPEC_DIR / "schema"
-ENGINE_CONFIG_DIR = Path(os.environ.get("BERTH_ENGINE_CONFIGS", "/work/shared/engine-configs"))
+# Fixtures kept in the repository (copied from the OCI spec and from real engines'
+# bundles) so the suite runs from any clone.
+SCHEMA_DIR = Path(os.environ.get("BERTH_SCHEMA_DIR", REPO / "tests" / "data" / "oci-schema"))
+ENGINE_CONFIG_DIR = Path(os.environ.get("BERTH_ENGINE_CONFIGS",
+                                        REPO / "tests" / "data" / "engine-configs"))
 MARK_VAR = "BERTH_TEST_MARK"
 BUSYBOX_CANDIDATES = ["/bin/busybox", "/usr/bin/busybox"]
 
