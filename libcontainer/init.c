@@ -196,13 +196,16 @@ static int prepare(struct init_ctx *c, pid_t pid, char **exe, struct berr **err)
   return join_session_keyring(c);
 }
 
-/* Blocks until `start` opens the fifo for reading, then tells it we go on. */
-static int wait_for_start(int proc_fd_dir, int fifo_fd, struct berr **err) {
+/* Blocks until `start` opens the fifo for reading, then tells it we go on.
+ * The write end stays open (close-on-exec) until execve: its closing is how
+ * `start` learns the user process runs, so poststart hooks come after it. */
+static int wait_for_start(int proc_fd_dir, int fifo_fd, int *write_end, struct berr **err) {
   char name[16];
   snprintf(name, sizeof(name), "%d", fifo_fd);
-  cleanup_close int w = openat(proc_fd_dir, name, O_WRONLY | O_CLOEXEC);
+  int w = openat(proc_fd_dir, name, O_WRONLY | O_CLOEXEC);
   if (w < 0)
     return berr_errno(err, "open exec fifo");
+  *write_end = w;
   if (write(w, "0", 1) != 1)
     return berr_errno(err, "write exec fifo");
   return 0;
@@ -269,7 +272,8 @@ static void init_main(struct init_ctx *c) {
   close(c->sync_fd);
   init_sync_fd = -1;
   prctl(PR_SET_NAME, "berth:parked");
-  if (wait_for_start(proc_fd_dir, c->fifo_fd, &err) < 0)
+  int fifo_write_end = -1;
+  if (wait_for_start(proc_fd_dir, c->fifo_fd, &fifo_write_end, &err) < 0)
     init_fail(err, 1);
   close(steal_fd(&proc_fd_dir));
   close(c->fifo_fd);

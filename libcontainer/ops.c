@@ -88,30 +88,37 @@ static int kill_and_wait(const struct container_state *st, struct berr **err);
 
 /* ---- start ---- */
 
-/* Opens the fifo without blocking, then waits for the parked process's byte
- * or for its death (a pidfd), so start never hangs on a dead container. */
-static int release_fifo(struct handle *h, struct berr **err) {
-  cleanup_close int pidfd = pidfd_open_pid(h->st->pid);
-  cleanup_close int fifo = openat(h->dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fifo < 0)
-    return berr_errno(err, "open exec fifo");
+/* Waits until the fifo has what the parked process writes (POLLIN), or it
+ * closed its end at exec (POLLHUP), or it died (pidfd): returns the event. */
+static short fifo_wait(int fifo, int pidfd, short want) {
   struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
   for (;;) {
     int r = poll(p, pidfd >= 0 ? 2 : 1, -1);
     if (r < 0 && errno == EINTR)
       continue;
     if (r < 0)
-      return berr_errno(err, "wait for the container process");
-    char byte;
-    if (p[0].revents & POLLIN) {
-      if (read(fifo, &byte, 1) == 1)
-        break;
-    }
-    if ((p[1].revents & POLLIN) || (p[0].revents & POLLHUP))
-      return berr_set(err, ESRCH, "container \"%s\": its process exited before start",
-                      h->st->id);
+      return POLLERR;
+    if (p[0].revents & want)
+      return want;
+    if (p[0].revents & POLLHUP)
+      return POLLHUP;
+    if (p[1].revents & POLLIN)
+      return POLLNVAL; /* the process exited */
   }
+}
+
+/* Releases the parked process, then waits for it to exec (its fifo end
+ * closes on exec), so poststart hooks run after the user process started. */
+static int release_fifo(struct handle *h, struct berr **err) {
+  cleanup_close int pidfd = pidfd_open_pid(h->st->pid);
+  cleanup_close int fifo = openat(h->dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0)
+    return berr_errno(err, "open exec fifo");
+  char byte;
+  if (fifo_wait(fifo, pidfd, POLLIN) != POLLIN || read(fifo, &byte, 1) != 1)
+    return berr_set(err, ESRCH, "container \"%s\": its process exited before start", h->st->id);
   unlinkat(h->dirfd, EXEC_FIFO, 0);
+  fifo_wait(fifo, pidfd, POLLHUP);
   return 0;
 }
 
