@@ -1,0 +1,58 @@
+/* Control groups for a container (linux.cgroupsPath, linux.resources).
+ *
+ * Where the cgroup lives (the one path, the same in every hierarchy):
+ *   - linux.cgroupsPath absolute ("/a/b"): relative to the root of each hierarchy;
+ *   - relative ("a/b"): below berth's own cgroup, read from /proc/self/cgroup (the "0::" line on
+ *     a pure cgroup v2 host; on v1 the name=systemd line, else the first controller's line);
+ *   - empty or absent: "/berth/<id>".
+ *   ".." components are rejected; "//" and a trailing "/" are collapsed.
+ *
+ * Which hierarchies: on a pure cgroup v2 host (/sys/fs/cgroup is cgroup2) the unified hierarchy
+ * only; otherwise (legacy or hybrid) v1 is the source of truth: the directory is made in every
+ * mounted v1 hierarchy (name=systemd included) and, on a hybrid host, in the cgroup2 hierarchy
+ * too (so cgroup.kill works and its controllers can be used when the host enabled them).
+ *
+ * Errors name the config field: "linux.resources.memory.limit: write memory.limit_in_bytes:
+ * Device or resource busy". On failure nothing is left behind. */
+#ifndef BERTH_CGROUP_H
+#define BERTH_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+struct cgroup; /* opaque */
+
+/* Before the container process exists: computes the path, creates the directories and applies
+ * linux.resources. systemd=true (--systemd-cgroup) fails: the D-Bus driver is not written yet. */
+int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct cgroup **out,
+                  struct berr **err);
+/* Moves pid into the cgroup (cgroup.procs of every hierarchy). */
+int cgroup_enter(const struct cgroup *cg, pid_t pid, struct berr **err);
+/* The path to store in state.json, relative to the hierarchy roots ("/berth/c1"). */
+const char *cgroup_path(const struct cgroup *cg);
+/* After a failed create: kills any process in the cgroup and removes the directories made by
+ * cgroup_create (parents it made included, when empty). Does not free cg. */
+void cgroup_destroy(struct cgroup *cg);
+void cgroup_free(struct cgroup *cg);
+void cgroup_cleanup(struct cgroup **cg); /* cgroup_free for __attribute__((cleanup)) */
+#define cleanup_cgroup __attribute__((cleanup(cgroup_cleanup)))
+
+/* From the path stored in state.json (delete, kill): */
+/* SIGKILLs what is left (cgroup.kill where the kernel has it), waits until empty (bounded), removes
+ * the directory (and any sub-cgroups) in every hierarchy. A missing directory is fine. */
+int cgroup_destroy_path(const char *path, struct berr **err);
+/* Sends sig to every process in the cgroup and its sub-cgroups. */
+int cgroup_signal_all(const char *path, int sig, struct berr **err);
+/* True when the kernel's OOM killer killed a process of this cgroup (memory.oom_control on v1,
+ * memory.events on v2: "oom_kill N" with N > 0). */
+bool cgroup_oom_killed(const char *path);
+
+/* Pure logic, exported for tests: the path for linux.cgroupsPath (NULL or "" = default), the
+ * container id and berth's own cgroup (own_cgroup, used for relative paths). */
+int cgroup_compute_path(const char *cgroups_path, const char *id, const char *own_cgroup,
+                        char **out, struct berr **err);
+
+#endif

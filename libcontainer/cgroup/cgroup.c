@@ -1,0 +1,522 @@
+/* The cgroup API: mode detection, path computation, create/enter/destroy. The per-version work
+ * lives in v1.c / v2.c and the resource writers in resources_v1.c / resources_v2.c. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../log.h"
+#include "../util.h"
+#include "internal.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* ---- small helpers ---- */
+
+bool cg_list_has(const char *list, const char *ctl) {
+  size_t l = strlen(ctl);
+  for (const char *p = list; p && *p;) {
+    size_t n = strcspn(p, ", \n");
+    if (n == l && strncmp(p, ctl, l) == 0)
+      return true;
+    p += n;
+    p += strspn(p, ", \n");
+  }
+  return false;
+}
+
+struct cg_hier *cg_find(const struct cgroup *cg, const char *ctl) {
+  for (int want_v2 = 0; want_v2 <= 1; want_v2++)
+    for (size_t i = 0; i < cg->n; i++)
+      if (cg->h[i].v2 == want_v2 && cg_list_has(cg->h[i].ctls, ctl))
+        return &cg->h[i];
+  return NULL;
+}
+
+int cg_write(const char *dir, const char *file, const char *val, const char *field,
+             struct berr **err) {
+  cleanup_free char *p = NULL;
+  if (asprintf(&p, "%s/%s", dir, file) < 0)
+    return berr_set(err, ENOMEM, "%s: write %s", field, file);
+  cleanup_close int fd = open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return berr_errno(err, "%s: write %s", field, file);
+  size_t len = strlen(val);
+  ssize_t r = write(fd, val, len);
+  if (r < 0)
+    return berr_errno(err, "%s: write %s \"%s\"", field, file, val);
+  if ((size_t)r != len)
+    return berr_set(err, EIO, "%s: write %s \"%s\": short write", field, file, val);
+  log_debug("cgroup: %s/%s = %s", dir, file, val);
+  return 0;
+}
+
+int cg_writef(const char *dir, const char *file, const char *field, struct berr **err,
+              const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  cleanup_free char *v = NULL;
+  int r = vasprintf(&v, fmt, ap);
+  va_end(ap);
+  if (r < 0)
+    return berr_set(err, ENOMEM, "%s: write %s", field, file);
+  return cg_write(dir, file, v, field, err);
+}
+
+char *cg_read(const char *dir, const char *file) {
+  cleanup_free char *p = NULL;
+  if (asprintf(&p, "%s/%s", dir, file) < 0)
+    return NULL;
+  cleanup_berr struct berr *e = NULL;
+  char *buf = NULL;
+  if (read_file_at(AT_FDCWD, p, &buf, NULL, &e) < 0) {
+    errno = e ? e->code : EIO;
+    return NULL;
+  }
+  size_t l = strlen(buf);
+  while (l > 0 && buf[l - 1] == '\n')
+    buf[--l] = '\0';
+  return buf;
+}
+
+bool cg_file_exists(const char *dir, const char *file) {
+  cleanup_free char *p = NULL;
+  if (asprintf(&p, "%s/%s", dir, file) < 0)
+    return false;
+  return access(p, F_OK) == 0;
+}
+
+int cg_missing(const char *field, const char *ctl, bool v2, struct berr **err) {
+  if (v2)
+    return berr_set(err, ENOTSUP,
+                    "%s: the %s controller is not available in cgroup v2 here (not in the parent's "
+                    "cgroup.controllers)",
+                    field, ctl);
+  return berr_set(err, ENOTSUP,
+                  "%s: the %s cgroup controller is not mounted on this host (no v1 hierarchy has it)",
+                  field, ctl);
+}
+
+void cg_hiers_free(struct cg_hier *h, size_t n) {
+  for (size_t i = 0; h && i < n; i++) {
+    free(h[i].mnt);
+    free(h[i].ctls);
+    free(h[i].dir);
+    free(h[i].created);
+  }
+  free(h);
+}
+
+/* ---- mode detection ---- */
+
+int cg_discover(struct cg_hier **out, size_t *n, bool *unified, struct berr **err) {
+  struct statfs sfs;
+  if (statfs(CG_ROOT, &sfs) < 0)
+    return berr_errno(err, "cgroup: statfs %s", CG_ROOT);
+  if ((unsigned long)sfs.f_type == (unsigned long)CGROUP2_SUPER_MAGIC) {
+    struct cg_hier *h = calloc(1, sizeof(*h));
+    if (h == NULL || (h->mnt = strdup(CG_ROOT)) == NULL) {
+      free(h);
+      return berr_set(err, ENOMEM, "cgroup");
+    }
+    h->v2 = true;
+    h->ctls = cg_read(CG_ROOT, "cgroup.controllers");
+    if (h->ctls == NULL)
+      h->ctls = strdup("");
+    *out = h;
+    *n = 1;
+    *unified = true;
+    return 0;
+  }
+  *unified = false;
+  return cg_v1_discover(out, n, err);
+}
+
+/* ---- paths ---- */
+
+/* Appends the components of src to buf (which holds an absolute path), rejecting "..". */
+static int append_components(char *buf, size_t cap, const char *src, const char *what,
+                             struct berr **err) {
+  for (const char *p = src; *p;) {
+    p += strspn(p, "/");
+    size_t l = strcspn(p, "/");
+    if (l == 0)
+      break;
+    if (l == 2 && strncmp(p, "..", 2) == 0)
+      return berr_set(err, EINVAL, "%s \"%s\": \"..\" is not allowed in a cgroup path", what, src);
+    if (l == 1 && p[0] == '.') {
+      p += l;
+      continue;
+    }
+    size_t used = strlen(buf);
+    bool slash = used > 0 && buf[used - 1] == '/';
+    if (used + l + 2 > cap)
+      return berr_set(err, ENAMETOOLONG, "%s \"%s\": path too long", what, src);
+    if (!slash)
+      buf[used++] = '/';
+    memcpy(buf + used, p, l);
+    buf[used + l] = '\0';
+    p += l;
+  }
+  return 0;
+}
+
+int cgroup_compute_path(const char *cgroups_path, const char *id, const char *own_cgroup,
+                        char **out, struct berr **err) {
+  char buf[4096] = "/";
+  const char *field = "linux.cgroupsPath";
+  if (cgroups_path == NULL || cgroups_path[0] == '\0') {
+    if (id == NULL || id[0] == '\0' || strchr(id, '/') || strcmp(id, "..") == 0 ||
+        strcmp(id, ".") == 0)
+      return berr_set(err, EINVAL, "cgroup: container id \"%s\" cannot name a cgroup",
+                      id ? id : "");
+    snprintf(buf, sizeof(buf), "/berth/%s", id);
+  } else {
+    if (cgroups_path[0] != '/' &&
+        append_components(buf, sizeof(buf), own_cgroup ? own_cgroup : "/", "own cgroup", err) < 0)
+      return -1;
+    if (append_components(buf, sizeof(buf), cgroups_path, field, err) < 0)
+      return -1;
+    if (strcmp(buf, "/") == 0)
+      return berr_set(err, EINVAL, "%s \"%s\": the root cgroup cannot be used", field,
+                      cgroups_path);
+  }
+  *out = strdup(buf);
+  return *out ? 0 : berr_set(err, ENOMEM, "cgroup path");
+}
+
+/* berth's own cgroup, for relative paths: the "0::" line on pure v2, else name=systemd, else
+ * the first v1 line. */
+static char *own_cgroup(bool unified) {
+  cleanup_free char *text = NULL;
+  cleanup_berr struct berr *e = NULL;
+  if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &text, NULL, &e) < 0)
+    return strdup("/");
+  char *best = NULL;
+  int best_rank = 99;
+  for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    char *c1 = strchr(line, ':');
+    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (c2 == NULL)
+      continue;
+    *c2 = '\0';
+    const char *ctls = c1 + 1;
+    int rank;
+    if (unified)
+      rank = ctls[0] == '\0' && strncmp(line, "0:", 2) == 0 ? 0 : 99;
+    else if (cg_list_has(ctls, "name=systemd"))
+      rank = 1;
+    else if (ctls[0] != '\0')
+      rank = 2;
+    else
+      rank = 99;
+    if (rank < best_rank) {
+      best_rank = rank;
+      best = c2 + 1;
+    }
+  }
+  return strdup(best ? best : "/");
+}
+
+/* ---- create ---- */
+
+static int mkdir_p(struct cg_hier *h, const char *path, struct berr **err) {
+  char buf[4096];
+  snprintf(buf, sizeof(buf), "%s", h->mnt);
+  for (const char *p = path; *p;) {
+    p += strspn(p, "/");
+    size_t l = strcspn(p, "/");
+    if (l == 0)
+      break;
+    size_t used = strlen(buf);
+    if (used + l + 2 > sizeof(buf))
+      return berr_set(err, ENAMETOOLONG, "cgroup: %s%s", h->mnt, path);
+    snprintf(buf + used, sizeof(buf) - used, "/%.*s", (int)l, p);
+    p += l;
+    if (mkdir(buf, 0755) == 0) {
+      if (h->created == NULL && (h->created = strdup(buf)) == NULL)
+        return berr_set(err, ENOMEM, "cgroup");
+      if (!h->v2 && cg_list_has(h->ctls, "cpuset") &&
+          cg_v1_cpuset_init(h, buf + strlen(h->mnt), err) < 0)
+        return -1;
+    } else if (errno != EEXIST) {
+      return berr_errno(err, "cgroup: mkdir %s", buf);
+    }
+  }
+  return 0;
+}
+
+static int create_dirs(struct cgroup *cg, const struct spec_resources *res, struct berr **err) {
+  for (size_t i = 0; i < cg->n; i++) {
+    struct cg_hier *h = &cg->h[i];
+    if (asprintf(&h->dir, "%s%s", h->mnt, cg->path) < 0) {
+      h->dir = NULL;
+      return berr_set(err, ENOMEM, "cgroup");
+    }
+    if (mkdir_p(h, cg->path, err) < 0)
+      return -1;
+    if (h->v2) {
+      if (cg->unified && cg_v2_enable(h, cg->path, res, err) < 0)
+        return -1;
+      if (cg_v2_load_controllers(h, err) < 0)
+        return -1;
+    }
+  }
+  return 0;
+}
+
+int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct cgroup **out,
+                  struct berr **err) {
+  if (systemd) {
+    if (access("/run/systemd/system", F_OK) != 0)
+      return berr_set(err, ENOTSUP, "--systemd-cgroup: systemd is not running (PID 1 is not "
+                                    "systemd)");
+    return berr_set(err, ENOSYS, "--systemd-cgroup: the systemd cgroup driver is not implemented "
+                                 "yet; run without --systemd-cgroup");
+  }
+  struct cgroup *cg = calloc(1, sizeof(*cg));
+  if (cg == NULL)
+    return berr_set(err, ENOMEM, "cgroup");
+  cleanup_cgroup struct cgroup *guard = cg;
+  if (cg_discover(&cg->h, &cg->n, &cg->unified, err) < 0)
+    return -1;
+  cleanup_free char *own = own_cgroup(cg->unified);
+  const char *cp = spec->linux ? spec->linux->cgroups_path : NULL;
+  if (cgroup_compute_path(cp, id, own, &cg->path, err) < 0)
+    return -1;
+  const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;
+  int r = create_dirs(cg, res, err);
+  if (r == 0)
+    r = cg->unified ? cg_v2_apply(cg, spec, err) : cg_v1_apply(cg, spec, err);
+  if (r < 0) {
+    cgroup_destroy(cg);
+    return -1;
+  }
+  log_debug("cgroup: created %s (%s)", cg->path, cg->unified ? "cgroup v2" : "cgroup v1");
+  *out = steal_ptr(&guard);
+  return 0;
+}
+
+int cgroup_enter(const struct cgroup *cg, pid_t pid, struct berr **err) {
+  for (size_t i = 0; i < cg->n; i++) {
+    if (cg->h[i].dir == NULL)
+      continue;
+    if (cg_writef(cg->h[i].dir, "cgroup.procs", "cgroup", err, "%d", (int)pid) < 0)
+      return berr_prefix(err, "enter pid %d into %s", (int)pid, cg->h[i].dir);
+  }
+  return 0;
+}
+
+const char *cgroup_path(const struct cgroup *cg) { return cg->path; }
+
+void cgroup_free(struct cgroup *cg) {
+  if (cg == NULL)
+    return;
+  cg_hiers_free(cg->h, cg->n);
+  free(cg->path);
+  free(cg);
+}
+
+void cgroup_cleanup(struct cgroup **cg) { cgroup_free(*cg); }
+
+/* ---- kill, wait, remove ---- */
+
+/* Sends sig to every pid in dir/cgroup.procs and below; returns how many were found. */
+static int signal_tree(const char *dir, int sig, int depth) {
+  int found = 0;
+  cleanup_free char *procs = cg_read(dir, "cgroup.procs");
+  for (char *p = procs; p && *p;) {
+    char *end;
+    long pid = strtol(p, &end, 10);
+    if (end == p)
+      break;
+    if (pid > 0 && kill((pid_t)pid, sig) == 0)
+      found++;
+    p = end + strspn(end, "\n");
+  }
+  if (depth > 32)
+    return found;
+  cleanup_dir DIR *d = opendir(dir);
+  struct dirent *de;
+  while (d && (de = readdir(d)) != NULL) {
+    if (de->d_type != DT_DIR || de->d_name[0] == '.')
+      continue;
+    cleanup_free char *sub = NULL;
+    if (asprintf(&sub, "%s/%s", dir, de->d_name) >= 0)
+      found += signal_tree(sub, sig, depth + 1);
+  }
+  return found;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* Removes dir and its sub-cgroups, depth first, retrying EBUSY (dying tasks) for a while. */
+static int rmdir_tree(const char *dir, int depth, struct berr **err) {
+  if (depth < 32) {
+    cleanup_dir DIR *d = opendir(dir);
+    if (d == NULL && errno == ENOENT)
+      return 0;
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) {
+      if (de->d_type != DT_DIR || de->d_name[0] == '.')
+        continue;
+      cleanup_free char *sub = NULL;
+      if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
+        return berr_set(err, ENOMEM, "cgroup");
+      if (rmdir_tree(sub, depth + 1, err) < 0)
+        return -1;
+    }
+  }
+  for (int i = 0;; i++) {
+    if (rmdir(dir) == 0 || errno == ENOENT)
+      return 0;
+    if (errno != EBUSY || i >= 200)
+      return berr_errno(err, "cgroup: rmdir %s", dir);
+    sleep_ms(10);
+  }
+}
+
+/* Kills everything in dir (cgroup.kill on v2, else SIGKILL until empty, bounded ~5s). */
+static void kill_all(const char *dir, bool v2) {
+  if (access(dir, F_OK) != 0)
+    return;
+  if (v2)
+    cg_v2_kill(dir);
+  for (int i = 0; i < 500; i++) {
+    if (signal_tree(dir, SIGKILL, 0) == 0)
+      return;
+    sleep_ms(10);
+  }
+  log_warn("cgroup: processes of %s survive SIGKILL", dir);
+}
+
+void cgroup_destroy(struct cgroup *cg) {
+  if (cg == NULL)
+    return;
+  for (size_t i = 0; i < cg->n; i++) {
+    struct cg_hier *h = &cg->h[i];
+    if (h->dir == NULL || h->created == NULL)
+      continue; /* never remove a directory we did not make */
+    kill_all(h->dir, h->v2);
+    cleanup_berr struct berr *e = NULL;
+    if (rmdir_tree(h->dir, 0, &e) < 0) {
+      log_warn("%s", e->msg);
+      continue;
+    }
+    /* the parents we made, up to the topmost one, when nothing else lives there */
+    size_t top = strlen(h->created);
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", h->dir);
+    for (char *s = strrchr(buf, '/'); s && (size_t)(s - buf) >= top; s = strrchr(buf, '/')) {
+      *s = '\0';
+      if (rmdir(buf) < 0)
+        break;
+    }
+    free(h->created);
+    h->created = NULL;
+  }
+}
+
+static int check_stored_path(const char *path, struct berr **err) {
+  if (path == NULL || path[0] != '/' || strcmp(path, "/") == 0)
+    return berr_set(err, EINVAL, "cgroup: invalid stored path \"%s\"", path ? path : "");
+  for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
+    if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+      return berr_set(err, EINVAL, "cgroup: invalid stored path \"%s\"", path);
+  return 0;
+}
+
+int cgroup_destroy_path(const char *path, struct berr **err) {
+  if (check_stored_path(path, err) < 0)
+    return -1;
+  struct cg_hier *h = NULL;
+  size_t n = 0;
+  bool unified;
+  if (cg_discover(&h, &n, &unified, err) < 0)
+    return -1;
+  int ret = 0;
+  for (size_t i = 0; i < n; i++) {
+    cleanup_free char *dir = NULL;
+    if (asprintf(&dir, "%s%s", h[i].mnt, path) < 0) {
+      ret = berr_set(err, ENOMEM, "cgroup");
+      break;
+    }
+    kill_all(dir, h[i].v2);
+    if (rmdir_tree(dir, 0, err) < 0) {
+      ret = -1;
+      break;
+    }
+  }
+  cg_hiers_free(h, n);
+  return ret;
+}
+
+int cgroup_signal_all(const char *path, int sig, struct berr **err) {
+  if (check_stored_path(path, err) < 0)
+    return -1;
+  struct cg_hier *h = NULL;
+  size_t n = 0;
+  bool unified;
+  if (cg_discover(&h, &n, &unified, err) < 0)
+    return -1;
+  bool found = false;
+  /* the processes are the same in every hierarchy: use the first that has the directory */
+  for (size_t i = 0; i < n && !found; i++) {
+    cleanup_free char *dir = NULL;
+    if (asprintf(&dir, "%s%s", h[i].mnt, path) < 0 || access(dir, F_OK) != 0)
+      continue;
+    signal_tree(dir, sig, 0);
+    found = true;
+  }
+  cg_hiers_free(h, n);
+  if (!found)
+    return berr_set(err, ENOENT, "cgroup %s: not found in any hierarchy", path);
+  return 0;
+}
+
+static bool oom_kill_count(const char *dir, const char *file) {
+  cleanup_free char *text = cg_read(dir, file);
+  const char *p = text;
+  while (p && (p = strstr(p, "oom_kill ")) != NULL) {
+    if (p == text || p[-1] == '\n')
+      return strtoull(p + 9, NULL, 10) > 0;
+    p += 9;
+  }
+  return false;
+}
+
+bool cgroup_oom_killed(const char *path) {
+  cleanup_berr struct berr *e = NULL;
+  if (check_stored_path(path, &e) < 0)
+    return false;
+  struct cg_hier *h = NULL;
+  size_t n = 0;
+  bool unified, killed = false;
+  if (cg_discover(&h, &n, &unified, &e) < 0)
+    return false;
+  for (size_t i = 0; i < n && !killed; i++) {
+    cleanup_free char *dir = NULL;
+    if (asprintf(&dir, "%s%s", h[i].mnt, path) < 0)
+      break;
+    if (h[i].v2)
+      killed = oom_kill_count(dir, "memory.events");
+    else if (cg_list_has(h[i].ctls, "memory"))
+      killed = oom_kill_count(dir, "memory.oom_control");
+  }
+  cg_hiers_free(h, n);
+  return killed;
+}

@@ -1,0 +1,67 @@
+/* Shared between the files of libcontainer/cgroup/ only. */
+#ifndef BERTH_CGROUP_INTERNAL_H
+#define BERTH_CGROUP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../cgroup.h"
+#include "../error.h"
+#include "../spec.h"
+
+#define CG_ROOT "/sys/fs/cgroup"
+
+/* One mounted hierarchy and the container's directory in it. */
+struct cg_hier {
+  char *mnt;     /* mount point, e.g. /sys/fs/cgroup/memory */
+  char *ctls;    /* v1: the mount's controllers "cpu,cpuacct" / "name=systemd";
+                    v2: cgroup.controllers of the container's directory (space separated) */
+  bool v2;
+  char *dir;     /* mnt + path */
+  char *created; /* topmost directory cgroup_create made (full path), NULL if none */
+};
+
+struct cgroup {
+  char *path;   /* "/berth/c1" */
+  bool unified; /* pure cgroup v2 host */
+  struct cg_hier *h;
+  size_t n;
+};
+
+/* cgroup.c */
+int cg_discover(struct cg_hier **out, size_t *n, bool *unified, struct berr **err);
+void cg_hiers_free(struct cg_hier *h, size_t n);
+bool cg_list_has(const char *list, const char *ctl); /* list separated by ',' or ' ' */
+/* The hierarchy holding controller ctl (v1 first), NULL when none has it. */
+struct cg_hier *cg_find(const struct cgroup *cg, const char *ctl);
+/* Writes val to dir/file; on failure the error reads "<field>: write <file>: <strerror>". */
+int cg_write(const char *dir, const char *file, const char *val, const char *field,
+             struct berr **err);
+int cg_writef(const char *dir, const char *file, const char *field, struct berr **err,
+              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Reads dir/file (trailing newline stripped). NULL on failure with errno set. */
+char *cg_read(const char *dir, const char *file);
+bool cg_file_exists(const char *dir, const char *file);
+/* The "controller is missing" error for a field. */
+int cg_missing(const char *field, const char *ctl, bool v2, struct berr **err);
+
+/* v1.c */
+int cg_v1_discover(struct cg_hier **out, size_t *n, struct berr **err);
+int cg_v1_cpuset_init(const struct cg_hier *h, const char *path, struct berr **err);
+int cg_v1_devices(const struct cgroup *cg, const struct spec *spec, struct berr **err);
+
+/* v2.c */
+int cg_v2_enable(const struct cg_hier *h, const char *path, const struct spec_resources *res,
+                 struct berr **err);
+int cg_v2_load_controllers(struct cg_hier *h, struct berr **err);
+int cg_v2_unified(const struct cgroup *cg, const struct spec_resources *res, struct berr **err);
+bool cg_v2_kill(const char *dir); /* writes cgroup.kill; false when the kernel lacks it */
+
+/* resources_v1.c / resources_v2.c */
+int cg_v1_apply(const struct cgroup *cg, const struct spec *spec, struct berr **err);
+int cg_v2_apply(const struct cgroup *cg, const struct spec *spec, struct berr **err);
+/* hugepageLimits on any hierarchy (v1 or v2 file names), shared by both. */
+int cg_apply_hugetlb(const struct cgroup *cg, const struct spec_resources *res, struct berr **err);
+int cg_rdma(const struct cg_hier *h, const struct spec_resources *r, struct berr **err);
+
+#endif
