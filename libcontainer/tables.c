@@ -172,6 +172,12 @@ int ns_clone_flag(enum spec_ns_type t) {
   return (unsigned)t < NS_COUNT ? namespaces[t].clone_flag : 0;
 }
 
+/* ---- hooks ---- */
+static const char *const hooks[] = {"prestart",       "createRuntime", "createContainer",
+                                    "startContainer", "poststart",     "poststop"};
+
+const char *hook_name_at(size_t i) { return i < ARRAY_LEN(hooks) ? hooks[i] : NULL; }
+
 /* ---- capabilities, indexed by number ---- */
 #define CAP(x) [x] = #x
 static const char *const capabilities[] = {

@@ -15,6 +15,10 @@ const char *ns_type_name(enum spec_ns_type t);
 const char *ns_proc_name(enum spec_ns_type t); /* /proc/PID/ns/<name>: "net", "mnt", ... */
 int ns_clone_flag(enum spec_ns_type t);        /* CLONE_NEW* */
 
+/* hooks: "prestart" "createRuntime" "createContainer" "startContainer" "poststart"
+ * "poststop", in the order they run; NULL past the end. */
+const char *hook_name_at(size_t i);
+
 /* capabilities: "CAP_CHOWN" ... ; numbers as in linux/capability.h */
 int cap_from_name(const char *name); /* -1 if unknown */
 const char *cap_name(int cap);       /* NULL if out of table */

@@ -42,6 +42,7 @@ static const struct command commands[] = {
     {"spec", cmd_spec, "spec [options]", "write a default config.json",
      "  -b, --bundle DIR         where to write config.json (default: current directory)\n"
      "      --rootless           a config for running as an unprivileged user\n"},
+    {"features", cmd_features, "features", "print the OCI features JSON: what berth supports", ""},
 };
 
 const struct command *command_lookup(const char *name) {
