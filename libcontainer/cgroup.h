@@ -45,6 +45,8 @@ void cgroup_cleanup(struct cgroup **cg); /* cgroup_free for __attribute__((clean
  * the directory (and any sub-cgroups) in every hierarchy. A missing directory is fine. */
 int cgroup_destroy_path(const char *path, struct berr **err);
 /* Sends sig to every process in the cgroup and its sub-cgroups. */
+/* Moves pid into the container's cgroup in every hierarchy (exec). */
+int cgroup_enter_path(const char *path, pid_t pid, struct berr **err);
 int cgroup_signal_all(const char *path, int sig, struct berr **err);
 /* True when the kernel's OOM killer killed a process of this cgroup (memory.oom_control on v1,
  * memory.events on v2: "oom_kill N" with N > 0). */

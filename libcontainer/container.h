@@ -17,6 +17,7 @@ struct create_opts {
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;           /* fds 3..3+n-1 pass to the container */
+  bool systemd_cgroup;        /* --systemd-cgroup */
 };
 
 /* Builds the container and parks its process on the exec fifo. On success

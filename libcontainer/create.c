@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "container.h"
 #include "hooks.h"
@@ -34,6 +35,7 @@ struct create_ctx {
   int rootfd, dirfd, fifo_fd, console_fd, listener_fd, sync_fd;
   struct ns_plan ns;
   struct seccomp_program *seccomp;
+  struct cgroup *cgroup;
   pid_t stage1, init;
   struct container_state *st;
   bool created; /* success: keep the state dir and the init */
@@ -62,6 +64,8 @@ static void create_ctx_release(struct create_ctx *c) {
       kill(c->stage1, SIGKILL);
       reap(c->stage1);
     }
+    if (c->cgroup)
+      cgroup_destroy(c->cgroup);
     if (c->init > 0)
       run_poststop_after_failure(c);
     if (c->dirfd >= 0)
@@ -72,6 +76,7 @@ static void create_ctx_release(struct create_ctx *c) {
     if (*fds[i] >= 0)
       close(steal_fd(fds[i]));
   ns_plan_close(&c->ns);
+  cgroup_free(c->cgroup);
   seccomp_program_free(c->seccomp);
   container_state_free(c->st);
   spec_free(c->spec);
@@ -93,7 +98,7 @@ static int resolve_rootfs(struct create_ctx *c, struct berr **err) {
   if (c->rootfs == NULL || stat(c->rootfs, &st) < 0)
     return berr_errno(err, "root.path \"%s\"", root);
   if (!S_ISDIR(st.st_mode))
-    return berr_set(err, ENOTDIR, "root.path \"%s\": not a directory", root);
+    return berr_code(err, ENOTDIR, "root.path \"%s\": not a directory", root);
   return 0;
 }
 
@@ -107,17 +112,17 @@ static int validate(struct create_ctx *c, struct berr **err) {
   if (spec_load_bundle(c->bundle, &c->spec, err) < 0)
     return -1;
   if (c->spec->process == NULL)
-    return berr_set(err, EINVAL, "config.json: process: required to create a container");
+    return berr_code(err, EINVAL, "config.json: process: required to create a container");
   if (resolve_rootfs(c, err) < 0 || sysctl_validate(c->spec, err) < 0)
     return -1;
   if (c->spec->process->terminal && o->console_socket == NULL)
-    return berr_set(err, EINVAL,
+    return berr_code(err, EINVAL,
                     "process.terminal is true: --console-socket is required to receive the pty");
   if ((c->spec->hostname || c->spec->domainname) && !spec_has_new_namespace(c->spec, NS_UTS))
-    return berr_set(err, EINVAL, "config.json: %s: needs a new uts namespace in linux.namespaces",
+    return berr_code(err, EINVAL, "config.json: %s: needs a new uts namespace in linux.namespaces",
                     c->spec->hostname ? "hostname" : "domainname");
   if (o->preserve_fds < 0)
-    return berr_set(err, EINVAL, "--preserve-fds: must not be negative");
+    return berr_code(err, EINVAL, "--preserve-fds: must not be negative");
   return 0;
 }
 
@@ -151,6 +156,8 @@ static int open_resources(struct create_ctx *c, struct berr **err) {
   if (state_root_open(o->root, &c->rootfd, err) < 0 ||
       state_dir_create(c->rootfd, o->id, &c->dirfd, err) < 0)
     return -1;
+  if (cgroup_create(c->spec, o->id, o->systemd_cgroup, &c->cgroup, err) < 0)
+    return -1;
   if (mkfifoat(c->dirfd, EXEC_FIFO, 0600) < 0)
     return berr_errno(err, "create exec fifo");
   c->fifo_fd = openat(c->dirfd, EXEC_FIFO, O_PATH | O_CLOEXEC);
@@ -170,6 +177,7 @@ static int new_state(struct create_ctx *c, struct berr **err) {
   st->rootfs = strdup(c->rootfs);
   st->created = rfc3339_now();
   st->owner = strdup("");
+  st->cgroup_path = c->cgroup ? strdup(cgroup_path(c->cgroup)) : NULL;
   st->annotations = c->spec->annotations; /* borrowed; unset before free */
   st->annotations_len = c->spec->annotations_len;
   return 0;
@@ -231,6 +239,9 @@ static int on_init_pid(struct create_ctx *c, pid_t pid, struct berr **err) {
   c->stage1 = 0;
   c->st->pid = pid;
   c->st->start_time = proc_start_time(pid, NULL);
+  /* in its cgroup before it runs anything of the container's */
+  if (c->cgroup && cgroup_enter(c->cgroup, pid, err) < 0)
+    return -1;
   return sync_send(c->sync_fd, SYNC_GO, pid, NULL, 0, err);
 }
 
@@ -270,7 +281,7 @@ static int handshake(struct create_ctx *c, struct berr **err) {
     if (sync_recv(c->sync_fd, &m, err) < 0) {
       if ((*err)->code == EPIPE) {
         berr_cleanup(err);
-        return berr_set(err, EPIPE, "container init exited unexpectedly");
+        return berr_code(err, EPIPE, "container init exited unexpectedly");
       }
       return -1;
     }
@@ -299,7 +310,7 @@ static int handshake(struct create_ctx *c, struct berr **err) {
       sync_msg_clear(&m);
       return on_ready(c, err);
     default:
-      r = berr_set(err, EPROTO, "sync: unexpected %s", sync_type_name(m.type));
+      r = berr_code(err, EPROTO, "sync: unexpected %s", sync_type_name(m.type));
     }
     sync_msg_clear(&m);
     if (r < 0)

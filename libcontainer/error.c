@@ -35,6 +35,16 @@ int berr_set(struct berr **err, int errnum, const char *fmt, ...) {
   return -1;
 }
 
+int berr_code(struct berr **err, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  berr_vset(err, 0, fmt, ap);
+  va_end(ap);
+  if (err && *err)
+    (*err)->code = code;
+  return -1;
+}
+
 int berr_prefix(struct berr **err, const char *fmt, ...) {
   if (err == NULL || *err == NULL)
     return -1;

@@ -18,6 +18,11 @@ int berr_set(struct berr **err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int berr_vset(struct berr **err, int errnum, const char *fmt, va_list ap);
 
+/* Like berr_set, but the message says it all: the code is kept for callers
+ * (exit statuses, retries) and no strerror text is appended. */
+int berr_code(struct berr **err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Prepends "context: " to an existing error; returns -1. */
 int berr_prefix(struct berr **err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -49,7 +49,7 @@ static int hook_wait(pid_t pid, const struct spec_hook *h, int *status, struct b
     if (r == 0) {
       kill(pid, SIGKILL);
       waitpid(pid, NULL, 0);
-      return berr_set(err, ETIMEDOUT, "timed out after %d s", h->timeout);
+      return berr_code(err, ETIMEDOUT, "timed out after %d s", h->timeout);
     }
   }
   while (waitpid(pid, status, 0) < 0)

@@ -17,9 +17,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "caps.h"
 #include "cleanup.h"
 #include "hooks.h"
+#include "launch.h"
 #include "log.h"
 #include "process.h"
 #include "rootfs.h"
@@ -36,6 +36,8 @@
 #endif
 
 static int init_sync_fd = -1;
+/* After start released us, errors go to `start` through the exec fifo. */
+static int init_fifo_fd = -1;
 
 static void forward_log(enum log_level lvl, const char *msg) {
   if (init_sync_fd >= 0)
@@ -44,10 +46,13 @@ static void forward_log(enum log_level lvl, const char *msg) {
 
 /* Reports the error to the runtime (or stderr once the runtime is gone) and exits. */
 __attribute__((noreturn)) static void init_fail(struct berr *e, int status) {
+  const char *msg = e && e->msg ? e->msg : "container init failed";
   if (init_sync_fd >= 0)
     sync_send_error(init_sync_fd, e);
+  else if (init_fifo_fd >= 0)
+    write_all(init_fifo_fd, msg, strlen(msg));
   else
-    log_error("%s", e && e->msg ? e->msg : "container init failed");
+    log_error("%s", msg);
   _exit(status);
 }
 
@@ -146,7 +151,7 @@ static int build_rootfs(struct init_ctx *c, pid_t pid, struct berr **err) {
       .new_pidns = c->ns.create[NS_PID],
   };
   if (!c->ns.create[NS_MOUNT])
-    return berr_set(err, EINVAL, "linux.namespaces: berth needs a new mount namespace");
+    return berr_code(err, EINVAL, "linux.namespaces: berth needs a new mount namespace");
   if (chdir(c->bundle) < 0)
     return berr_errno(err, "chdir to bundle %s", c->bundle);
   if (rootfs_setup(c->spec, &o, err) < 0)
@@ -213,51 +218,22 @@ static int wait_for_start(int proc_fd_dir, int fifo_fd, int *write_end, struct b
 
 /* ---------------- init: after the fifo ---------------- */
 
-static int load_seccomp(struct init_ctx *c, const struct sync_msg *go, struct berr **err) {
-  cleanup_close int listener = -1;
-  if (seccomp_program_load(c->seccomp, &listener, err) < 0)
-    return -1;
-  if (listener < 0)
-    return 0;
-  const struct spec_seccomp *sc = c->spec->linux->seccomp;
-  cleanup_free char *state = hook_state(c, go->code, STATUS_CREATED);
-  cleanup_free char *json =
-      seccomp_process_state_json(c->spec->oci_version, go->code, sc->listener_metadata, state);
-  if (json == NULL)
-    return berr_set(err, ENOMEM, "linux.seccomp: process state");
-  return seccomp_send_listener(c->listener_fd, json, listener, err);
-}
-
-/* Order matters: without no_new_privs seccomp needs CAP_SYS_ADMIN, so it is
- * loaded before the capabilities go; with it, as late as possible. */
-static int confine(struct init_ctx *c, const struct sync_msg *go, struct berr **err) {
-  const struct spec_process *p = c->spec->process;
-  if (c->seccomp && !p->no_new_privileges && load_seccomp(c, go, err) < 0)
-    return -1;
-  if (caps_drop_bounding(p->capabilities, err) < 0 || process_switch_user(p, err) < 0 ||
-      caps_apply(p->capabilities, err) < 0 || process_apply_no_new_privs(p, err) < 0)
-    return -1;
-  if (c->seccomp && p->no_new_privileges && load_seccomp(c, go, err) < 0)
-    return -1;
-  return 0;
-}
-
-static void reset_signals(void) {
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  for (int s = 1; s < NSIG; s++)
-    signal(s, SIG_DFL);
-}
-
 static void init_main(struct init_ctx *c) {
   cleanup_berr struct berr *err = NULL;
   struct sync_msg go = {0};
   cleanup_free char *exe = NULL;
   prctl(PR_SET_NAME, "berth:init");
-  reset_signals();
+  /* nothing in the container may open this process's exe (CVE-2019-5736):
+   * it is berth's binary until execve, which makes it dumpable again */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  launch_reset_signals();
   if (sync_expect(c->sync_fd, SYNC_GO, &go, &err) < 0)
     _exit(1); /* the runtime is gone or failed: nothing to report to */
+  /* placed in its cgroup now: a new cgroup namespace makes that its root */
+  if (c->ns.create[NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0) {
+    berr_errno(&err, "create cgroup namespace");
+    init_fail(err, 1);
+  }
   /* /proc/self/fd of this process, as seen from the host: reopens the fifo after pivot */
   cleanup_close int proc_fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (proc_fd_dir < 0)
@@ -275,6 +251,7 @@ static void init_main(struct init_ctx *c) {
   int fifo_write_end = -1;
   if (wait_for_start(proc_fd_dir, c->fifo_fd, &fifo_write_end, &err) < 0)
     init_fail(err, 1);
+  init_fifo_fd = fifo_write_end;
   close(steal_fd(&proc_fd_dir));
   close(c->fifo_fd);
   prctl(PR_SET_NAME, "berth:init");
@@ -283,10 +260,17 @@ static void init_main(struct init_ctx *c) {
     if (hooks_run(&c->spec->hooks.start_container, "startContainer", json, &err) < 0)
       init_fail(err, 1);
   }
-  if (confine(c, &go, &err) < 0)
+  cleanup_free char *listener_json = NULL;
+  if (c->listener_fd >= 0) {
+    cleanup_free char *state = hook_state(c, go.code, STATUS_CREATED);
+    listener_json = seccomp_process_state_json(c->spec->oci_version, go.code,
+                                               c->spec->linux->seccomp->listener_metadata, state);
+  }
+  struct launch l = {.process = c->spec->process, .seccomp = c->seccomp,
+                     .listener_sock = c->listener_fd, .listener_state_json = listener_json,
+                     .preserve_fds = c->preserve_fds};
+  if (launch_confine(&l, &err) < 0)
     init_fail(err, 1);
-  fds_cloexec_from(3 + c->preserve_fds);
-  execve(exe, c->spec->process->args.items, c->spec->process->env.items);
-  berr_errno(&err, "exec %s", exe);
-  init_fail(err, errno == ENOENT ? 127 : 126);
+  launch_exec(&l, exe, &err);
+  init_fail(err, err->code == ENOENT ? 127 : 126);
 }

@@ -19,7 +19,7 @@ int json_parse(const char *text, size_t len, json_node **out, struct berr **err)
   buf[len] = '\0';
   if (strlen(buf) != len) {
     free(buf);
-    return berr_set(err, EINVAL, "invalid json: NUL byte in input");
+    return berr_code(err, EINVAL, "invalid json: NUL byte in input");
   }
   char errbuf[1024] = "";
   yajl_val v = yajl_tree_parse(buf, errbuf, sizeof(errbuf));
@@ -29,7 +29,7 @@ int json_parse(const char *text, size_t len, json_node **out, struct berr **err)
     char *nl = strchr(errbuf, '\n');
     if (nl)
       *nl = '\0';
-    return berr_set(err, EINVAL, "invalid json: %s", errbuf[0] ? errbuf : "parse error");
+    return berr_code(err, EINVAL, "invalid json: %s", errbuf[0] ? errbuf : "parse error");
   }
   *out = (json_node *)v;
   return 0;

@@ -41,7 +41,7 @@ int ns_plan_prepare(const struct spec *spec, struct ns_plan *plan, struct berr *
     plan->join_fd[ns->type] = fd;
     int type = ioctl(fd, NS_GET_NSTYPE);
     if (type != ns_clone_flag(ns->type)) {
-      berr_set(err, EINVAL, "linux.namespaces[%zu].path \"%s\": not a %s namespace", i, ns->path,
+      berr_code(err, EINVAL, "linux.namespaces[%zu].path \"%s\": not a %s namespace", i, ns->path,
                ns_type_name(ns->type));
       goto fail;
     }
@@ -63,7 +63,7 @@ void ns_plan_close(struct ns_plan *plan) {
 int ns_plan_unshare_flags(const struct ns_plan *plan) {
   int flags = 0;
   for (int t = 0; t < NS_COUNT; t++)
-    if (plan->create[t] && t != NS_USER)
+    if (plan->create[t] && t != NS_USER && t != NS_CGROUP)
       flags |= ns_clone_flag(t);
   return flags;
 }
@@ -86,7 +86,7 @@ static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *
     int w = snprintf(buf + used, sizeof(buf) - used, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n",
                      m[i].container_id, m[i].host_id, m[i].size);
     if (w < 0 || (size_t)w >= sizeof(buf) - used)
-      return berr_set(err, E2BIG, "%s: too many mappings", file);
+      return berr_code(err, E2BIG, "%s: too many mappings", file);
     used += w;
   }
   char path[64];

@@ -18,7 +18,8 @@ struct ns_plan {
 /* Parent: opens every `path` and checks it is a namespace of that type. */
 int ns_plan_prepare(const struct spec *spec, struct ns_plan *plan, struct berr **err);
 void ns_plan_close(struct ns_plan *plan);
-/* CLONE_NEW* flags of the namespaces to create, user excluded. */
+/* CLONE_NEW* flags of the namespaces stage1 creates: all but user (made
+ * first, on its own) and cgroup (made by the init once it is in its cgroup). */
 int ns_plan_unshare_flags(const struct ns_plan *plan);
 
 /* Child: setns() into the joined namespace of type t, if any. */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "container.h"
 #include "hooks.h"
@@ -39,7 +40,7 @@ static int handle_open(const char *root, const char *id, struct handle *h, struc
   h->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (h->rootfd < 0) {
     if (errno == ENOENT)
-      return berr_set(err, ENOENT, "container \"%s\" does not exist", id);
+      return berr_code(err, ENOENT, "container \"%s\" does not exist", id);
     return berr_errno(err, "open state root %s", root);
   }
   if (state_dir_open(h->rootfd, id, &h->dirfd, err) < 0 ||
@@ -88,38 +89,58 @@ static int kill_and_wait(const struct container_state *st, struct berr **err);
 
 /* ---- start ---- */
 
-/* Waits until the fifo has what the parked process writes (POLLIN), or it
- * closed its end at exec (POLLHUP), or it died (pidfd): returns the event. */
-static short fifo_wait(int fifo, int pidfd, short want) {
+/* Waits for the parked process's byte, or for its death (pidfd). */
+static bool fifo_wait_byte(int fifo, int pidfd) {
   struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+  char byte;
   for (;;) {
     int r = poll(p, pidfd >= 0 ? 2 : 1, -1);
     if (r < 0 && errno == EINTR)
       continue;
     if (r < 0)
-      return POLLERR;
-    if (p[0].revents & want)
-      return want;
-    if (p[0].revents & POLLHUP)
-      return POLLHUP;
-    if (p[1].revents & POLLIN)
-      return POLLNVAL; /* the process exited */
+      return false;
+    if (p[0].revents & POLLIN)
+      return read(fifo, &byte, 1) == 1;
+    if ((p[0].revents & (POLLHUP | POLLERR)) || (p[1].revents & POLLIN))
+      return false;
   }
 }
 
-/* Releases the parked process, then waits for it to exec (its fifo end
- * closes on exec), so poststart hooks run after the user process started. */
+/* After the byte, the process keeps its end open until execve (close on
+ * exec); anything it writes before that is why it failed to start. */
+static int fifo_wait_exec(int fifo, const char *id, struct berr **err) {
+  char msg[1024];
+  size_t used = 0;
+  struct pollfd p = {.fd = fifo, .events = POLLIN};
+  for (;;) {
+    if (poll(&p, 1, -1) < 0 && errno != EINTR)
+      return berr_errno(err, "wait for the container process");
+    ssize_t n = read(fifo, msg + used, sizeof(msg) - 1 - used);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+      continue;
+    if (n <= 0 || used + n >= sizeof(msg) - 1) {
+      used += n > 0 ? n : 0;
+      break;
+    }
+    used += n;
+  }
+  if (used == 0)
+    return 0;
+  msg[used] = '\0';
+  return berr_code(err, ECANCELED, "container \"%s\" failed to start: %s", id, msg);
+}
+
+/* Releases the parked process, then waits for it to exec, so poststart hooks
+ * run after the user process started and its failures reach the caller. */
 static int release_fifo(struct handle *h, struct berr **err) {
   cleanup_close int pidfd = pidfd_open_pid(h->st->pid);
   cleanup_close int fifo = openat(h->dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     return berr_errno(err, "open exec fifo");
-  char byte;
-  if (fifo_wait(fifo, pidfd, POLLIN) != POLLIN || read(fifo, &byte, 1) != 1)
-    return berr_set(err, ESRCH, "container \"%s\": its process exited before start", h->st->id);
+  if (!fifo_wait_byte(fifo, pidfd))
+    return berr_code(err, ESRCH, "container \"%s\": its process exited before start", h->st->id);
   unlinkat(h->dirfd, EXEC_FIFO, 0);
-  fifo_wait(fifo, pidfd, POLLHUP);
-  return 0;
+  return fifo_wait_exec(fifo, h->st->id, err);
 }
 
 int container_start(const char *root, const char *id, struct berr **err) {
@@ -127,7 +148,7 @@ int container_start(const char *root, const char *id, struct berr **err) {
   if (handle_open(root, id, &h, err) < 0)
     return -1;
   if (h.status != STATUS_CREATED)
-    return berr_set(err, EINVAL, "container \"%s\" is %s, not created: cannot start", id,
+    return berr_code(err, EINVAL, "container \"%s\" is %s, not created: cannot start", id,
                     container_status_name(h.status));
   if (release_fifo(&h, err) < 0)
     return -1;
@@ -145,10 +166,13 @@ int container_start(const char *root, const char *id, struct berr **err) {
 /* Without a cgroup, "all processes" are those in the container's pid namespace. */
 static int kill_pidns_members(pid_t init, int sig) {
   char path[64];
-  struct stat ref;
+  struct stat ref, ours;
   snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
-  if (stat(path, &ref) < 0)
+  if (stat(path, &ref) < 0 || stat("/proc/self/ns/pid", &ours) < 0)
     return -1;
+  /* a container in the host's pid namespace: that would be every process */
+  if (ref.st_ino == ours.st_ino && ref.st_dev == ours.st_dev)
+    return 0;
   cleanup_dir DIR *d = opendir("/proc");
   if (d == NULL)
     return -1;
@@ -169,7 +193,7 @@ static int signal_init(const struct container_state *st, int sig, struct berr **
   cleanup_close int pidfd = pidfd_open_pid(st->pid);
   /* the pidfd pins the process: re-check it is still the container's */
   if (pidfd < 0 || !proc_is_same(st->pid, st->start_time))
-    return berr_set(err, ESRCH, "container \"%s\" is not running", st->id);
+    return berr_code(err, ESRCH, "container \"%s\" is not running", st->id);
   if (pidfd_signal(pidfd, sig) < 0)
     return berr_errno(err, "signal container \"%s\"", st->id);
   return 0;
@@ -180,8 +204,10 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct b
   if (handle_open(root, id, &h, err) < 0)
     return -1;
   if (h.status == STATUS_STOPPED)
-    return berr_set(err, EINVAL, "container \"%s\" is stopped: cannot kill", id);
-  if (all)
+    return berr_code(err, EINVAL, "container \"%s\" is stopped: cannot kill", id);
+  if (all && h.st->cgroup_path)
+    cgroup_signal_all(h.st->cgroup_path, sig, NULL);
+  else if (all)
     kill_pidns_members(h.st->pid, sig);
   return signal_init(h.st, sig, err);
 }
@@ -196,7 +222,7 @@ static int kill_and_wait(const struct container_state *st, struct berr **err) {
   if (pidfd_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
     return berr_errno(err, "kill container \"%s\"", st->id);
   if (pidfd_wait_exit(pidfd, 10000) != 1)
-    return berr_set(err, ETIMEDOUT, "container \"%s\" did not die after SIGKILL", st->id);
+    return berr_code(err, ETIMEDOUT, "container \"%s\" did not die after SIGKILL", st->id);
   return 0;
 }
 
@@ -211,11 +237,13 @@ int container_delete(const char *root, const char *id, bool force, struct berr *
     return -1;
   }
   if ((h.status == STATUS_RUNNING || h.status == STATUS_PAUSED) && !force)
-    return berr_set(err, EBUSY,
+    return berr_code(err, EBUSY,
                     "container \"%s\" is %s: stop it first, or use delete --force", id,
                     container_status_name(h.status));
   if (h.status != STATUS_STOPPED && kill_and_wait(h.st, err) < 0)
     return -1;
+  if (h.st->cgroup_path && cgroup_destroy_path(h.st->cgroup_path, err) < 0)
+    return berr_prefix(err, "delete container \"%s\"", id);
   struct spec *s = load_bundle_spec(h.st);
   if (s) {
     run_hooks_warn(h.st, STATUS_STOPPED, &s->hooks.poststop, "poststop");

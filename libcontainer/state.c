@@ -49,12 +49,12 @@ static bool id_char_ok(char c, bool first) {
 int container_id_validate(const char *id, struct berr **err) {
   size_t len = id ? strlen(id) : 0;
   if (len == 0)
-    return berr_set(err, EINVAL, "container id: must not be empty");
+    return berr_code(err, EINVAL, "container id: must not be empty");
   if (len > 1024)
-    return berr_set(err, EINVAL, "container id: longer than 1024 bytes");
+    return berr_code(err, EINVAL, "container id: longer than 1024 bytes");
   for (size_t i = 0; i < len; i++)
     if (!id_char_ok(id[i], i == 0))
-      return berr_set(err, EINVAL,
+      return berr_code(err, EINVAL,
                       "container id \"%s\": invalid, must match [A-Za-z0-9][A-Za-z0-9_.+-]*", id);
   return 0;
 }
@@ -99,7 +99,7 @@ static int lock_dir(int fd, const char *id, struct berr **err) {
 int state_dir_create(int rootfd, const char *id, int *dirfd, struct berr **err) {
   if (mkdirat(rootfd, id, 0700) < 0) {
     if (errno == EEXIST)
-      return berr_set(err, EEXIST, "container \"%s\" already exists", id);
+      return berr_code(err, EEXIST, "container \"%s\" already exists", id);
     return berr_errno(err, "create state directory for %s", id);
   }
   cleanup_close int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -118,7 +118,7 @@ int state_dir_open(int rootfd, const char *id, int *dirfd, struct berr **err) {
   cleanup_close int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT)
-      return berr_set(err, ENOENT, "container \"%s\" does not exist", id);
+      return berr_code(err, ENOENT, "container \"%s\" does not exist", id);
     return berr_errno(err, "open state directory for %s", id);
   }
   if (lock_dir(fd, id, err) < 0)
@@ -126,7 +126,7 @@ int state_dir_open(int rootfd, const char *id, int *dirfd, struct berr **err) {
   /* deleted while we waited for the lock? */
   struct stat st;
   if (fstat(fd, &st) < 0 || st.st_nlink == 0)
-    return berr_set(err, ENOENT, "container \"%s\" does not exist", id);
+    return berr_code(err, ENOENT, "container \"%s\" does not exist", id);
   *dirfd = steal_fd(&fd);
   return 0;
 }
@@ -163,7 +163,7 @@ int state_write(int dirfd, const struct container_state *st, struct berr **err) 
   size_t len = 0;
   const char *text = json_writer_text(w, &len);
   if (text == NULL)
-    return berr_set(err, EINVAL, "write state: json generation failed");
+    return berr_code(err, EINVAL, "write state: json generation failed");
   return write_file_atomic_at(dirfd, STATE_FILE, text, len, 0600, err);
 }
 
@@ -197,7 +197,7 @@ int state_read(int dirfd, const char *id, struct container_state **out, struct b
   if (read_file_at(dirfd, STATE_FILE, &text, &len, err) < 0) {
     if ((*err)->code == ENOENT) {
       berr_cleanup(err);
-      return berr_set(err, ENOENT, "container \"%s\" is being created or was half-created", id);
+      return berr_code(err, ENOENT, "container \"%s\" is being created or was half-created", id);
     }
     return berr_prefix(err, "container \"%s\"", id);
   }
@@ -221,7 +221,7 @@ int state_read(int dirfd, const char *id, struct container_state **out, struct b
   if (!pid || json_type_of(pid) != JSON_NUMBER || json_int64(pid, &pidv) < 0 || pidv <= 0 ||
       pidv > (1 << 22) || !start || json_type_of(start) != JSON_NUMBER ||
       json_uint64(start, &startv) < 0 || st->id == NULL || strcmp(st->id, id) != 0)
-    return berr_set(err, EINVAL, "container \"%s\": corrupt %s", id, STATE_FILE);
+    return berr_code(err, EINVAL, "container \"%s\": corrupt %s", id, STATE_FILE);
   st->pid = (pid_t)pidv;
   st->start_time = startv;
   if (read_annotations(root, st) < 0)

@@ -44,13 +44,13 @@ int sync_recv(int fd, struct sync_msg *msg, struct berr **err) {
     if (errno != EINTR)
       return berr_errno(err, "sync: receive");
   if (n == 0)
-    return berr_set(err, EPIPE, "sync: the other side exited");
+    return berr_code(err, EPIPE, "sync: the other side exited");
   struct sync_header h;
   if ((size_t)n < sizeof(h))
-    return berr_set(err, EPROTO, "sync: short message");
+    return berr_code(err, EPROTO, "sync: short message");
   memcpy(&h, buf, sizeof(h));
   if (h.len != (size_t)n - sizeof(h))
-    return berr_set(err, EPROTO, "sync: bad message length");
+    return berr_code(err, EPROTO, "sync: bad message length");
   msg->type = h.type;
   msg->code = h.code;
   msg->len = h.len;
@@ -88,7 +88,7 @@ int sync_expect(int fd, enum sync_type type, struct sync_msg *msg, struct berr *
       return -1;
     }
     if (m.type != type) {
-      berr_set(err, EPROTO, "sync: expected %s, got %s", sync_type_name(type),
+      berr_code(err, EPROTO, "sync: expected %s, got %s", sync_type_name(type),
                sync_type_name(m.type));
       sync_msg_clear(&m);
       return -1;

@@ -33,7 +33,7 @@ static bool key_well_formed(const char *key) {
 
 static int check_key(const struct spec *spec, const char *key, struct berr **err) {
   if (!key_well_formed(key))
-    return berr_set(err, EINVAL, "linux.sysctl: invalid name \"%s\"", key);
+    return berr_code(err, EINVAL, "linux.sysctl: invalid name \"%s\"", key);
   enum spec_ns_type need;
   if (strncmp(key, "net.", 4) == 0)
     need = NS_NETWORK;
@@ -42,10 +42,10 @@ static int check_key(const struct spec *spec, const char *key, struct berr **err
   else if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
     need = NS_UTS;
   else
-    return berr_set(err, EINVAL,
+    return berr_code(err, EINVAL,
                     "linux.sysctl: \"%s\" is not namespaced: it would change the host", key);
   if (!spec_has_new_namespace(spec, need))
-    return berr_set(err, EINVAL,
+    return berr_code(err, EINVAL,
                     "linux.sysctl: \"%s\" needs the container's own %s namespace", key,
                     need == NS_NETWORK ? "network" : need == NS_IPC ? "ipc" : "uts");
   return 0;
@@ -68,7 +68,7 @@ int sysctl_apply(const struct spec *spec, struct berr **err) {
   if (dir < 0 || fstatfs(dir, &sfs) < 0)
     return berr_errno(err, "linux.sysctl: open /proc/sys (is /proc mounted?)");
   if (sfs.f_type != PROC_SUPER_MAGIC)
-    return berr_set(err, EINVAL, "linux.sysctl: /proc/sys is not procfs");
+    return berr_code(err, EINVAL, "linux.sysctl: /proc/sys is not procfs");
   for (size_t i = 0; i < spec->linux->sysctl_len; i++) {
     const struct spec_key_value *kv = &spec->linux->sysctl[i];
     char path[512];

@@ -43,13 +43,14 @@ static int bind_console(const char *slave_name, struct berr **err) {
   return 0;
 }
 
-int terminal_setup(const struct spec_process *p, int console_sock, struct berr **err) {
+static int setup(const struct spec_process *p, int console_sock, bool console,
+                 struct berr **err) {
   cleanup_close int master = -1;
   cleanup_close int slave = -1;
   char name[64];
   if (open_pty(&master, &slave, name, sizeof(name), err) < 0)
     return berr_prefix(err, "process.terminal");
-  if (bind_console(name, err) < 0)
+  if (console && bind_console(name, err) < 0)
     return berr_prefix(err, "process.terminal");
   if (p->console_size) {
     struct winsize ws = {.ws_row = p->console_size->height, .ws_col = p->console_size->width};
@@ -64,4 +65,12 @@ int terminal_setup(const struct spec_process *p, int console_sock, struct berr *
   if (ioctl(0, TIOCSCTTY, 0) < 0)
     return berr_errno(err, "process.terminal: set controlling terminal");
   return 0;
+}
+
+int terminal_setup(const struct spec_process *p, int console_sock, struct berr **err) {
+  return setup(p, console_sock, true, err);
+}
+
+int terminal_setup_exec(const struct spec_process *p, int console_sock, struct berr **err) {
+  return setup(p, console_sock, false, err);
 }

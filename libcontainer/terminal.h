@@ -11,5 +11,7 @@
  * sends the master over console_sock, makes the slave fds 0-2 and the
  * controlling terminal (the caller has called setsid()). */
 int terminal_setup(const struct spec_process *p, int console_sock, struct berr **err);
+/* The same for exec: a new pty in the container's devpts, no /dev/console. */
+int terminal_setup_exec(const struct spec_process *p, int console_sock, struct berr **err);
 
 #endif

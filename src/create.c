@@ -8,7 +8,7 @@
 #include "create_flags.h"
 
 int cmd_create(const struct global_opts *g, int argc, char **argv) {
-  struct create_opts o = {.root = g->root};
+  struct create_opts o = {.root = g->root, .systemd_cgroup = g->systemd_cgroup};
   if (parse_create_flags("create", argc, argv, &o, NULL) < 0)
     return 1;
   pid_t pid;

@@ -36,6 +36,22 @@ static const struct command commands[] = {
      "      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
      "      --no-new-keyring     keep the caller's session keyring\n"
      "      --preserve-fds N     pass fds 3..3+N-1 to the container\n"},
+    {"exec", cmd_exec, "exec [options] <container-id> [command [args...]]",
+     "run a new process inside a running container",
+     "  -p, --process FILE       process.json to run (instead of command and flags)\n"
+     "  -t, --tty                allocate a pty (needs --console-socket)\n"
+     "  -d, --detach             return once the process has started\n"
+     "      --console-socket S   unix socket that receives the pty master\n"
+     "      --pid-file FILE      write the process's pid to FILE\n"
+     "      --cwd DIR            working directory inside the container\n"
+     "  -e, --env NAME=VALUE     add an environment variable (repeatable)\n"
+     "  -u, --user UID[:GID]     run as this user\n"
+     "  -g, --additional-gids G  supplementary groups, comma separated\n"
+     "      --cap CAP            add a capability (repeatable)\n"
+     "      --no-new-privs       set no_new_privs\n"
+     "      --preserve-fds N     pass fds 3..3+N-1 to the process\n"
+     "      --ignore-paused      exec even if the container is paused\n"
+     "      --process-label L, --apparmor P   accepted, ignored without an LSM\n"},
     {"list", cmd_list, "list [options]", "list containers",
      "  -f, --format table|json  output format (default table)\n"
      "  -q, --quiet              print ids only\n"},

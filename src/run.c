@@ -11,43 +11,10 @@
 #include "container.h"
 #include "create_flags.h"
 #include "log.h"
-
-static int exit_status(int status) {
-  if (WIFEXITED(status))
-    return WEXITSTATUS(status);
-  if (WIFSIGNALED(status))
-    return 128 + WTERMSIG(status);
-  return 1;
-}
-
-/* Forwards every signal to the container until its process exits. */
-static int wait_forwarding(pid_t init, const sigset_t *signals) {
-  cleanup_close int sfd = signalfd(-1, signals, SFD_CLOEXEC);
-  if (sfd < 0) {
-    log_error("signalfd: %m");
-    return -1;
-  }
-  for (;;) {
-    int status;
-    pid_t p;
-    while ((p = waitpid(-1, &status, WNOHANG)) > 0)
-      if (p == init)
-        return exit_status(status);
-    if (p < 0 && errno == ECHILD)
-      return 1;
-    struct signalfd_siginfo si;
-    ssize_t n = read(sfd, &si, sizeof(si));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n != sizeof(si))
-      return -1;
-    if (si.ssi_signo != SIGCHLD)
-      kill(init, (int)si.ssi_signo);
-  }
-}
+#include "wait.h"
 
 int cmd_run(const struct global_opts *g, int argc, char **argv) {
-  struct create_opts o = {.root = g->root};
+  struct create_opts o = {.root = g->root, .systemd_cgroup = g->systemd_cgroup};
   struct run_flags r = {0};
   if (parse_create_flags("run", argc, argv, &o, &r) < 0)
     return 1;

@@ -431,6 +431,16 @@ void cgroup_destroy(struct cgroup *cg) {
   }
 }
 
+/* The default parent "/berth" goes when its last container goes; another
+ * container's cgroup keeps it (rmdir fails with EBUSY/ENOTEMPTY). */
+static void remove_default_parent(const char *mnt, const char *path) {
+  if (strncmp(path, "/berth/", 7) != 0 || strchr(path + 7, '/') != NULL)
+    return;
+  cleanup_free char *parent = NULL;
+  if (asprintf(&parent, "%s/berth", mnt) >= 0)
+    rmdir(parent);
+}
+
 static int check_stored_path(const char *path, struct berr **err) {
   if (path == NULL || path[0] != '/' || strcmp(path, "/") == 0)
     return berr_set(err, EINVAL, "cgroup: invalid stored path \"%s\"", path ? path : "");
@@ -460,6 +470,29 @@ int cgroup_destroy_path(const char *path, struct berr **err) {
       ret = -1;
       break;
     }
+    remove_default_parent(h[i].mnt, path);
+  }
+  cg_hiers_free(h, n);
+  return ret;
+}
+
+int cgroup_enter_path(const char *path, pid_t pid, struct berr **err) {
+  if (check_stored_path(path, err) < 0)
+    return -1;
+  struct cg_hier *h = NULL;
+  size_t n = 0;
+  bool unified;
+  if (cg_discover(&h, &n, &unified, err) < 0)
+    return -1;
+  int ret = 0;
+  for (size_t i = 0; i < n && ret == 0; i++) {
+    cleanup_free char *dir = NULL;
+    if (asprintf(&dir, "%s%s", h[i].mnt, path) < 0)
+      ret = berr_set(err, ENOMEM, "cgroup");
+    /* a hierarchy without the container's directory was not ours to join */
+    else if (cg_file_exists(dir, "cgroup.procs") &&
+             cg_writef(dir, "cgroup.procs", "cgroup", err, "%d", (int)pid) < 0)
+      ret = berr_prefix(err, "enter pid %d into %s", (int)pid, dir);
   }
   cg_hiers_free(h, n);
   return ret;

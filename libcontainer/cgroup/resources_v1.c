@@ -117,7 +117,8 @@ static int blkio(const struct cgroup *cg, const struct spec_block_io *b, struct 
     return -1;
   /* without CFQ only BFQ's files exist */
   bool bfq = !cg_file_exists(h->dir, "blkio.weight") && cg_file_exists(h->dir, "blkio.bfq.weight");
-  if (b->has_weight && cg_writef(h->dir, bfq ? "blkio.bfq.weight" : "blkio.weight",
+  /* weight 0 is how engines say "default" (Docker sends it), as runc reads it */
+  if (b->has_weight && b->weight != 0 && cg_writef(h->dir, bfq ? "blkio.bfq.weight" : "blkio.weight",
                                  F "blockIO.weight", err, "%u", b->weight) < 0)
     return -1;
   if (b->has_leaf_weight && cg_writef(h->dir, "blkio.leaf_weight", F "blockIO.leafWeight", err,

@@ -141,7 +141,7 @@ static int io(const struct cgroup *cg, const struct spec_block_io *b, struct ber
   const struct cg_hier *h = v2(cg, "io", F "blockIO", err);
   if (h == NULL)
     return -1;
-  if (b->has_weight &&
+  if (b->has_weight && b->weight != 0 &&
       cg_writef(h->dir, "io.weight", F "blockIO.weight", err, "default %u", b->weight) < 0)
     return -1;
   if (b->has_leaf_weight)

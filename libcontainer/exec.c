@@ -1,0 +1,216 @@
+/* exec: the same handshake as create (sync.h), shorter.
+ *
+ * runtime: checks the container, builds the process and seccomp filter,
+ *          pins the init with a pidfd, forks stage1.
+ * stage1:  setns(pidfd, every namespace of the container) at once, clones
+ *          the exec process as the runtime's child (CLONE_PARENT), reports its pid.
+ * process: waits for GO (placed in the cgroup), terminal, cwd, executable,
+ *          rlimits, READY, then confinement and execve; its sync fd closes
+ *          on exec, which tells the runtime the process runs. */
+#include "exec.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "container.h"
+#include "launch.h"
+#include "log.h"
+#include "process.h"
+#include "seccomp_filter.h"
+#include "sync.h"
+#include "tables.h"
+#include "terminal.h"
+#include "util.h"
+
+struct exec_ctx {
+  const struct exec_opts *o;
+  struct container_state *st;
+  struct spec *spec;
+  struct spec_process *process;
+  struct seccomp_program *seccomp;
+  char *listener_json;
+  int pidfd, console_fd, listener_fd, sync_fd;
+  int ns_flags;
+  pid_t stage1, pid;
+  bool done;
+};
+
+static void exec_ctx_release(struct exec_ctx *c) {
+  if (!c->done && c->pid > 0) {
+    kill(c->pid, SIGKILL);
+    waitpid(c->pid, NULL, 0);
+  }
+  if (c->stage1 > 0) {
+    kill(c->stage1, SIGKILL);
+    waitpid(c->stage1, NULL, 0);
+  }
+  int *fds[] = {&c->pidfd, &c->console_fd, &c->listener_fd, &c->sync_fd};
+  for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+    if (*fds[i] >= 0)
+      close(steal_fd(fds[i]));
+  free(c->listener_json);
+  seccomp_program_free(c->seccomp);
+  spec_process_free(c->process);
+  spec_free(c->spec);
+  container_state_free(c->st);
+}
+
+/* ---- the process, inside the container ---- */
+
+__attribute__((noreturn)) static void exec_fail(int sync_fd, struct berr *e) {
+  sync_send_error(sync_fd, e);
+  _exit(e && e->code == ENOENT ? 127 : 126);
+}
+
+__attribute__((noreturn)) static void exec_process_main(struct exec_ctx *c) {
+  cleanup_berr struct berr *err = NULL;
+  const struct spec_process *p = c->process;
+  cleanup_free char *exe = NULL;
+  prctl(PR_SET_NAME, "berth:exec");
+  launch_reset_signals();
+  if (sync_expect(c->sync_fd, SYNC_GO, NULL, &err) < 0)
+    _exit(1);
+  if (p->terminal && (setsid() < 0 || terminal_setup_exec(p, c->console_fd, &err) < 0))
+    exec_fail(c->sync_fd, err);
+  if (chdir(p->cwd) < 0) {
+    berr_errno(&err, "process.cwd \"%s\"", p->cwd);
+    exec_fail(c->sync_fd, err);
+  }
+  if (process_find_executable(p, &exe, &err) < 0 || process_apply_rlimits(p, &err) < 0 ||
+      process_apply_oom_score_adj(p, &err) < 0)
+    exec_fail(c->sync_fd, err);
+  if (sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, &err) < 0)
+    _exit(1);
+  struct launch l = {.process = p, .seccomp = c->seccomp, .listener_sock = c->listener_fd,
+                     .listener_state_json = c->listener_json,
+                     .preserve_fds = c->o->preserve_fds};
+  if (launch_confine(&l, &err) < 0)
+    exec_fail(c->sync_fd, err);
+  launch_exec(&l, exe, &err);
+  exec_fail(c->sync_fd, err);
+}
+
+__attribute__((noreturn)) static void exec_stage1(struct exec_ctx *c) {
+  cleanup_berr struct berr *err = NULL;
+  prctl(PR_SET_NAME, "berth:exec1");
+  /* nothing in the container may open this process's exe (CVE-2019-5736) */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (c->ns_flags && setns(c->pidfd, c->ns_flags) < 0) {
+    berr_errno(&err, "join the container's namespaces");
+    exec_fail(c->sync_fd, err);
+  }
+  close(c->pidfd);
+  pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+  if (pid < 0) {
+    berr_errno(&err, "clone");
+    exec_fail(c->sync_fd, err);
+  }
+  if (pid == 0)
+    exec_process_main(c);
+  sync_send(c->sync_fd, SYNC_INIT_PID, pid, NULL, 0, NULL);
+  _exit(0);
+}
+
+/* ---- the runtime side ---- */
+
+static int check_container(struct exec_ctx *c, struct berr **err) {
+  enum container_status status;
+  if (container_load(c->o->root, c->o->id, &c->st, &status, err) < 0)
+    return -1;
+  if (status == STATUS_PAUSED && !c->o->ignore_paused)
+    return berr_code(err, EINVAL, "container \"%s\" is paused: resume it or use --ignore-paused",
+                    c->o->id);
+  if (status != STATUS_RUNNING && status != STATUS_CREATED && status != STATUS_PAUSED)
+    return berr_code(err, EINVAL, "container \"%s\" is %s: cannot exec", c->o->id,
+                    container_status_name(status));
+  /* the pidfd pins the init: re-check it is the container's after opening */
+  c->pidfd = pidfd_open_pid(c->st->pid);
+  if (c->pidfd < 0 || !proc_is_same(c->st->pid, c->st->start_time))
+    return berr_code(err, ESRCH, "container \"%s\" is not running", c->o->id);
+  return 0;
+}
+
+static int prepare(struct exec_ctx *c, struct berr **err) {
+  if (spec_load_bundle(c->st->bundle, &c->spec, err) < 0 ||
+      exec_build_process(c->o, c->spec, &c->process, err) < 0)
+    return -1;
+  const struct spec_linux *lx = c->spec->linux;
+  for (size_t i = 0; lx && i < lx->namespaces_len; i++)
+    c->ns_flags |= ns_clone_flag(lx->namespaces[i].type);
+  if (seccomp_program_build(lx ? lx->seccomp : NULL, &c->seccomp, err) < 0)
+    return -1;
+  if (c->process->terminal && c->o->console_socket == NULL)
+    return berr_code(err, EINVAL, "--tty: --console-socket is required to receive the pty");
+  if (c->process->terminal && unix_connect(c->o->console_socket, &c->console_fd, err) < 0)
+    return berr_prefix(err, "--console-socket");
+  if (seccomp_program_needs_listener(c->seccomp)) {
+    if (unix_connect(lx->seccomp->listener_path, &c->listener_fd, err) < 0)
+      return berr_prefix(err, "linux.seccomp.listenerPath");
+    cleanup_free char *state = state_to_json(c->st, STATUS_RUNNING, false);
+    c->listener_json = seccomp_process_state_json(c->spec->oci_version, c->st->pid,
+                                                  lx->seccomp->listener_metadata, state);
+  }
+  return 0;
+}
+
+static int spawn(struct exec_ctx *c, struct berr **err) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return berr_errno(err, "socketpair");
+  c->sync_fd = sv[1];
+  c->stage1 = fork();
+  if (c->stage1 < 0)
+    return berr_errno(err, "fork");
+  if (c->stage1 == 0) {
+    close(sv[0]);
+    exec_stage1(c);
+  }
+  close(sv[1]);
+  c->sync_fd = sv[0];
+  return 0;
+}
+
+static int handshake(struct exec_ctx *c, struct berr **err) {
+  struct sync_msg m = {0};
+  if (sync_expect(c->sync_fd, SYNC_INIT_PID, &m, err) < 0)
+    return -1;
+  c->pid = m.code;
+  waitpid(c->stage1, NULL, 0);
+  c->stage1 = 0;
+  if (c->st->cgroup_path && cgroup_enter_path(c->st->cgroup_path, c->pid, err) < 0)
+    return -1;
+  if (sync_send(c->sync_fd, SYNC_GO, c->pid, NULL, 0, err) < 0 ||
+      sync_expect(c->sync_fd, SYNC_READY, NULL, err) < 0)
+    return -1;
+  /* the process's end closes on execve; an error before that comes first */
+  cleanup_berr struct berr *eof = NULL;
+  if (sync_expect(c->sync_fd, SYNC_ERROR, NULL, &eof) < 0 && eof->code != EPIPE) {
+    *err = steal_ptr(&eof);
+    return -1;
+  }
+  return 0;
+}
+
+int container_exec(const struct exec_opts *o, pid_t *pid, struct berr **err) {
+  struct exec_ctx c = {.o = o, .pidfd = -1, .console_fd = -1, .listener_fd = -1, .sync_fd = -1};
+  int r = -1;
+  if (check_container(&c, err) == 0 && prepare(&c, err) == 0 && spawn(&c, err) == 0 &&
+      handshake(&c, err) == 0) {
+    c.done = true;
+    *pid = c.pid;
+    r = 0;
+  }
+  exec_ctx_release(&c);
+  return r;
+}

@@ -1,0 +1,38 @@
+/* exec: a new process in a running (or created) container. */
+#ifndef BERTH_EXEC_H
+#define BERTH_EXEC_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+struct exec_opts {
+  const char *root;
+  const char *id;
+  const char *process_file;     /* --process FILE: a process.json; NULL: from the bundle + flags */
+  char **args;                  /* NULL-terminated; used without --process */
+  bool tty;
+  const char *console_socket;
+  const char *pid_file;
+  const char *cwd;
+  char **env;                   /* NAME=VALUE, appended to the bundle's */
+  const char *user;             /* "UID[:GID]" */
+  char **additional_gids;
+  char **caps;                  /* added to bounding, effective, permitted */
+  bool no_new_privs;
+  int preserve_fds;
+  bool ignore_paused;
+};
+
+/* Builds the process description: --process FILE, or the bundle's process
+ * with the flags applied. */
+int exec_build_process(const struct exec_opts *o, struct spec *bundle,
+                       struct spec_process **out, struct berr **err);
+
+/* Starts the process inside the container and returns once it has exec'd;
+ * *pid is the process (a child of the caller, which may wait for it). */
+int container_exec(const struct exec_opts *o, pid_t *pid, struct berr **err);
+
+#endif

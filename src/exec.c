@@ -1,0 +1,133 @@
+/* berth exec: run a new process in a container. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "exec.h"
+#include "util.h"
+#include "wait.h"
+
+enum {
+  OPT_PROCESS = 256, OPT_CONSOLE, OPT_PID_FILE, OPT_CWD, OPT_CAP, OPT_NNP, OPT_PRESERVE,
+  OPT_LABEL, OPT_APPARMOR, OPT_IGNORE_PAUSED
+};
+
+/* A growable NULL-terminated vector of borrowed strings (argv entries). */
+struct strv {
+  char **v;
+  size_t n;
+};
+
+static int strv_push(struct strv *s, char *item) {
+  char **v = realloc(s->v, (s->n + 2) * sizeof(*v));
+  if (v == NULL)
+    return -1;
+  v[s->n++] = item;
+  v[s->n] = NULL;
+  s->v = v;
+  return 0;
+}
+
+struct exec_flags {
+  struct exec_opts o;
+  struct strv env, gids, caps;
+  bool detach;
+};
+
+static int split_gids(struct strv *gids, char *arg) {
+  for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ","))
+    if (strv_push(gids, tok) < 0)
+      return -1;
+  return 0;
+}
+
+static int parse_flag(struct exec_flags *f, int c, char *arg) {
+  switch (c) {
+  case 'p':
+  case OPT_PROCESS: f->o.process_file = arg; return 0;
+  case 't': f->o.tty = true; return 0;
+  case 'd': f->detach = true; return 0;
+  case OPT_CONSOLE: f->o.console_socket = arg; return 0;
+  case OPT_PID_FILE: f->o.pid_file = arg; return 0;
+  case OPT_CWD: f->o.cwd = arg; return 0;
+  case 'e': return strv_push(&f->env, arg);
+  case 'u': f->o.user = arg; return 0;
+  case 'g': return split_gids(&f->gids, arg);
+  case OPT_CAP: return strv_push(&f->caps, arg);
+  case OPT_NNP: f->o.no_new_privs = true; return 0;
+  case OPT_PRESERVE: f->o.preserve_fds = atoi(arg); return 0;
+  case OPT_IGNORE_PAUSED: f->o.ignore_paused = true; return 0;
+  case OPT_LABEL:
+  case OPT_APPARMOR:
+    fprintf(stderr, "berth: warning: %s is not supported on this host, ignored\n",
+            c == OPT_LABEL ? "--process-label" : "--apparmor");
+    return 0;
+  default: return -1;
+  }
+}
+
+static int parse_exec_flags(int argc, char **argv, struct exec_flags *f) {
+  static const struct option opts[] = {
+      {"process", required_argument, NULL, OPT_PROCESS}, {"tty", no_argument, NULL, 't'},
+      {"detach", no_argument, NULL, 'd'}, {"console-socket", required_argument, NULL, OPT_CONSOLE},
+      {"pid-file", required_argument, NULL, OPT_PID_FILE}, {"cwd", required_argument, NULL, OPT_CWD},
+      {"env", required_argument, NULL, 'e'}, {"user", required_argument, NULL, 'u'},
+      {"additional-gids", required_argument, NULL, 'g'}, {"cap", required_argument, NULL, OPT_CAP},
+      {"no-new-privs", no_argument, NULL, OPT_NNP},
+      {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+      {"process-label", required_argument, NULL, OPT_LABEL},
+      {"apparmor", required_argument, NULL, OPT_APPARMOR},
+      {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED}, {NULL, 0, NULL, 0}};
+  int c;
+  while ((c = getopt_long(argc, argv, "+tde:u:g:p:", opts, NULL)) != -1)
+    if (parse_flag(f, c, optarg) < 0)
+      return cli_usage_error("exec", "invalid option");
+  if (optind >= argc)
+    return cli_usage_error("exec", "missing container id");
+  f->o.id = argv[optind];
+  f->o.args = argv + optind + 1;
+  f->o.env = f->env.v;
+  f->o.additional_gids = f->gids.v;
+  f->o.caps = f->caps.v;
+  return 0;
+}
+
+static int write_pid(const char *path, pid_t pid) {
+  FILE *f = fopen(path, "we");
+  if (f == NULL)
+    return -1;
+  fprintf(f, "%d", pid);
+  return fclose(f);
+}
+
+int cmd_exec(const struct global_opts *g, int argc, char **argv) {
+  struct exec_flags f = {.o = {.root = g->root}};
+  int status = 1;
+  if (parse_exec_flags(argc, argv, &f) != 0)
+    goto out;
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, NULL);
+  pid_t pid;
+  cleanup_berr struct berr *err = NULL;
+  if (container_exec(&f.o, &pid, &err) < 0) {
+    status = cli_fail(err);
+    goto out;
+  }
+  if (f.o.pid_file && write_pid(f.o.pid_file, pid) < 0) {
+    fprintf(stderr, "berth: --pid-file %s: %m\n", f.o.pid_file);
+    goto out;
+  }
+  status = f.detach ? 0 : wait_forwarding(pid, &all);
+  if (status < 0)
+    status = 1;
+out:
+  free(f.env.v);
+  free(f.gids.v);
+  free(f.caps.v);
+  return status;
+}

@@ -1,0 +1,119 @@
+"""berth exec: a new process joins every namespace of a running container,
+gets its identity from the flags or a process.json, and its exit status."""
+import json
+import os
+
+
+
+def running(berth, bundle, cid, **kw):
+    b = bundle(shared_rootfs=True, args=["sleep", "60"], **kw)
+    berth.create_and_start(cid, b)
+    return b
+
+
+def test_exec_joins_container_namespaces(berth, bundle):
+    running(berth, bundle, "ex1")
+    pid = berth.state("ex1")["pid"]
+    res = berth("exec", "ex1", "sh", "-c", "for n in pid mnt net ipc uts; do readlink /proc/self/ns/$n; done")
+    assert res.returncode == 0, res
+    want = [os.readlink(f"/proc/{pid}/ns/{n}") for n in ("pid", "mnt", "net", "ipc", "uts")]
+    assert res.stdout.split() == want, res
+
+
+def test_exec_exit_status(berth, bundle):
+    running(berth, bundle, "ex2")
+    assert berth("exec", "ex2", "sh", "-c", "exit 7").returncode == 7
+
+
+def test_exec_sees_container_pid1_and_hostname(berth, bundle):
+    running(berth, bundle, "ex3")
+    res = berth("exec", "ex3", "sh", "-c", "hostname; cat /proc/1/cmdline | tr '\\0' ' '")
+    assert res.returncode == 0, res
+    lines = res.stdout.splitlines()
+    assert lines[0] == "berth"
+    assert lines[1].startswith("sleep 60")
+
+
+def test_exec_user_env_cwd(berth, bundle):
+    running(berth, bundle, "ex4")
+    res = berth("exec", "--user", "1000:1000", "-e", "FOO=bar", "--cwd", "/tmp",
+                "ex4", "sh", "-c", "id -u; id -g; echo $FOO; pwd")
+    assert res.returncode == 0, res
+    assert res.stdout.split() == ["1000", "1000", "bar", "/tmp"]
+
+
+def test_exec_caps_and_nnp(berth, bundle):
+    b = running(berth, bundle, "ex5")
+    res = berth("exec", "--cap", "CAP_SYS_ADMIN", "--no-new-privs", "ex5",
+                "grep", "-E", "CapEff|NoNewPrivs", "/proc/self/status")
+    assert res.returncode == 0, res
+    eff = int(res.stdout.split("CapEff:")[1].split()[0], 16)
+    assert eff & (1 << 21), res.stdout  # CAP_SYS_ADMIN added
+    assert "NoNewPrivs:\t1" in res.stdout
+
+
+def test_exec_process_json(berth, bundle, tmp_path):
+    running(berth, bundle, "ex6")
+    proc = {"cwd": "/", "args": ["sh", "-c", "echo from-json $X; id -u"],
+            "env": ["X=1", "PATH=/bin"], "user": {"uid": 5, "gid": 5}}
+    f = tmp_path / "process.json"
+    f.write_text(json.dumps(proc))
+    res = berth("exec", "--process", f, "ex6")
+    assert res.returncode == 0, res
+    assert res.stdout.split() == ["from-json", "1", "5"]
+
+
+def test_exec_no_fd_leak(berth, bundle):
+    running(berth, bundle, "ex7")
+    res = berth("exec", "ex7", "ls", "/proc/self/fd")
+    assert res.returncode == 0, res
+    assert sorted(res.stdout.split()) == ["0", "1", "2", "3"], res  # 3: ls's own dir fd
+
+
+def test_exec_exe_is_not_berth(berth, bundle):
+    """CVE-2019-5736: while berth enters the container its /proc/PID/exe must
+    not be reachable from inside; once exec'd, exe is the container's binary."""
+    running(berth, bundle, "ex8")
+    res = berth("exec", "ex8", "sh", "-c", "readlink /proc/self/exe")
+    assert res.returncode == 0, res
+    assert res.stdout.strip() == "/bin/busybox"
+
+
+def test_exec_detach_pid_file(berth, bundle, tmp_path):
+    running(berth, bundle, "ex9")
+    pidfile = tmp_path / "exec.pid"
+    res = berth("exec", "-d", "--pid-file", pidfile, "ex9", "sleep", "30")
+    assert res.returncode == 0, res
+    pid = int(pidfile.read_text())
+    assert open(f"/proc/{pid}/cmdline").read().startswith("sleep")
+    assert os.readlink(f"/proc/{pid}/ns/pid") == os.readlink(
+        f"/proc/{berth.state('ex9')['pid']}/ns/pid")
+
+
+def test_exec_missing_binary(berth, bundle):
+    running(berth, bundle, "ex10")
+    res = berth("exec", "ex10", "/bin/nope")
+    assert res.returncode != 0
+    assert "no such file or directory" in res.stderr
+
+
+def test_exec_stopped_container_fails(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    berth.create_and_start("ex11", b)
+    berth.wait_status("ex11", "stopped")
+    res = berth("exec", "ex11", "true")
+    assert res.returncode == 1
+    assert "stopped" in res.stderr
+
+
+def test_exec_bad_input(berth, bundle, tmp_path):
+    running(berth, bundle, "ex12")
+    bad = tmp_path / "p.json"
+    bad.write_text(json.dumps({"cwd": "rel", "args": ["true"]}))
+    for args in (["--process", bad, "ex12"], ["--cap", "CAP_BOGUS", "ex12", "true"],
+                 ["--cwd", "relative", "ex12", "true"], ["ex12"],
+                 ["-t", "--console-socket", tmp_path / "nope.sock", "ex12", "true"]):
+        res = berth("exec", *args)
+        assert res.returncode == 1, (args, res)
+        assert res.stderr.strip(), res
+    assert berth.state("ex12")["status"] == "running"
