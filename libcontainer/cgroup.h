@@ -41,12 +41,12 @@ void cgroup_cleanup(struct cgroup **cg); /* cgroup_free for __attribute__((clean
 #define cleanup_cgroup __attribute__((cleanup(cgroup_cleanup)))
 
 /* From the path stored in state.json (delete, kill): */
+/* Moves pid into the container's cgroup in every hierarchy (exec). */
+int cgroup_enter_path(const char *path, pid_t pid, struct berr **err);
 /* SIGKILLs what is left (cgroup.kill where the kernel has it), waits until empty (bounded), removes
  * the directory (and any sub-cgroups) in every hierarchy. A missing directory is fine. */
 int cgroup_destroy_path(const char *path, struct berr **err);
 /* Sends sig to every process in the cgroup and its sub-cgroups. */
-/* Moves pid into the container's cgroup in every hierarchy (exec). */
-int cgroup_enter_path(const char *path, pid_t pid, struct berr **err);
 int cgroup_signal_all(const char *path, int sig, struct berr **err);
 /* True when the kernel's OOM killer killed a process of this cgroup (memory.oom_control on v1,
  * memory.events on v2: "oom_kill N" with N > 0). */
