@@ -450,7 +450,13 @@ static int check_stored_path(const char *path, struct berr **err) {
   return 0;
 }
 
-int cgroup_destroy_path(const char *path, struct berr **err) {
+/* Calls fn(mnt + path) for each mounted hierarchy, in order, until fn
+ * returns non-zero: < 0 is an error, > 0 means done. */
+typedef int (*stored_dir_fn)(const char *dir, const struct cg_hier *h, void *data,
+                             struct berr **err);
+
+static int for_each_stored_dir(const char *path, stored_dir_fn fn, void *data,
+                               struct berr **err) {
   if (check_stored_path(path, err) < 0)
     return -1;
   struct cg_hier *h = NULL;
@@ -458,67 +464,53 @@ int cgroup_destroy_path(const char *path, struct berr **err) {
   bool unified;
   if (cg_discover(&h, &n, &unified, err) < 0)
     return -1;
-  int ret = 0;
-  for (size_t i = 0; i < n; i++) {
+  int r = 0;
+  for (size_t i = 0; i < n && r == 0; i++) {
     cleanup_free char *dir = NULL;
-    if (asprintf(&dir, "%s%s", h[i].mnt, path) < 0) {
-      ret = berr_set(err, ENOMEM, "cgroup");
-      break;
-    }
-    kill_all(dir, h[i].v2);
-    if (rmdir_tree(dir, 0, err) < 0) {
-      ret = -1;
-      break;
-    }
-    remove_default_parent(h[i].mnt, path);
+    r = asprintf(&dir, "%s%s", h[i].mnt, path) < 0 ? berr_set(err, ENOMEM, "cgroup")
+                                                     : fn(dir, &h[i], data, err);
   }
   cg_hiers_free(h, n);
-  return ret;
+  return r;
+}
+
+static int destroy_dir(const char *dir, const struct cg_hier *h, void *path, struct berr **err) {
+  kill_all(dir, h->v2);
+  if (rmdir_tree(dir, 0, err) < 0)
+    return -1;
+  remove_default_parent(h->mnt, path);
+  return 0;
+}
+
+int cgroup_destroy_path(const char *path, struct berr **err) {
+  return for_each_stored_dir(path, destroy_dir, (void *)path, err) < 0 ? -1 : 0;
+}
+
+static int enter_dir(const char *dir, const struct cg_hier *h, void *pid, struct berr **err) {
+  /* a hierarchy without the container's directory was not ours to join */
+  if (cg_file_exists(dir, "cgroup.procs") &&
+      cg_writef(dir, "cgroup.procs", "cgroup", err, "%d", *(pid_t *)pid) < 0)
+    return berr_prefix(err, "enter pid %d into %s", *(pid_t *)pid, dir);
+  return 0;
 }
 
 int cgroup_enter_path(const char *path, pid_t pid, struct berr **err) {
-  if (check_stored_path(path, err) < 0)
-    return -1;
-  struct cg_hier *h = NULL;
-  size_t n = 0;
-  bool unified;
-  if (cg_discover(&h, &n, &unified, err) < 0)
-    return -1;
-  int ret = 0;
-  for (size_t i = 0; i < n && ret == 0; i++) {
-    cleanup_free char *dir = NULL;
-    if (asprintf(&dir, "%s%s", h[i].mnt, path) < 0)
-      ret = berr_set(err, ENOMEM, "cgroup");
-    /* a hierarchy without the container's directory was not ours to join */
-    else if (cg_file_exists(dir, "cgroup.procs") &&
-             cg_writef(dir, "cgroup.procs", "cgroup", err, "%d", (int)pid) < 0)
-      ret = berr_prefix(err, "enter pid %d into %s", (int)pid, dir);
-  }
-  cg_hiers_free(h, n);
-  return ret;
+  return for_each_stored_dir(path, enter_dir, &pid, err) < 0 ? -1 : 0;
+}
+
+static int signal_dir(const char *dir, const struct cg_hier *h, void *sig, struct berr **err) {
+  /* the processes are the same in every hierarchy: the first that has the directory does */
+  if (access(dir, F_OK) != 0)
+    return 0;
+  signal_tree(dir, *(int *)sig, 0);
+  return 1;
 }
 
 int cgroup_signal_all(const char *path, int sig, struct berr **err) {
-  if (check_stored_path(path, err) < 0)
-    return -1;
-  struct cg_hier *h = NULL;
-  size_t n = 0;
-  bool unified;
-  if (cg_discover(&h, &n, &unified, err) < 0)
-    return -1;
-  bool found = false;
-  /* the processes are the same in every hierarchy: use the first that has the directory */
-  for (size_t i = 0; i < n && !found; i++) {
-    cleanup_free char *dir = NULL;
-    if (asprintf(&dir, "%s%s", h[i].mnt, path) < 0 || access(dir, F_OK) != 0)
-      continue;
-    signal_tree(dir, sig, 0);
-    found = true;
-  }
-  cg_hiers_free(h, n);
-  if (!found)
+  int r = for_each_stored_dir(path, signal_dir, &sig, err);
+  if (r == 0)
     return berr_set(err, ENOENT, "cgroup %s: not found in any hierarchy", path);
-  return 0;
+  return r < 0 ? -1 : 0;
 }
 
 static bool oom_kill_count(const char *dir, const char *file) {
