@@ -205,11 +205,14 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct b
     return -1;
   if (h.status == STATUS_STOPPED)
     return berr_code(err, EINVAL, "container \"%s\" is stopped: cannot kill", id);
+  /* the init first: it is the one whose signal must be reported */
+  if (signal_init(h.st, sig, err) < 0)
+    return -1;
   if (all && h.st->cgroup_path)
     cgroup_signal_all(h.st->cgroup_path, sig, NULL);
   else if (all)
     kill_pidns_members(h.st->pid, sig);
-  return signal_init(h.st, sig, err);
+  return 0;
 }
 
 /* ---- delete ---- */
