@@ -754,8 +754,7 @@ static int parse_hook(const json_node *n, const char *path, void *elem, struct b
 }
 
 static int parse_hooks(const json_node *root, struct spec_hooks *hooks, struct berr **err) {
-  static const char *const names[] = {"prestart",       "createRuntime", "createContainer",
-                                      "startContainer", "poststart",     "poststop"};
+  /* in the order of hook_name_at() (tables.c) */
   struct spec_hook_list *lists[] = {&hooks->prestart,        &hooks->create_runtime,
                                     &hooks->create_container, &hooks->start_container,
                                     &hooks->poststart,       &hooks->poststop};
@@ -763,8 +762,8 @@ static int parse_hooks(const json_node *root, struct spec_hooks *hooks, struct b
   int r = get_object(root, "hooks", "", &o, err);
   if (r <= 0)
     return r;
-  for (size_t i = 0; i < 6; i++)
-    if (get_object_array(o, names[i], "hooks", sizeof(struct spec_hook),
+  for (size_t i = 0; hook_name_at(i); i++)
+    if (get_object_array(o, hook_name_at(i), "hooks", sizeof(struct spec_hook),
                          (void **)&lists[i]->items, &lists[i]->len, parse_hook, err) < 0)
       return -1;
   return 0;
