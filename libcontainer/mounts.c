@@ -418,8 +418,6 @@ static int mount_finish(const struct spec_mount *m, int top, int olddir,
     return berr_errno(err, "set propagation 0x%lx", m->propagation);
   if (m->attr_set || m->attr_clr) {
     struct mount_attr attr = {.attr_set = m->attr_set, .attr_clr = m->attr_clr};
-    if (m->attr_set & MOUNT_ATTR__ATIME)
-      attr.attr_clr |= MOUNT_ATTR__ATIME;
     if (syscall(SYS_mount_setattr, top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) <
         0)
       return berr_errno(err, "mount_setattr");

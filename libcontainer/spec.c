@@ -23,6 +23,12 @@
 #ifndef MOUNT_ATTR__ATIME
 #define MOUNT_ATTR__ATIME 0x00000070
 #endif
+#ifndef MOUNT_ATTR_RELATIME
+#define MOUNT_ATTR_RELATIME 0x00000000
+#endif
+#ifndef MOUNT_ATTR_STRICTATIME
+#define MOUNT_ATTR_STRICTATIME 0x00000020
+#endif
 
 /* ---------------------------------------------------------------- paths */
 
@@ -638,22 +644,30 @@ static void apply_flag_option(struct spec_mount *m, const struct mount_option *o
   }
 }
 
-/* As runc does: setting an atime mode through mount_setattr() also needs
- * MOUNT_ATTR__ATIME in attr_clr (see mount_setattr(2)). */
+/* The atime modes are an enum inside MOUNT_ATTR__ATIME, not bits: mount_setattr(2)
+ * takes a new mode only with all of MOUNT_ATTR__ATIME in attr_clr, and refuses a
+ * partial MOUNT_ATTR__ATIME in attr_clr (EINVAL). So every atime option sets a whole
+ * mode: clearing one (ratime, rnostrictatime) falls back to the kernel's default,
+ * relatime, as "atime"/"nostrictatime" do in mount(8); rnorelatime is strictatime. */
+static bool is_atime_attr(const struct mount_option *o) {
+  return (o->attr & MOUNT_ATTR__ATIME) == o->attr; /* relatime is 0 */
+}
+
 static void apply_attr_option(struct spec_mount *m, const struct mount_option *o) {
   m->attr_recursive = true;
-  if (o->clear) {
+  if (is_atime_attr(o)) {
+    uint64_t mode = o->attr;
+    if (o->clear)
+      mode = o->attr == MOUNT_ATTR_RELATIME ? MOUNT_ATTR_STRICTATIME : MOUNT_ATTR_RELATIME;
+    m->attr_clr |= MOUNT_ATTR__ATIME;
+    m->attr_set = (m->attr_set & ~(uint64_t)MOUNT_ATTR__ATIME) | mode;
+  } else if (o->clear) {
     m->attr_clr |= o->attr;
     m->attr_set &= ~o->attr;
-    return;
-  }
-  if ((o->attr & MOUNT_ATTR__ATIME) == o->attr) {
-    m->attr_clr |= MOUNT_ATTR__ATIME;
-    m->attr_set &= ~(uint64_t)MOUNT_ATTR__ATIME;
   } else {
     m->attr_clr &= ~o->attr;
+    m->attr_set |= o->attr;
   }
-  m->attr_set |= o->attr;
 }
 
 static int apply_extension_option(struct spec_mount *m, const struct mount_option *o) {

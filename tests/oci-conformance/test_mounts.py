@@ -251,3 +251,48 @@ def test_mount_leaves_rootfs_unmodified_on_host(berth, bundle):
     b.sh("echo x > /scratch/file; echo ok")
     assert berth.run_ok(b).strip() == "ok"
     assert not (b.rootfs / "scratch" / "file").exists()
+
+
+# Each recursive attribute option on an rbind whose source has a submount: the source tree is
+# made inside the container (a tmpfs at /attrsrc with a tmpfs at /attrsrc/sub, both carrying
+# `before`), and bound from its host path, so no host mount is involved. The flag must show up
+# (or be gone) on the bind and on its submount.
+ATIME_MODES = {"noatime", "relatime"}  # strictatime shows neither
+
+
+@pytest.mark.parametrize("opt,before,want,unwanted", [
+    ("rro", [], {"ro"}, set()),
+    ("rrw", ["ro"], {"rw"}, {"ro"}),
+    ("rnosuid", [], {"nosuid"}, set()),
+    ("rsuid", ["nosuid"], set(), {"nosuid"}),
+    ("rnodev", [], {"nodev"}, set()),
+    ("rdev", ["nodev"], set(), {"nodev"}),
+    ("rnoexec", [], {"noexec"}, set()),
+    ("rexec", ["noexec"], set(), {"noexec"}),
+    ("rnodiratime", [], {"nodiratime"}, set()),
+    ("rdiratime", ["nodiratime"], set(), {"nodiratime"}),
+    ("rnoatime", [], {"noatime"}, {"relatime"}),
+    ("ratime", ["noatime"], {"relatime"}, {"noatime"}),
+    ("rrelatime", ["noatime"], {"relatime"}, {"noatime"}),
+    ("rnorelatime", [], set(), ATIME_MODES),
+    ("rstrictatime", [], set(), ATIME_MODES),
+    ("rnostrictatime", ["strictatime"], {"relatime"}, {"noatime"}),
+    ("rnosymfollow", [], {"nosymfollow"}, set()),
+    ("rsymfollow", ["nosymfollow"], set(), {"nosymfollow"}),
+])
+def test_recursive_attr_option(berth, bundle, opt, before, want, unwanted):
+    b = bundle()
+    (b.rootfs / "attrsrc" / "sub").mkdir(parents=True)
+    # tmpcopyup brings the image's "sub" in before a read-only `before` applies
+    b.add_mount("/attrsrc", "tmpfs", "tmpfs", before + ["tmpcopyup"])
+    b.add_mount("/attrsrc/sub", "tmpfs", "tmpfs", before)
+    b.add_mount("/attr", "bind", str(b.rootfs / "attrsrc"), ["rbind", opt])
+    mounts = mountinfo_of(berth, b)
+    for mp in ("/attr", "/attr/sub"):
+        m = find_mount(mounts, mp)
+        assert m is not None, f"{mp} not mounted"
+        assert m["opts"] >= want, f"{opt}: {mp} {m['opts']} lacks {want}"
+        assert not m["opts"] & unwanted, f"{opt}: {mp} {m['opts']} still has {unwanted}"
+    # the source tree itself keeps what it had
+    src = find_mount(mounts, "/attrsrc/sub")
+    assert src is not None and set(before) - {"strictatime"} <= src["opts"]

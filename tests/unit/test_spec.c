@@ -36,6 +36,12 @@
 #ifndef MOUNT_ATTR_NOATIME
 #define MOUNT_ATTR_NOATIME 0x00000010
 #endif
+#ifndef MOUNT_ATTR_STRICTATIME
+#define MOUNT_ATTR_STRICTATIME 0x00000020
+#endif
+#ifndef MOUNT_ATTR_NODIRATIME
+#define MOUNT_ATTR_NODIRATIME 0x00000080
+#endif
 
 static int passed, failed;
 static bool cur_ok;
@@ -453,6 +459,44 @@ static void test_mount_options(void) {
   end("mount option translation (ro,nosuid,rbind,rro,tmpcopyup,size=64k)");
 }
 
+/* mount_setattr(2) takes an atime mode only with all of MOUNT_ATTR__ATIME in attr_clr. */
+static void test_atime_attr_options(void) {
+  static const struct {
+    const char *opts;
+    uint64_t set, clr;
+  } cases[] = {
+      {"'rnoatime'", MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME},
+      {"'ratime'", 0, MOUNT_ATTR__ATIME},
+      {"'rstrictatime'", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+      {"'rnostrictatime'", 0, MOUNT_ATTR__ATIME},
+      {"'rrelatime'", 0, MOUNT_ATTR__ATIME},
+      {"'rnorelatime'", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+      {"'rnoatime','ratime'", 0, MOUNT_ATTR__ATIME},
+      {"'rstrictatime','rnoatime','rnodiratime'", MOUNT_ATTR_NOATIME | MOUNT_ATTR_NODIRATIME,
+       MOUNT_ATTR__ATIME},
+      {"'rnodiratime','rdiratime','rrw'", 0, MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_RDONLY},
+  };
+  begin();
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    cleanup_spec struct spec *s = NULL;
+    cleanup_berr struct berr *err = NULL;
+    char json[1024];
+    snprintf(json, sizeof(json),
+             "{" BASE ",'mounts':[{'destination':'/a','type':'bind','source':'/a','options':"
+             "['rbind',%s]}]}",
+             cases[i].opts);
+    CHECK(parse_q(json, &s, &err) == 0);
+    if (s == NULL || s->mounts_len != 1)
+      continue;
+    if (s->mounts[0].attr_set != cases[i].set || s->mounts[0].attr_clr != cases[i].clr) {
+      fprintf(stderr, "#   [%s]: set 0x%llx clr 0x%llx\n", cases[i].opts,
+              (unsigned long long)s->mounts[0].attr_set, (unsigned long long)s->mounts[0].attr_clr);
+      cur_ok = false;
+    }
+  }
+  end("atime attr options set a whole mode with MOUNT_ATTR__ATIME cleared");
+}
+
 static void test_namespaces_and_linux(void) {
   cleanup_spec struct spec *s = NULL;
   cleanup_berr struct berr *err = NULL;
@@ -733,6 +777,7 @@ int main(int argc, char **argv) {
   test_minimal_and_ignored();
   test_uint64_max();
   test_mount_options();
+  test_atime_attr_options();
   test_namespaces_and_linux();
   test_spec_example(example);
   test_engine_configs(engine_dir);
