@@ -19,6 +19,7 @@
 #include "container.h"
 #include "hooks.h"
 #include "init.h"
+#include "launch.h"
 #include "log.h"
 #include "seccomp_filter.h"
 #include "spec.h"
@@ -113,7 +114,8 @@ static int validate(struct create_ctx *c, struct berr **err) {
     return -1;
   if (c->spec->process == NULL)
     return berr_code(err, EINVAL, "config.json: process: required to create a container");
-  if (resolve_rootfs(c, err) < 0 || sysctl_validate(c->spec, err) < 0)
+  if (resolve_rootfs(c, err) < 0 || sysctl_validate(c->spec, err) < 0 ||
+      launch_validate(c->spec->process, c->spec->linux, err) < 0)
     return -1;
   if (c->spec->process->terminal && o->console_socket == NULL)
     return berr_code(err, EINVAL,

@@ -27,6 +27,7 @@
 #include "launch.h"
 #include "log.h"
 #include "process.h"
+#include "scheduling.h"
 #include "seccomp_filter.h"
 #include "sync.h"
 #include "tables.h"
@@ -87,14 +88,15 @@ __attribute__((noreturn)) static void exec_process_main(struct exec_ctx *c) {
     berr_errno(&err, "process.cwd \"%s\"", p->cwd);
     exec_fail(c->sync_fd, err);
   }
+  struct launch l = {.process = p, .linux = c->spec->linux,
+                     .cpu_affinity = p->exec_cpu_affinity, .seccomp = c->seccomp,
+                     .listener_sock = c->listener_fd, .listener_state_json = c->listener_json,
+                     .preserve_fds = c->o->preserve_fds};
   if (process_find_executable(p, &exe, &err) < 0 || process_apply_rlimits(p, &err) < 0 ||
-      process_apply_oom_score_adj(p, &err) < 0)
+      process_apply_oom_score_adj(p, &err) < 0 || launch_prepare(&l, &err) < 0)
     exec_fail(c->sync_fd, err);
   if (sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, &err) < 0)
     _exit(1);
-  struct launch l = {.process = p, .seccomp = c->seccomp, .listener_sock = c->listener_fd,
-                     .listener_state_json = c->listener_json,
-                     .preserve_fds = c->o->preserve_fds};
   if (launch_confine(&l, &err) < 0)
     exec_fail(c->sync_fd, err);
   launch_exec(&l, exe, &err);
@@ -106,6 +108,9 @@ __attribute__((noreturn)) static void exec_stage1(struct exec_ctx *c) {
   prctl(PR_SET_NAME, "berth:exec1");
   /* nothing in the container may open this process's exe (CVE-2019-5736) */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* before the cgroup: the exec process inherits it across clone */
+  if (sched_apply_cpu_affinity(c->process->exec_cpu_affinity, false, &err) < 0)
+    exec_fail(c->sync_fd, err);
   if (c->ns_flags && setns(c->pidfd, c->ns_flags) < 0) {
     berr_errno(&err, "join the container's namespaces");
     exec_fail(c->sync_fd, err);
@@ -146,6 +151,8 @@ static int prepare(struct exec_ctx *c, struct berr **err) {
       exec_build_process(c->o, c->spec, &c->process, err) < 0)
     return -1;
   const struct spec_linux *lx = c->spec->linux;
+  if (launch_validate(c->process, lx, err) < 0)
+    return -1;
   for (size_t i = 0; lx && i < lx->namespaces_len; i++)
     c->ns_flags |= ns_clone_flag(lx->namespaces[i].type);
   if (seccomp_program_build(lx ? lx->seccomp : NULL, &c->seccomp, err) < 0)

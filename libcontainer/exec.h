@@ -22,6 +22,8 @@ struct exec_opts {
   char **additional_gids;
   char **caps;                  /* added to bounding, effective, permitted */
   bool no_new_privs;
+  const char *process_label;    /* --process-label: process.selinuxLabel */
+  const char *apparmor;         /* --apparmor: process.apparmorProfile */
   int preserve_fds;
   bool ignore_paused;
 };

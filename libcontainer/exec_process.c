@@ -93,6 +93,18 @@ static int apply_caps(struct spec_process *p, char *const *caps, struct berr **e
   return 0;
 }
 
+/* *field = a copy of value, when value is given. */
+static int replace_string(char **field, const char *value) {
+  if (value == NULL)
+    return 0;
+  char *copy = strdup(value);
+  if (copy == NULL)
+    return -1;
+  free(*field);
+  *field = copy;
+  return 0;
+}
+
 static int from_file(const char *path, struct spec_process **out, struct berr **err) {
   cleanup_free char *text = NULL;
   size_t len = 0;
@@ -121,6 +133,9 @@ static int apply_flags(const struct exec_opts *o, struct spec_process *p, struct
     return -1;
   if (o->no_new_privs)
     p->no_new_privileges = true;
+  if (replace_string(&p->selinux_label, o->process_label) < 0 ||
+      replace_string(&p->apparmor_profile, o->apparmor) < 0)
+    return berr_set(err, ENOMEM, "exec");
   return 0;
 }
 

@@ -149,6 +149,7 @@ static int build_rootfs(struct init_ctx *c, pid_t pid, struct berr **err) {
       .in_userns = c->ns.create[NS_USER] || c->ns.join_fd[NS_USER] >= 0,
       .new_netns = c->ns.create[NS_NETWORK],
       .new_pidns = c->ns.create[NS_PID],
+      .mount_label = c->spec->linux ? c->spec->linux->mount_label : NULL,
   };
   if (!c->ns.create[NS_MOUNT])
     return berr_code(err, EINVAL, "linux.namespaces: berth needs a new mount namespace");
@@ -197,6 +198,9 @@ static int prepare(struct init_ctx *c, pid_t pid, char **exe, struct berr **err)
   if (process_find_executable(p, exe, err) < 0)
     return -1;
   if (process_apply_rlimits(p, err) < 0 || process_apply_oom_score_adj(p, err) < 0)
+    return -1;
+  struct launch l = {.process = p, .linux = c->spec->linux};
+  if (launch_prepare(&l, err) < 0)
     return -1;
   return join_session_keyring(c);
 }
@@ -266,7 +270,7 @@ static void init_main(struct init_ctx *c) {
     listener_json = seccomp_process_state_json(c->spec->oci_version, go.code,
                                                c->spec->linux->seccomp->listener_metadata, state);
   }
-  struct launch l = {.process = c->spec->process, .seccomp = c->seccomp,
+  struct launch l = {.process = c->spec->process, .linux = c->spec->linux, .seccomp = c->seccomp,
                      .listener_sock = c->listener_fd, .listener_state_json = listener_json,
                      .preserve_fds = c->preserve_fds};
   if (launch_confine(&l, &err) < 0)

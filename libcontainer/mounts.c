@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "lsm.h"
 #include "pathsafe.h"
 
 #define LOCKABLE_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY)
@@ -391,7 +392,10 @@ static int mount_dispatch(const struct spec_mount *m, int target, int rootfd,
       return berr_errno(err, "rbind /sys");
     return 0;
   }
-  if (mnt_at(m->source ? m->source : type, target, type, fl, m->data) < 0)
+  cleanup_free char *data = NULL;
+  if (lsm_mount_data(opts->mount_label, m, &data, err) < 0)
+    return -1;
+  if (mnt_at(m->source ? m->source : type, target, type, fl, data) < 0)
     return berr_errno(err, "mount %s", type);
   return 0;
 }

@@ -16,6 +16,7 @@ struct rootfs_opts {
   bool new_netns;          /* false: sysfs cannot be mounted fresh, bind the host /sys (rbind) */
   bool new_pidns;          /* false (joined or host pid ns): /proc still mounts fine */
   const char *console_path; /* pty slave path (host view) to bind on /dev/console, or NULL */
+  const char *mount_label;  /* linux.mountLabel: SELinux context of tmpfs/devpts/mqueue */
 };
 
 /* Propagation of "/", bind of the rootfs onto itself, config mounts in order,

@@ -155,8 +155,13 @@ static void write_linux(json_writer *w) {
   write_capabilities(w);
   write_cgroup(w);
   write_seccomp(w);
-  write_enabled(w, "apparmor", false);
-  write_enabled(w, "selinux", false);
+  write_enabled(w, "apparmor", true);
+  write_enabled(w, "selinux", true);
+  jw_key(w, "memoryPolicy");
+  jw_object_begin(w);
+  write_names(w, "modes", mempolicy_mode_name_at);
+  write_names(w, "flags", mempolicy_flag_name_at);
+  jw_object_end(w);
   write_enabled(w, "intelRdt", false);
   jw_key(w, "mountExtensions");
   jw_object_begin(w);

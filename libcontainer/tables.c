@@ -7,6 +7,7 @@
 #include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <sys/personality.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -538,10 +539,37 @@ int mempolicy_mode_from_name(const char *name) {
   return e ? (int)e->value : -1;
 }
 
+const char *mempolicy_mode_name(int mode) {
+  for (size_t i = 0; i < ARRAY_LEN(mempolicy_modes); i++)
+    if (mempolicy_modes[i].value == (uint64_t)mode)
+      return mempolicy_modes[i].name;
+  return "?";
+}
+
+const char *mempolicy_mode_name_at(size_t i) { return NV_NAME_AT(mempolicy_modes, i); }
+const char *mempolicy_flag_name_at(size_t i) { return NV_NAME_AT(mempolicy_flags, i); }
+
 int mempolicy_flag_from_name(const char *name, unsigned int *flag) {
   const struct name_value *e = NV_FIND(mempolicy_flags, name);
   if (e == NULL)
     return -1;
   *flag = (unsigned int)e->value;
+  return 0;
+}
+
+/* ---- personality flags (sys/personality.h) ---- */
+#define PF(x) {#x, x}
+static const struct name_value personality_flags[] = {
+    PF(UNAME26),         PF(ADDR_NO_RANDOMIZE), PF(FDPIC_FUNCPTRS),   PF(MMAP_PAGE_ZERO),
+    PF(ADDR_COMPAT_LAYOUT), PF(READ_IMPLIES_EXEC), PF(ADDR_LIMIT_32BIT), PF(SHORT_INODE),
+    PF(WHOLE_SECONDS),   PF(STICKY_TIMEOUTS),   PF(ADDR_LIMIT_3GB),
+};
+#undef PF
+
+int personality_flag_from_name(const char *name, unsigned long *flag) {
+  const struct name_value *e = NV_FIND(personality_flags, name);
+  if (e == NULL)
+    return -1;
+  *flag = (unsigned long)e->value;
   return 0;
 }

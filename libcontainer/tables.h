@@ -68,5 +68,10 @@ int sched_flag_from_name(const char *name, uint64_t *flag);
 int ioprio_class_from_name(const char *name);    /* -1 if unknown */
 int mempolicy_mode_from_name(const char *name);  /* -1 if unknown */
 int mempolicy_flag_from_name(const char *name, unsigned int *flag);
+const char *mempolicy_mode_name(int mode); /* "?" if unknown */
+const char *mempolicy_mode_name_at(size_t i);
+const char *mempolicy_flag_name_at(size_t i);
+/* personality flags: "ADDR_NO_RANDOMIZE" ... (sys/personality.h) */
+int personality_flag_from_name(const char *name, unsigned long *flag); /* -1 if unknown */
 
 #endif

@@ -61,11 +61,8 @@ static int parse_flag(struct exec_flags *f, int c, char *arg) {
   case OPT_NNP: f->o.no_new_privs = true; return 0;
   case OPT_PRESERVE: f->o.preserve_fds = atoi(arg); return 0;
   case OPT_IGNORE_PAUSED: f->o.ignore_paused = true; return 0;
-  case OPT_LABEL:
-  case OPT_APPARMOR:
-    fprintf(stderr, "berth: warning: %s is not supported on this host, ignored\n",
-            c == OPT_LABEL ? "--process-label" : "--apparmor");
-    return 0;
+  case OPT_LABEL: f->o.process_label = arg; return 0;
+  case OPT_APPARMOR: f->o.apparmor = arg; return 0;
   default: return -1;
   }
 }

@@ -1,0 +1,334 @@
+"""Confinement beyond caps/seccomp: LSM labels (ignored with a warning on this host), the
+scheduler, I/O priority, exec CPU affinity, personality, NUMA memory policy, intelRdt, and the
+runtime errors of each: exit 1, one line naming the field, nothing left behind."""
+
+import json
+import os
+import platform
+from pathlib import Path
+
+import pytest
+
+from conftest import assert_one_error_line
+
+SELINUX_ON = Path("/sys/fs/selinux/enforce").exists()
+
+
+def apparmor_on():
+    try:
+        return Path("/sys/module/apparmor/parameters/enabled").read_text().startswith("Y")
+    except OSError:
+        return False
+
+
+def sched_fields(text):
+    """policy and prio lines of /proc/<pid>/sched -> {"policy": int, "prio": int}"""
+    out = {}
+    for line in text.splitlines():
+        if ":" in line:
+            k, v = line.split(":", 1)
+            if k.strip() in ("policy", "prio"):
+                out[k.strip()] = int(v)
+    return out
+
+
+def sched_of(berth, b, script="grep -E '^(policy|prio) ' /proc/self/sched"):
+    b.sh(script)
+    return sched_fields(berth.run_ok(b))
+
+
+def fails_cleanly(berth, b, *needles, cid="bad"):
+    res = berth.create(cid, b, check=False)
+    line = assert_one_error_line(res, *needles)
+    assert berth.state(cid, check=False) is None
+    berth.assert_nothing_left()
+    return line
+
+
+# -- LSMs ---------------------------------------------------------------------------------------
+
+@pytest.mark.skipif(SELINUX_ON, reason="SELinux is enabled: the label would be applied")
+def test_selinux_labels_ignored_with_warning(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.process["selinuxLabel"] = "system_u:system_r:container_t:s0:c1,c2"
+    b.config["linux"]["mountLabel"] = "system_u:object_r:container_file_t:s0:c1,c2"
+    b.sh("grep -c context= /proc/self/mountinfo || true")
+    res = berth.run("lsm1", b)
+    assert res.returncode == 0, res
+    assert res.stdout.strip() == "0", res  # no mount got a context= option
+    assert ('process.selinuxLabel "system_u:system_r:container_t:s0:c1,c2": SELinux is not '
+            'enabled on this host, label ignored') in res.stderr, res
+    assert "linux.mountLabel" in res.stderr and "label ignored" in res.stderr, res
+
+
+@pytest.mark.skipif(apparmor_on(), reason="AppArmor is enabled: the profile would be applied")
+def test_apparmor_profile_ignored_with_warning(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.process["apparmorProfile"] = "berth-test-profile"
+    res = berth.run("lsm2", b)
+    assert res.returncode == 0, res
+    assert ('process.apparmorProfile "berth-test-profile": AppArmor is not enabled on this host, '
+            'profile ignored') in res.stderr, res
+
+
+@pytest.mark.skipif(SELINUX_ON or apparmor_on(), reason="an LSM is enabled on this host")
+def test_exec_label_flags_go_through_the_same_code(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    berth.create_and_start("lsm3", b)
+    res = berth("exec", "--process-label", "system_u:system_r:container_t:s0", "--apparmor",
+                "berth-exec-profile", "lsm3", "echo", "ran")
+    assert res.returncode == 0 and res.stdout.strip() == "ran", res
+    assert 'process.selinuxLabel "system_u:system_r:container_t:s0": SELinux is not enabled' \
+        in res.stderr, res
+    assert 'process.apparmorProfile "berth-exec-profile": AppArmor is not enabled' \
+        in res.stderr, res
+
+
+# -- process.scheduler --------------------------------------------------------------------------
+
+def test_scheduler_batch_with_nice(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.process["scheduler"] = {"policy": "SCHED_BATCH", "nice": 5}
+    assert sched_of(berth, b) == {"policy": 3, "prio": 125}
+
+
+def test_scheduler_idle(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.process["scheduler"] = {"policy": "SCHED_IDLE"}
+    assert sched_of(berth, b)["policy"] == 5
+
+
+def test_scheduler_deadline(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.process["scheduler"] = {"policy": "SCHED_DEADLINE", "runtime": 1000000,
+                              "deadline": 10000000, "period": 10000000}
+    b.sh("grep -E '^(policy|prio|dl.runtime|dl.deadline|dl.period) ' /proc/self/sched")
+    out = berth.run_ok(b)
+    f = {l.split(":")[0].strip(): int(l.split(":")[1]) for l in out.splitlines()}
+    assert f["policy"] == 6, out
+    # dl.runtime is what is left of this period's budget
+    assert 0 < f.get("dl.runtime", 1) <= 1000000, out
+
+
+def test_scheduler_negative_nice_reset_on_fork(berth, bundle):
+    """nice -5 for the process itself; SCHED_FLAG_RESET_ON_FORK gives its children nice 0
+    (busybox sh forks for the first command and execs the last)."""
+    b = bundle(shared_rootfs=True)
+    b.process["scheduler"] = {"policy": "SCHED_OTHER", "nice": -5,
+                              "flags": ["SCHED_FLAG_RESET_ON_FORK"]}
+    b.sh("grep '^prio ' /proc/self/sched; grep '^prio ' /proc/self/sched")
+    prios = [int(l.split(":")[1]) for l in berth.run_ok(b).splitlines()]
+    assert prios == [120, 115]
+
+
+def test_scheduler_realtime_works_or_fails_clearly(berth, bundle):
+    """SCHED_FIFO needs CAP_SYS_NICE and, with RT group scheduling on a cgroup v1 cpu
+    controller, a real-time budget the container's cgroup does not have by default."""
+    b = bundle(shared_rootfs=True)
+    b.process["scheduler"] = {"policy": "SCHED_FIFO", "priority": 10}
+    b.sh("grep -E '^(policy|prio) ' /proc/self/sched")
+    res = berth.run("rt1", b)
+    if res.returncode == 0:
+        assert sched_fields(res.stdout) == {"policy": 1, "prio": 89}, res
+    else:
+        line = assert_one_error_line(res, "process.scheduler", "SCHED_FIFO", "CAP_SYS_NICE")
+        assert "Operation not permitted" in line
+    berth.delete("rt1", "--force", check=False)
+    berth.assert_nothing_left()
+
+
+def test_scheduler_realtime_in_user_namespace_fails(berth, bundle):
+    """No CAP_SYS_NICE over the host's CPUs in a user namespace: EPERM at create."""
+    b = bundle(userns_owner=100000, args=["true"])
+    b.add_ns("user")
+    b.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.process["scheduler"] = {"policy": "SCHED_RR", "priority": 1}
+    fails_cleanly(berth, b, "process.scheduler", "SCHED_RR", "Operation not permitted")
+
+
+def test_scheduler_iso_is_refused_by_the_kernel(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.process["scheduler"] = {"policy": "SCHED_ISO"}
+    fails_cleanly(berth, b, "process.scheduler", "SCHED_ISO", "Invalid argument")
+
+
+# -- process.ioPriority -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("klass,prio,want", [
+    ("IOPRIO_CLASS_IDLE", 0, "idle"),
+    ("IOPRIO_CLASS_BE", 3, "best-effort: prio 3"),
+    ("IOPRIO_CLASS_RT", 2, "realtime: prio 2"),
+])
+def test_io_priority(berth, bundle, klass, prio, want):
+    b = bundle(shared_rootfs=True, args=["ionice"])
+    b.process["ioPriority"] = {"class": klass, "priority": prio}
+    assert berth.run_ok(b).strip() == want
+
+
+def test_io_priority_out_of_range(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.process["ioPriority"] = {"class": "IOPRIO_CLASS_BE", "priority": 9}
+    fails_cleanly(berth, b, "process.ioPriority.priority", "0 (highest) to 7")
+
+
+# -- process.execCPUAffinity --------------------------------------------------------------------
+
+def allowed_cpus():
+    return sorted(os.sched_getaffinity(0))
+
+
+needs_two_cpus = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2,
+                                    reason="needs two CPUs this test may run on")
+
+
+def cpus_list(out):
+    for line in out.splitlines():
+        if line.startswith("Cpus_allowed_list:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError(f"no Cpus_allowed_list in {out!r}")
+
+
+@needs_two_cpus
+def test_exec_cpu_affinity_final(berth, bundle, tmp_path):
+    first, second = allowed_cpus()[:2]
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    berth.create_and_start("aff1", b)
+    proc = dict(b.process, args=["grep", "Cpus_allowed_list", "/proc/self/status"],
+                execCPUAffinity={"initial": str(first), "final": str(second)})
+    pf = tmp_path / "process.json"
+    pf.write_text(json.dumps(proc))
+    res = berth("exec", "--process", pf, "aff1")
+    assert res.returncode == 0, res
+    assert cpus_list(res.stdout) == str(second)
+    # the init is exempt (config.md: "not applicable to the container's init process")
+    init = Path(f"/proc/{berth.state('aff1')['pid']}/status").read_text()
+    assert cpus_list(init) != str(second) or len(allowed_cpus()) == 1
+
+
+@needs_two_cpus
+def test_exec_cpu_affinity_from_bundle_process(berth, bundle):
+    """exec without --process starts from the bundle's process, execCPUAffinity included."""
+    first, second = allowed_cpus()[:2]
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    b.process["execCPUAffinity"] = {"final": f"{first},{second}"}
+    berth.create_and_start("aff2", b)
+    res = berth("exec", "aff2", "grep", "Cpus_allowed_list", "/proc/self/status")
+    assert res.returncode == 0, res
+    assert cpus_list(res.stdout) == f"{first}-{second}" if second == first + 1 \
+        else f"{first},{second}"
+
+
+def test_exec_cpu_affinity_initial_only_runs(berth, bundle, tmp_path):
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    berth.create_and_start("aff3", b)
+    first = allowed_cpus()[0]
+    proc = dict(b.process, args=["grep", "Cpus_allowed_list", "/proc/self/status"],
+                execCPUAffinity={"initial": str(first)})
+    pf = tmp_path / "process.json"
+    pf.write_text(json.dumps(proc))
+    res = berth("exec", "--process", pf, "aff3")
+    assert res.returncode == 0, res
+    cpus_list(res.stdout)  # the final affinity is the kernel's (the cgroup's cpuset)
+
+
+@pytest.mark.parametrize("lst", ["0-", "a", "3-1", "0,,1", "99999"])
+def test_cpu_affinity_bad_list(berth, bundle, lst):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.process["execCPUAffinity"] = {"final": lst}
+    fails_cleanly(berth, b, "process.execCPUAffinity.final", f'"{lst}"')
+
+
+def test_exec_cpu_affinity_bad_list_leaves_container_alone(berth, bundle, tmp_path):
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    berth.create_and_start("aff4", b)
+    proc = dict(b.process, args=["true"], execCPUAffinity={"initial": "1-0"})
+    pf = tmp_path / "process.json"
+    pf.write_text(json.dumps(proc))
+    res = berth("exec", "--process", pf, "aff4")
+    assert_one_error_line(res, "process.execCPUAffinity.initial")
+    assert berth.state("aff4")["status"] == "running"
+
+
+# -- linux.personality --------------------------------------------------------------------------
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="LINUX32 shows i686 on x86_64 only")
+def test_personality_linux32(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.config["linux"]["personality"] = {"domain": "LINUX32"}
+    b.sh("uname -m; cat /proc/self/personality")
+    out = berth.run_ok(b).split()
+    assert out == ["i686", "00000008"]
+
+
+def test_personality_linux_with_flag(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["cat", "/proc/self/personality"])
+    b.config["linux"]["personality"] = {"domain": "LINUX", "flags": ["ADDR_NO_RANDOMIZE"]}
+    assert berth.run_ok(b).strip() == "00040000"
+
+
+def test_personality_unknown_flag(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["linux"]["personality"] = {"domain": "LINUX", "flags": ["BOGUS_FLAG"]}
+    fails_cleanly(berth, b, "linux.personality.flags[0]", "BOGUS_FLAG")
+
+
+# -- linux.memoryPolicy -------------------------------------------------------------------------
+
+needs_numa_maps = pytest.mark.skipif(not Path("/proc/self/numa_maps").exists(),
+                                     reason="kernel without NUMA (/proc/self/numa_maps)")
+
+
+@needs_numa_maps
+@pytest.mark.parametrize("policy,want", [
+    ({"mode": "MPOL_BIND", "nodes": "0"}, "bind:0"),
+    ({"mode": "MPOL_INTERLEAVE", "nodes": "0"}, "interleave:0"),
+    ({"mode": "MPOL_PREFERRED", "nodes": "0"}, "prefer:0"),
+    ({"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]}, "bind=static:0"),
+    ({"mode": "MPOL_LOCAL"}, "local"),
+])
+def test_memory_policy(berth, bundle, policy, want):
+    b = bundle(shared_rootfs=True, args=["head", "-1", "/proc/self/numa_maps"])
+    b.config["linux"]["memoryPolicy"] = policy
+    assert berth.run_ok(b).split()[1] == want
+
+
+@pytest.mark.parametrize("policy,needles", [
+    ({"mode": "MPOL_BIND"}, ["linux.memoryPolicy.nodes", "MPOL_BIND needs at least one node"]),
+    ({"mode": "MPOL_DEFAULT", "nodes": "0"}, ["linux.memoryPolicy.nodes", "takes no nodes"]),
+    ({"mode": "MPOL_BIND", "nodes": "0-x"}, ["linux.memoryPolicy.nodes", '"0-x"']),
+    ({"mode": "MPOL_BIND", "nodes": "1000"}, ["linux.memoryPolicy", "set_mempolicy"]),
+], ids=["bind-no-nodes", "default-with-nodes", "bad-list", "offline-node"])
+def test_memory_policy_errors(berth, bundle, policy, needles):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["linux"]["memoryPolicy"] = policy
+    fails_cleanly(berth, b, *needles)
+
+
+# -- linux.intelRdt -----------------------------------------------------------------------------
+
+def test_intel_rdt_without_resctrl(berth, bundle):
+    if os.path.ismount("/sys/fs/resctrl"):
+        pytest.skip("resctrl is mounted on this host")
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["linux"]["intelRdt"] = {"closID": "berth-test", "l3CacheSchema": "L3:0=ff"}
+    fails_cleanly(berth, b, "linux.intelRdt", "/sys/fs/resctrl")
+
+
+# -- unknown names: the parser rejects them before anything starts ------------------------------
+
+@pytest.mark.parametrize("mutate,field", [
+    (lambda b: b.process.__setitem__("scheduler", {"policy": "SCHED_BOGUS"}),
+     "process.scheduler.policy"),
+    (lambda b: b.process.__setitem__("ioPriority", {"class": "IOPRIO_CLASS_BOGUS",
+                                                    "priority": 0}),
+     "process.ioPriority.class"),
+    (lambda b: b.config["linux"].__setitem__("personality", {"domain": "LINUX64"}),
+     "linux.personality.domain"),
+    (lambda b: b.config["linux"].__setitem__("memoryPolicy", {"mode": "MPOL_BOGUS"}),
+     "linux.memoryPolicy.mode"),
+], ids=["scheduler-policy", "ioprio-class", "personality-domain", "mempolicy-mode"])
+def test_unknown_names(berth, bundle, mutate, field):
+    b = bundle(shared_rootfs=True, args=["true"])
+    mutate(b)
+    fails_cleanly(berth, b, field)
