@@ -52,6 +52,13 @@ int cgroup_signal_all(const char *path, int sig, struct berr **err);
  * memory.events on v2: "oom_kill N" with N > 0). */
 bool cgroup_oom_killed(const char *path);
 
+/* pause / resume: freezes (frozen=true) or thaws every process of the cgroup and waits until the
+ * kernel reports it done (bounded): v1 freezer.state FROZEN/THAWED where a v1 freezer hierarchy
+ * is mounted, else v2 cgroup.freeze with cgroup.events "frozen 1"/"frozen 0". */
+int cgroup_freeze(const char *path, bool frozen, struct berr **err);
+/* True when the cgroup is frozen or being frozen (false when it cannot tell). */
+bool cgroup_is_frozen(const char *path);
+
 /* Pure logic, exported for tests: the path for linux.cgroupsPath (NULL or "" = default), the
  * container id and berth's own cgroup (own_cgroup, used for relative paths). */
 int cgroup_compute_path(const char *cgroups_path, const char *id, const char *own_cgroup,

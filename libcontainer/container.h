@@ -30,6 +30,11 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct b
 /* force: kill a running container first. */
 int container_delete(const char *root, const char *id, bool force, struct berr **err);
 
+/* pause: freezes every process of a running container (state "paused"); resume thaws a paused
+ * one. Both fail clearly in any other state or without a cgroup. */
+int container_pause(const char *root, const char *id, struct berr **err);
+int container_resume(const char *root, const char *id, struct berr **err);
+
 /* Reads the state and its live status (the state dir is locked while reading). */
 int container_load(const char *root, const char *id, struct container_state **st,
                    enum container_status *status, struct berr **err);

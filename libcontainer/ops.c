@@ -14,29 +14,21 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "container.h"
+#include "handle.h"
 #include "hooks.h"
 #include "log.h"
 #include "spec.h"
 #include "util.h"
 
-/* An opened, locked container with its state and live status. */
-struct handle {
-  int rootfd;
-  int dirfd;
-  struct container_state *st;
-  enum container_status status;
-};
-
-static void handle_release(struct handle *h) {
+void handle_release(struct handle *h) {
   if (h->dirfd >= 0)
     close(h->dirfd);
   if (h->rootfd >= 0)
     close(h->rootfd);
   container_state_free(h->st);
 }
-#define cleanup_handle __attribute__((cleanup(handle_release)))
 
-static int handle_open(const char *root, const char *id, struct handle *h, struct berr **err) {
+int handle_open(const char *root, const char *id, struct handle *h, struct berr **err) {
   h->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (h->rootfd < 0) {
     if (errno == ENOENT)
@@ -52,7 +44,7 @@ static int handle_open(const char *root, const char *id, struct handle *h, struc
 
 int container_load(const char *root, const char *id, struct container_state **st,
                    enum container_status *status, struct berr **err) {
-  cleanup_handle struct handle h = {.rootfd = -1, .dirfd = -1};
+  cleanup_handle struct handle h = HANDLE_INIT;
   if (handle_open(root, id, &h, err) < 0)
     return -1;
   *status = h.status;
@@ -144,7 +136,7 @@ static int release_fifo(struct handle *h, struct berr **err) {
 }
 
 int container_start(const char *root, const char *id, struct berr **err) {
-  cleanup_handle struct handle h = {.rootfd = -1, .dirfd = -1};
+  cleanup_handle struct handle h = HANDLE_INIT;
   if (handle_open(root, id, &h, err) < 0)
     return -1;
   if (h.status != STATUS_CREATED)
@@ -189,6 +181,12 @@ static int kill_pidns_members(pid_t init, int sig) {
   return 0;
 }
 
+static void thaw_after_kill(const struct container_state *st) {
+  cleanup_berr struct berr *e = NULL;
+  if (st->cgroup_path && cgroup_freeze(st->cgroup_path, false, &e) < 0)
+    log_warn("container %s: thaw after SIGKILL: %s", st->id, e->msg);
+}
+
 static int signal_init(const struct container_state *st, int sig, struct berr **err) {
   cleanup_close int pidfd = pidfd_open_pid(st->pid);
   /* the pidfd pins the process: re-check it is still the container's */
@@ -200,7 +198,7 @@ static int signal_init(const struct container_state *st, int sig, struct berr **
 }
 
 int container_kill(const char *root, const char *id, int sig, bool all, struct berr **err) {
-  cleanup_handle struct handle h = {.rootfd = -1, .dirfd = -1};
+  cleanup_handle struct handle h = HANDLE_INIT;
   if (handle_open(root, id, &h, err) < 0)
     return -1;
   if (h.status == STATUS_STOPPED)
@@ -212,6 +210,10 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct b
     cgroup_signal_all(h.st->cgroup_path, sig, NULL);
   else if (all)
     kill_pidns_members(h.st->pid, sig);
+  /* a frozen process cannot act on SIGKILL: thaw so it dies (as runc does); other signals stay
+   * pending until resume */
+  if (sig == SIGKILL && h.status == STATUS_PAUSED)
+    thaw_after_kill(h.st);
   return 0;
 }
 
@@ -224,13 +226,17 @@ static int kill_and_wait(const struct container_state *st, struct berr **err) {
   kill_pidns_members(st->pid, SIGKILL);
   if (pidfd_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
     return berr_errno(err, "kill container \"%s\"", st->id);
+  if (st->cgroup_path && cgroup_is_frozen(st->cgroup_path)) {
+    cgroup_signal_all(st->cgroup_path, SIGKILL, NULL);
+    thaw_after_kill(st);
+  }
   if (pidfd_wait_exit(pidfd, 10000) != 1)
     return berr_code(err, ETIMEDOUT, "container \"%s\" did not die after SIGKILL", st->id);
   return 0;
 }
 
 int container_delete(const char *root, const char *id, bool force, struct berr **err) {
-  cleanup_handle struct handle h = {.rootfd = -1, .dirfd = -1};
+  cleanup_handle struct handle h = HANDLE_INIT;
   if (handle_open(root, id, &h, err) < 0) {
     /* a half-created container (no state.json) can still be removed with --force */
     if (force && *err && (*err)->code == ENOENT && h.dirfd >= 0) {

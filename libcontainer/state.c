@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "json.h"
 #include "util.h"
@@ -235,6 +236,8 @@ enum container_status state_status(int dirfd, const struct container_state *st) 
     return STATUS_STOPPED;
   if (faccessat(dirfd, EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return STATUS_CREATED;
+  if (st->cgroup_path && cgroup_is_frozen(st->cgroup_path))
+    return STATUS_PAUSED;
   return STATUS_RUNNING;
 }
 

@@ -52,6 +52,9 @@ static const struct command commands[] = {
      "      --preserve-fds N     pass fds 3..3+N-1 to the process\n"
      "      --ignore-paused      exec even if the container is paused\n"
      "      --process-label L, --apparmor P   accepted, ignored without an LSM\n"},
+    {"pause", cmd_pause, "pause <container-id>",
+     "suspend every process of a running container (cgroup freezer)", ""},
+    {"resume", cmd_resume, "resume <container-id>", "resume a paused container", ""},
     {"list", cmd_list, "list [options]", "list containers",
      "  -f, --format table|json  output format (default table)\n"
      "  -q, --quiet              print ids only\n"},

@@ -474,6 +474,27 @@ static int for_each_stored_dir(const char *path, stored_dir_fn fn, void *data,
   return r;
 }
 
+int cg_open_stored(const char *path, struct cgroup **out, struct berr **err) {
+  if (check_stored_path(path, err) < 0)
+    return -1;
+  cleanup_cgroup struct cgroup *cg = calloc(1, sizeof(*cg));
+  if (cg == NULL || (cg->path = strdup(path)) == NULL)
+    return berr_set(err, ENOMEM, "cgroup");
+  if (cg_discover(&cg->h, &cg->n, &cg->unified, err) < 0)
+    return -1;
+  for (size_t i = 0; i < cg->n; i++) {
+    struct cg_hier *h = &cg->h[i];
+    if (asprintf(&h->dir, "%s%s", h->mnt, path) < 0) {
+      h->dir = NULL;
+      return berr_set(err, ENOMEM, "cgroup");
+    }
+    if (h->v2 && access(h->dir, F_OK) == 0 && cg_v2_load_controllers(h, err) < 0)
+      return -1;
+  }
+  *out = steal_ptr(&cg);
+  return 0;
+}
+
 static int destroy_dir(const char *dir, const struct cg_hier *h, void *path, struct berr **err) {
   kill_all(dir, h->v2);
   if (rmdir_tree(dir, 0, err) < 0)
@@ -483,6 +504,11 @@ static int destroy_dir(const char *dir, const struct cg_hier *h, void *path, str
 }
 
 int cgroup_destroy_path(const char *path, struct berr **err) {
+  /* a frozen (paused) container dies only once thawed */
+  if (cgroup_is_frozen(path)) {
+    cgroup_signal_all(path, SIGKILL, NULL);
+    cgroup_freeze(path, false, NULL);
+  }
   return for_each_stored_dir(path, destroy_dir, (void *)path, err) < 0 ? -1 : 0;
 }
 

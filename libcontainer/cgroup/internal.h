@@ -42,6 +42,9 @@ int cg_writef(const char *dir, const char *file, const char *field, struct berr 
 /* Reads dir/file (trailing newline stripped). NULL on failure with errno set. */
 char *cg_read(const char *dir, const char *file);
 bool cg_file_exists(const char *dir, const char *file);
+/* The container's cgroup from the path stored in state.json: every mounted hierarchy, dir set
+ * (it may not exist in all of them), created NULL (nothing is removed by cgroup_free). */
+int cg_open_stored(const char *path, struct cgroup **out, struct berr **err);
 /* The "controller is missing" error for a field. */
 int cg_missing(const char *field, const char *ctl, bool v2, struct berr **err);
 
