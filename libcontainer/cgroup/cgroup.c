@@ -231,7 +231,8 @@ static char *own_cgroup(bool unified) {
 
 /* ---- create ---- */
 
-static int mkdir_p(struct cg_hier *h, const char *path, struct berr **err) {
+/* One pass of mkdir -p below h->mnt; 1 when a parent vanished under us. */
+static int mkdir_p_once(struct cg_hier *h, const char *path, bool exclusive, struct berr **err) {
   char buf[4096];
   snprintf(buf, sizeof(buf), "%s", h->mnt);
   for (const char *p = path; *p;) {
@@ -250,6 +251,13 @@ static int mkdir_p(struct cg_hier *h, const char *path, struct berr **err) {
       if (!h->v2 && cg_list_has(h->ctls, "cpuset") &&
           cg_v1_cpuset_init(h, buf + strlen(h->mnt), err) < 0)
         return -1;
+    } else if (errno == ENOENT) {
+      return 1;
+    } else if (errno == EEXIST && exclusive && p[strspn(p, "/")] == '\0') {
+      return berr_code(err, EEXIST,
+                       "cgroup %s already exists: another container with this id (in another "
+                       "--root?) uses it",
+                       path);
     } else if (errno != EEXIST) {
       return berr_errno(err, "cgroup: mkdir %s", buf);
     }
@@ -257,14 +265,28 @@ static int mkdir_p(struct cg_hier *h, const char *path, struct berr **err) {
   return 0;
 }
 
-static int create_dirs(struct cgroup *cg, const struct spec_resources *res, struct berr **err) {
+/* The default parent (/berth) is removed when its last container goes, so
+ * a concurrent delete can take a parent away between two mkdirs: retry. */
+static int mkdir_p(struct cg_hier *h, const char *path, bool exclusive, struct berr **err) {
+  for (int attempt = 0; attempt < 8; attempt++) {
+    int r = mkdir_p_once(h, path, exclusive, err);
+    if (r <= 0)
+      return r;
+  }
+  return berr_code(err, ENOENT, "cgroup: mkdir %s%s: a parent keeps disappearing", h->mnt, path);
+}
+
+/* exclusive: the default path is berth's own; two containers must never share it,
+ * or deleting one would kill the other's processes. */
+static int create_dirs(struct cgroup *cg, const struct spec_resources *res, bool exclusive,
+                       struct berr **err) {
   for (size_t i = 0; i < cg->n; i++) {
     struct cg_hier *h = &cg->h[i];
     if (asprintf(&h->dir, "%s%s", h->mnt, cg->path) < 0) {
       h->dir = NULL;
       return berr_set(err, ENOMEM, "cgroup");
     }
-    if (mkdir_p(h, cg->path, err) < 0)
+    if (mkdir_p(h, cg->path, exclusive, err) < 0)
       return -1;
     if (h->v2) {
       if (cg->unified && cg_v2_enable(h, cg->path, res, err) < 0)
@@ -296,7 +318,7 @@ int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct 
   if (cgroup_compute_path(cp, id, own, &cg->path, err) < 0)
     return -1;
   const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;
-  int r = create_dirs(cg, res, err);
+  int r = create_dirs(cg, res, cp == NULL || cp[0] == '\0', err);
   if (r == 0)
     r = cg->unified ? cg_v2_apply(cg, spec, err) : cg_v1_apply(cg, spec, err);
   if (r < 0) {

@@ -212,3 +212,18 @@ def test_systemd_cgroup_without_systemd(berth, bundle):
     assert res.returncode != 0
     assert "systemd is not running" in res.stderr, res
     assert cg_dirs(cid) == []
+
+
+def test_same_id_in_another_root_does_not_share_the_cgroup(berth, bundle, tmp_path):
+    """The default cgroup (/berth/<id>) is exclusive: a container with the same id under
+    another --root must not join it, or deleting one would kill the other."""
+    cid = f"dup{os.getpid()}"
+    berth.create_and_start(cid, bundle(shared_rootfs=True, args=["sleep", "30"]))
+    other_root = tmp_path / "other-root"
+    b2 = bundle(shared_rootfs=True, args=["true"])
+    berth.prepare(b2)
+    res = berth("create", "--bundle", b2.path, cid, global_opts=("--root", str(other_root)))
+    assert res.returncode == 1, res
+    assert "already exists" in res.stderr, res
+    assert berth.state(cid)["status"] == "running"
+    assert not (other_root / cid).exists()
