@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "init.h"
 #include "launch.h"
 #include "log.h"
@@ -35,6 +36,7 @@ struct create_ctx {
   char *rootfs;
   int rootfd, dirfd, fifo_fd, console_fd, listener_fd, sync_fd;
   struct ns_plan ns;
+  int *idmap_fds; /* per mounts[i], see idmap.h; NULL when no mount is idmapped */
   struct seccomp_program *seccomp;
   struct cgroup *cgroup;
   pid_t stage1, init;
@@ -77,6 +79,7 @@ static void create_ctx_release(struct create_ctx *c) {
     if (*fds[i] >= 0)
       close(steal_fd(fds[i]));
   ns_plan_close(&c->ns);
+  idmap_release(c->idmap_fds, c->spec ? c->spec->mounts_len : 0);
   cgroup_free(c->cgroup);
   seccomp_program_free(c->seccomp);
   container_state_free(c->st);
@@ -144,9 +147,17 @@ static int chown_fifo_to_container_root(struct create_ctx *c, struct berr **err)
   return 0;
 }
 
+/* In the host's namespaces, before the fork: see idmap.h. */
+static int prepare_idmapped_mounts(struct create_ctx *c, struct berr **err) {
+  cleanup_close int bundlefd = open(c->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (bundlefd < 0)
+    return berr_errno(err, "bundle %s", c->bundle);
+  return idmap_prepare(c->spec, &c->ns, bundlefd, &c->idmap_fds, err);
+}
+
 static int open_resources(struct create_ctx *c, struct berr **err) {
   const struct create_opts *o = c->o;
-  if (ns_plan_prepare(c->spec, &c->ns, err) < 0)
+  if (ns_plan_prepare(c->spec, &c->ns, err) < 0 || prepare_idmapped_mounts(c, err) < 0)
     return -1;
   if (seccomp_program_build(c->spec->linux ? c->spec->linux->seccomp : NULL, &c->seccomp, err) < 0)
     return -1;
@@ -203,6 +214,7 @@ static int spawn_stage1(struct create_ctx *c, struct berr **err) {
       .no_pivot = c->o->no_pivot,
       .no_new_keyring = c->o->no_new_keyring,
       .ns = c->ns,
+      .idmap_fds = c->idmap_fds,
       .seccomp = c->seccomp,
   };
   c->stage1 = fork();

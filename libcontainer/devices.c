@@ -190,8 +190,7 @@ static bool dev_is_bound(const struct spec *spec) {
   for (size_t i = 0; i < spec->mounts_len; i++) {
     const struct spec_mount *m = &spec->mounts[i];
     const char *d = m->destination;
-    bool bind = m->is_bind || (m->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
-    if (bind && d && strncmp(d, "/dev", 4) == 0 && d[4 + strspn(d + 4, "/")] == '\0')
+    if (mnt_is_bind(m) && d && strncmp(d, "/dev", 4) == 0 && d[4 + strspn(d + 4, "/")] == '\0')
       return true;
   }
   return false;

@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "launch.h"
 #include "log.h"
 #include "process.h"
@@ -150,12 +151,15 @@ static int build_rootfs(struct init_ctx *c, pid_t pid, struct berr **err) {
       .new_netns = c->ns.create[NS_NETWORK],
       .new_pidns = c->ns.create[NS_PID],
       .mount_label = c->spec->linux ? c->spec->linux->mount_label : NULL,
+      .idmap_fds = c->idmap_fds,
   };
   if (!c->ns.create[NS_MOUNT])
     return berr_code(err, EINVAL, "linux.namespaces: berth needs a new mount namespace");
   if (chdir(c->bundle) < 0)
     return berr_errno(err, "chdir to bundle %s", c->bundle);
-  if (rootfs_setup(c->spec, &o, err) < 0)
+  int r = rootfs_setup(c->spec, &o, err);
+  idmap_release(steal_ptr(&c->idmap_fds), c->spec->mounts_len);
+  if (r < 0)
     return -1;
   if (has_runtime_hooks(c->spec) &&
       (sync_send(c->sync_fd, SYNC_RUNTIME_HOOKS, 0, NULL, 0, err) < 0 ||

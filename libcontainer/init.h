@@ -23,6 +23,7 @@ struct init_ctx {
   bool no_pivot;
   bool no_new_keyring;
   struct ns_plan ns;
+  int *idmap_fds;         /* per mounts[i]: idmapped clone of the source, or -1; may be NULL */
   const struct seccomp_program *seccomp;
 };
 

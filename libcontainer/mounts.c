@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "idmap.h"
 #include "log.h"
 #include "lsm.h"
 #include "pathsafe.h"
@@ -59,7 +60,7 @@ int mnt_remount_bind(int fd, unsigned long flags, unsigned long keep) {
   return mnt_at(NULL, fd, NULL, MS_REMOUNT | MS_BIND | flags, NULL);
 }
 
-static bool is_bind(const struct spec_mount *m) {
+bool mnt_is_bind(const struct spec_mount *m) {
   return m->is_bind || (m->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
 }
 
@@ -118,7 +119,7 @@ static void clean_path(const char *in, char *out, size_t outlen) {
 
 static int proc_policy(const struct spec_mount *m, const char *cpath, struct berr **err) {
   if (strcmp(cpath, "/proc") == 0) {
-    if (type_is(m, "proc") || (is_bind(m) && source_is_procfs(m->source)))
+    if (type_is(m, "proc") || (mnt_is_bind(m) && source_is_procfs(m->source)))
       return 0;
     return berr_set(err, EPERM, "only a procfs may be mounted on /proc");
   }
@@ -378,7 +379,7 @@ static int mount_bind(const struct spec_mount *m, const char *src, int target,
 /* The mount itself, onto `target` (the resolved destination). */
 static int mount_dispatch(const struct spec_mount *m, int target, int rootfd,
                           const struct rootfs_opts *opts, struct berr **err) {
-  if (is_bind(m))
+  if (mnt_is_bind(m))
     return mount_bind(m, m->source, target, err);
   if (type_is(m, "cgroup") || type_is(m, "cgroup2"))
     return mount_cgroup(m, target, rootfd, opts, err);
@@ -408,7 +409,7 @@ static bool rebound_sysfs(const struct spec_mount *m, const struct rootfs_opts *
 static int mount_finish(const struct spec_mount *m, int top, int olddir,
                         const struct rootfs_opts *opts, struct berr **err) {
   unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
-  bool binding = is_bind(m) || rebound_sysfs(m, opts);
+  bool binding = mnt_is_bind(m) || rebound_sysfs(m, opts);
   if (olddir >= 0 && tmpcopyup(olddir, top, err) < 0)
     return -1;
   if (binding && (extra || m->clear_flags)) {
@@ -429,20 +430,39 @@ static int mount_finish(const struct spec_mount *m, int top, int olddir,
   return 0;
 }
 
-static int mount_entry(const struct spec_mount *m, int rootfd, const struct rootfs_opts *opts,
-                       struct berr **err) {
-  if (m->idmap || m->ridmap || m->uid_mappings_len || m->gid_mappings_len)
-    return berr_set(err, 0, "idmapped mounts are not supported yet");
-  enum pathsafe_kind kind = PATHSAFE_DIR;
-  if (is_bind(m)) {
-    struct stat st;
+/* What the destination must be: a directory, or a file for a bind of a file. */
+static int dest_kind(const struct spec_mount *m, int treefd, enum pathsafe_kind *kind,
+                     struct berr **err) {
+  struct stat st;
+  *kind = PATHSAFE_DIR;
+  if (treefd >= 0) {
+    if (fstat(treefd, &st) < 0)
+      return berr_errno(err, "stat the idmapped source");
+  } else if (mnt_is_bind(m)) {
     if (m->source == NULL)
-      return berr_set(err, EINVAL, "bind mount without a source");
+      return berr_code(err, EINVAL, "bind mount without a source");
     if (stat(m->source, &st) < 0)
       return berr_errno(err, "source %s", m->source);
-    kind = S_ISDIR(st.st_mode) ? PATHSAFE_DIR : PATHSAFE_FILE;
+  } else {
+    return 0;
   }
-  if (check_proc_dest(m, -1, opts, err) < 0)
+  *kind = S_ISDIR(st.st_mode) ? PATHSAFE_DIR : PATHSAFE_FILE;
+  return 0;
+}
+
+/* An idmapped clone prepared by the runtime (idmap.h) onto the resolved destination. */
+static int attach_tree(int treefd, int target, struct berr **err) {
+  if (move_mount(treefd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return berr_errno(err, "move the idmapped mount into place");
+  return 0;
+}
+
+static int mount_entry(const struct spec_mount *m, int treefd, int rootfd,
+                       const struct rootfs_opts *opts, struct berr **err) {
+  if (idmap_wanted(m) && treefd < 0)
+    return berr_code(err, EINVAL, "idmapped mount: the runtime prepared no mapped source");
+  enum pathsafe_kind kind;
+  if (dest_kind(m, treefd, &kind, err) < 0 || check_proc_dest(m, -1, opts, err) < 0)
     return -1;
   cleanup_close int target = pathsafe_mkpath(rootfd, m->destination, kind, err);
   if (target < 0 || check_proc_dest(m, target, opts, err) < 0)
@@ -450,7 +470,9 @@ static int mount_entry(const struct spec_mount *m, int rootfd, const struct root
   cleanup_close int olddir = -1;
   if (m->tmpcopyup && (olddir = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     return berr_errno(err, "tmpcopyup: open the image's directory");
-  if (mount_dispatch(m, target, rootfd, opts, err) < 0)
+  int r = treefd >= 0 ? attach_tree(treefd, target, err)
+                      : mount_dispatch(m, target, rootfd, opts, err);
+  if (r < 0)
     return -1;
   /* the fd still names the covered directory: reopen to reach the new mount */
   cleanup_close int top = pathsafe_openat(rootfd, m->destination, O_PATH);
@@ -464,7 +486,8 @@ int mount_config_entry(const struct spec_mount *m, size_t idx, int rootfd,
   log_debug("mounts[%zu]: %s on %s type %s flags 0x%lx data %s", idx,
             m->source ? m->source : "none", m->destination, m->type ? m->type : "none",
             m->flags, m->data ? m->data : "");
-  if (mount_entry(m, rootfd, opts, err) < 0)
+  int treefd = opts->idmap_fds ? opts->idmap_fds[idx] : -1;
+  if (mount_entry(m, treefd, rootfd, opts, err) < 0)
     return berr_prefix(err, "mounts[%zu] (%s)", idx, m->destination);
   return 0;
 }

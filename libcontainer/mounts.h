@@ -21,6 +21,9 @@ unsigned long mnt_current_flags(int fd);
  * namespace they are locked: a remount that drops them fails with EPERM). */
 int mnt_remount_bind(int fd, unsigned long flags, unsigned long keep);
 
+/* A bind mount: type "bind", or a bind/rbind option (MS_BIND). */
+bool mnt_is_bind(const struct spec_mount *m);
+
 /* Mounts spec->mounts[idx] inside the rootfs opened at rootfd (before pivot).
  * Errors are prefixed with "mounts[idx] (destination)". */
 int mount_config_entry(const struct spec_mount *m, size_t idx, int rootfd,

@@ -76,8 +76,8 @@ int ns_join(const struct ns_plan *plan, enum spec_ns_type t, struct berr **err) 
   return 0;
 }
 
-static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
-                     struct berr **err) {
+int ns_write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
+                 struct berr **err) {
   if (n == 0)
     return 0;
   char buf[4096];
@@ -106,9 +106,9 @@ bool ns_map_to_host(const struct spec_id_mapping *m, size_t n, uint32_t id, uint
 }
 
 int ns_write_id_maps(pid_t pid, const struct spec_linux *lx, struct berr **err) {
-  if (write_map(pid, "uid_map", lx->uid_mappings, lx->uid_mappings_len, err) < 0)
+  if (ns_write_map(pid, "uid_map", lx->uid_mappings, lx->uid_mappings_len, err) < 0)
     return berr_prefix(err, "linux.uidMappings");
-  if (write_map(pid, "gid_map", lx->gid_mappings, lx->gid_mappings_len, err) < 0)
+  if (ns_write_map(pid, "gid_map", lx->gid_mappings, lx->gid_mappings_len, err) < 0)
     return berr_prefix(err, "linux.gidMappings");
   return 0;
 }

@@ -24,6 +24,9 @@ int ns_plan_unshare_flags(const struct ns_plan *plan);
 
 /* Child: setns() into the joined namespace of type t, if any. */
 int ns_join(const struct ns_plan *plan, enum spec_ns_type t, struct berr **err);
+/* Parent: writes /proc/<pid>/<file> ("uid_map", "gid_map") from n mappings (none: nothing). */
+int ns_write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
+                 struct berr **err);
 /* Parent: writes uid_map and gid_map of pid from linux.uidMappings/gidMappings. */
 int ns_write_id_maps(pid_t pid, const struct spec_linux *lx, struct berr **err);
 /* The host id that container id `id` maps to; false when unmapped. */

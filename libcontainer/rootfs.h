@@ -17,6 +17,7 @@ struct rootfs_opts {
   bool new_pidns;          /* false (joined or host pid ns): /proc still mounts fine */
   const char *console_path; /* pty slave path (host view) to bind on /dev/console, or NULL */
   const char *mount_label;  /* linux.mountLabel: SELinux context of tmpfs/devpts/mqueue */
+  const int *idmap_fds;     /* per mounts[i]: the runtime's idmapped clone, or -1 (or NULL) */
 };
 
 /* Propagation of "/", bind of the rootfs onto itself, config mounts in order,

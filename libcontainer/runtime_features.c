@@ -26,8 +26,8 @@
 #define OCI_VERSION_MAX "1.3.0"
 
 /* What berth implements beyond the name tables. idmap also gates the
- * "idmap"/"ridmap" mount options: the parser knows them, mounts.c refuses them. */
-static const bool have_idmap_mounts = false;
+ * "idmap"/"ridmap" mount options (idmapped mounts: idmap.c). */
+static const bool have_idmap_mounts = true;
 
 typedef const char *(*name_at_fn)(size_t i);
 

@@ -560,6 +560,48 @@ def bundle(berth, rootfs_template, tmp_path):
     return make
 
 
+class HostMounts:
+    """Mounts a test makes on the host, only below its own tmp_path: the top is bound onto itself
+    and made private first, so nothing made below it propagates to other mount namespaces, and
+    everything is lazily unmounted at teardown (deepest first)."""
+
+    def __init__(self, top: Path):
+        self.top = top
+        self.points = []
+        top.mkdir(exist_ok=True)
+        self.mount("--bind", str(top), str(top))
+        self.mount("--make-private", str(top))
+
+    def mount(self, *args):
+        subprocess.run(["mount", *args], check=True, capture_output=True)
+        target = Path(args[-1])
+        if target not in self.points:
+            self.points.append(target)
+        return target
+
+    def tmpfs(self, path: Path, options="size=1m"):
+        path.mkdir(parents=True, exist_ok=True)
+        return self.mount("-t", "tmpfs", "-o", options, "tmpfs", str(path))
+
+    def cleanup(self):
+        for line in reversed(Path("/proc/self/mountinfo").read_text().splitlines()):
+            mp = line.split()[4].replace("\\040", " ")
+            if mp == str(self.top) or mp.startswith(str(self.top) + "/"):
+                subprocess.run(["umount", "-l", mp], capture_output=True)
+        left = [l for l in Path("/proc/self/mountinfo").read_text().splitlines()
+                if f" {self.top}" in l]
+        assert not left, f"host mounts left below {self.top}: {left}"
+
+
+@pytest.fixture
+def host_mounts(tmp_path):
+    """HostMounts rooted at <tmp_path>/hostmnt (private): for tests that need the host's view to
+    change (a submount in a bind source, a mount made after start)."""
+    hm = HostMounts(tmp_path / "hostmnt")
+    yield hm
+    hm.cleanup()
+
+
 # ---------------------------------------------------------------------------------------------
 # helpers shared by test modules
 

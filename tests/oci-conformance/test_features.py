@@ -72,15 +72,15 @@ def test_features_required_content(features):
     assert set(sc["supportedFlags"]) <= set(sc["knownFlags"])
     for key in ("actions", "operators", "archs", "knownFlags"):
         assert sc[key], f"linux.seccomp.{key} is empty"
-    assert lx["mountExtensions"] == {"idmap": {"enabled": False}}
+    assert lx["mountExtensions"] == {"idmap": {"enabled": True}}
     for key in ("apparmor", "selinux"):
         assert lx[key] == {"enabled": True}
     for key in ("intelRdt", "netDevices"):
         assert lx[key] == {"enabled": False}
     assert "MPOL_BIND" in lx["memoryPolicy"]["modes"]
     assert "MPOL_F_STATIC_NODES" in lx["memoryPolicy"]["flags"]
-    # idmapped mounts are refused at mount time: the options must not be advertised
-    assert not {"idmap", "ridmap"} & set(features["mountOptions"])
+    # idmapped mounts are made (test_idmap.py): their options are advertised
+    assert {"idmap", "ridmap"} <= set(features["mountOptions"])
     assert "io.github.berth.version" in features["annotations"]
     assert "potentiallyUnsafeConfigAnnotations" not in features
     for lst in (features["hooks"], features["mountOptions"], lx["namespaces"],

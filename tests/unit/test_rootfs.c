@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -20,10 +21,15 @@
 
 #include "devices.h"
 #include "error.h"
+#include "idmap.h"
 #include "log.h"
 #include "pathsafe.h"
 #include "rootfs.h"
 #include "spec.h"
+
+#ifndef NS_GET_NSTYPE
+#define NS_GET_NSTYPE 0xb703
+#endif
 
 static int *counts; /* shared with the children: [0] passed, [1] failed */
 static char base[64];
@@ -351,11 +357,78 @@ static void refusals(const char *rootfs) {
   expect_error(rootfs, m2, 1, "mounts[0] (/proc): only a procfs", "tmpfs on /proc refused");
   struct spec_mount m3[] = {mnt("/mnt/idm", NULL, share_src, MS_BIND, NULL)};
   m3[0].idmap = true;
-  expect_error(rootfs, m3, 1, "mounts[0] (/mnt/idm): idmapped mounts are not supported yet",
-               "idmap refused");
+  expect_error(rootfs, m3, 1,
+               "mounts[0] (/mnt/idm): idmapped mount: the runtime prepared no mapped source",
+               "idmap without the runtime's clone refused");
   struct spec_mount m4[] = {mnt("/dev/shm", "tmpfs", "tmpfs", 0, "size=bogus")};
   expect_error(rootfs, m4, 1, "mounts[0] (/dev/shm): mount tmpfs: Invalid argument",
                "bad tmpfs data names the mount");
+}
+
+/* ---- idmapped mounts: the runtime's side ---- */
+
+static void idmap_tests(const char *rootfs) {
+  struct spec_id_mapping good[] = {{.container_id = 1000, .host_id = 0, .size = 1}};
+  struct spec_id_mapping overlap[] = {{.container_id = 0, .host_id = 0, .size = 10},
+                                      {.container_id = 5, .host_id = 50, .size = 10}};
+  struct berr *err = NULL;
+  int fd = idmap_userns_open(good, 1, good, 1, &err);
+  check(fd >= 0 && ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWUSER, "idmap: a user namespace fd (%s)",
+        msg(err));
+  if (fd >= 0)
+    close(fd);
+  berr_cleanup(&err);
+  fd = idmap_userns_open(overlap, 2, good, 1, &err);
+  check(fd < 0 && strstr(msg(err), "uid_map"), "idmap: overlapping ranges refused: %s", msg(err));
+  berr_cleanup(&err);
+
+  /* a prepared clone, moved into place by rootfs_setup in a child */
+  struct spec_mount m[] = {mnt("/mnt/idm", "bind", share_src, MS_BIND, NULL),
+                           mnt("/mnt/plain", "bind", share_src, MS_BIND, NULL)};
+  m[0].uid_mappings = m[0].gid_mappings = good;
+  m[0].uid_mappings_len = m[0].gid_mappings_len = 1;
+  struct spec spec = {.mounts = m, .mounts_len = 2};
+  struct ns_plan ns;
+  ns_plan_prepare(&spec, &ns, NULL);
+  int *fds = NULL;
+  int r = idmap_prepare(&spec, &ns, AT_FDCWD, &fds, &err);
+  check(r == 0 && fds && fds[0] >= 0 && fds[1] == -1, "idmap: prepare clones only mounts[0] (%s)",
+        msg(err));
+  berr_cleanup(&err);
+  char p[4096];
+  snprintf(p, sizeof(p), "%s/f", share_src);
+  chown(p, 1000, 1000);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+      _exit(1);
+    struct rootfs_opts o = {.rootfs = rootfs, .idmap_fds = fds};
+    struct stat a, b;
+    r = rootfs_setup(&spec, &o, &err);
+    char pa[4096], pb[4096];
+    snprintf(pa, sizeof(pa), "%s/mnt/idm/f", rootfs);
+    snprintf(pb, sizeof(pb), "%s/mnt/plain/f", rootfs);
+    check(r == 0 && stat(pa, &a) == 0 && stat(pb, &b) == 0 && a.st_uid == 0 && b.st_uid == 1000,
+          "idmap: host 1000 shows as 0 through the idmapped mount only (%s)", msg(err));
+    _exit(0);
+  }
+  waitpid(pid, NULL, 0);
+  chown(p, 0, 0);
+  idmap_release(fds, 2);
+
+  m[0] = mnt("/mnt/idm", "tmpfs", "tmpfs", 0, NULL);
+  m[0].ridmap = true;
+  r = idmap_prepare(&spec, &ns, AT_FDCWD, &fds, &err);
+  check(r < 0 && fds == NULL && strstr(msg(err), "mounts[0] (/mnt/idm): uidMappings/gidMappings, "
+                                                 "idmap and ridmap need a bind mount"),
+        "idmap: a tmpfs refused: %s", msg(err));
+  berr_cleanup(&err);
+  m[0] = mnt("/mnt/idm", "bind", share_src, MS_BIND, NULL);
+  m[0].idmap = true;
+  r = idmap_prepare(&spec, &ns, AT_FDCWD, &fds, &err);
+  check(r < 0 && strstr(msg(err), "idmap without uidMappings/gidMappings"),
+        "idmap: no mapping and no user namespace refused: %s", msg(err));
+  berr_cleanup(&err);
 }
 
 /* ---- pathsafe without namespaces ---- */
@@ -536,6 +609,7 @@ int main(void) {
   snprintf(p, sizeof(p), "%s%s/hostdev/null", r3, base);
   check(is_chr(p, 1, 3, 0666), "devlink: /dev/null created inside the rootfs");
   refusals(r1);
+  idmap_tests(r2);
 
   nftw(base, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
   printf("%d passed, %d failed\n", counts[0], counts[1]);
