@@ -18,9 +18,11 @@
 #define BERTH_CGROUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
+#include "json.h"
 #include "spec.h"
 
 struct cgroup; /* opaque */
@@ -51,7 +53,18 @@ int cgroup_signal_all(const char *path, int sig, struct berr **err);
 /* True when the kernel's OOM killer killed a process of this cgroup (memory.oom_control on v1,
  * memory.events on v2: "oom_kill N" with N > 0). */
 bool cgroup_oom_killed(const char *path);
+/* The kernel's oom_kill counter of the cgroup (0 when it cannot tell). */
+uint64_t cgroup_oom_kill_count(const char *path);
 
+/* ps: the pids in the cgroup and its sub-cgroups (malloc'ed array, *n entries). */
+int cgroup_pids(const char *path, pid_t **out, size_t *n, struct berr **err);
+/* events --stats: writes the "data" object of a stats event (cpu, memory, pids, blkio, hugetlb
+ * as runc names them) from the cgroup files. */
+int cgroup_stats(const char *path, json_writer *w, struct berr **err);
+
+/* update: applies res (as at create, device rules excepted) to the existing cgroup. Errors name
+ * the field ("linux.resources.memory.limit: write memory.limit_in_bytes: ..."). */
+int cgroup_update_path(const char *path, const struct spec_resources *res, struct berr **err);
 /* pause / resume: freezes (frozen=true) or thaws every process of the cgroup and waits until the
  * kernel reports it done (bounded): v1 freezer.state FROZEN/THAWED where a v1 freezer hierarchy
  * is mounted, else v2 cgroup.freeze with cgroup.events "frozen 1"/"frozen 0". */

@@ -3,9 +3,12 @@
 #define BERTH_CONTAINER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
+#include "spec.h"
 #include "state.h"
 
 struct create_opts {
@@ -34,6 +37,17 @@ int container_delete(const char *root, const char *id, bool force, struct berr *
  * one. Both fail clearly in any other state or without a cgroup. */
 int container_pause(const char *root, const char *id, struct berr **err);
 int container_resume(const char *root, const char *id, struct berr **err);
+
+/* ps: the pids of a live container's cgroup (and sub-cgroups); free(*pids). */
+int container_pids(const char *root, const char *id, pid_t **pids, size_t *n, struct berr **err);
+/* update: applies res to a live container's cgroup (device rules are not updated). */
+int container_update(const char *root, const char *id, const struct spec_resources *res,
+                     struct berr **err);
+/* events: one stats event {"type":"stats","id":...,"data":{...}} of a live container in *json
+ * (malloc'ed) and, when oom_kills is not NULL, the cgroup's oom_kill counter. A stopped
+ * container fails with code ESRCH. */
+int container_stats(const char *root, const char *id, char **json, uint64_t *oom_kills,
+                    struct berr **err);
 
 /* Reads the state and its live status (the state dir is locked while reading). */
 int container_load(const char *root, const char *id, struct container_state **st,

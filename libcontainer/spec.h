@@ -380,7 +380,13 @@ int spec_load_bundle(const char *bundle, struct spec **out, struct berr **err);
 /* Parses a process object alone (exec --process FILE), same rules as config.json's. */
 int spec_parse_process(const char *text, size_t len, struct spec_process **out, struct berr **err);
 
+/* Parses a linux.resources object alone (update --resources), same rules as config.json's;
+ * errors name "linux.resources.<field>". Free with spec_resources_free(). */
+int spec_parse_resources(const char *text, size_t len, struct spec_resources **out,
+                         struct berr **err);
+
 void spec_free(struct spec *s);
+void spec_resources_free(struct spec_resources *r);
 void spec_process_free(struct spec_process *p);
 void spec_cleanup(struct spec **s);
 #define cleanup_spec __attribute__((cleanup(spec_cleanup)))

@@ -80,7 +80,7 @@ static void block_io_free(struct spec_block_io *b) {
   free(b);
 }
 
-static void resources_free(struct spec_resources *r) {
+void spec_resources_free(struct spec_resources *r) {
   if (r == NULL)
     return;
   for (size_t i = 0; r->devices && i < r->devices_len; i++)
@@ -142,7 +142,7 @@ void spec_linux_free(struct spec_linux *l) {
   }
   free(l->net_devices);
   free(l->cgroups_path);
-  resources_free(l->resources);
+  spec_resources_free(l->resources);
   seccomp_free(l->seccomp);
   spec_key_values_free(l->sysctl, l->sysctl_len);
   spec_string_list_free(&l->masked_paths);

@@ -396,16 +396,9 @@ static int parse_pids(const json_node *res, const char *path, struct spec_resour
   return 0;
 }
 
-static int parse_resources(const json_node *lo, const char *path, struct spec_resources **out,
-                           struct berr **err) {
-  const json_node *o;
-  char rp[JP_MAX];
-  int r = get_object(lo, "resources", path, &o, err);
-  if (r <= 0)
-    return r;
-  ALLOC_OR_FAIL(*out, path);
-  struct spec_resources *rs = *out;
-  jp_key(rp, path, "resources");
+/* The fields of a linux.resources object o (rp: its JSON path). */
+static int parse_resources_fields(const json_node *o, const char *rp, struct spec_resources *rs,
+                                  struct berr **err) {
   if (get_object_array(o, "devices", rp, sizeof(*rs->devices), (void **)&rs->devices,
                        &rs->devices_len, parse_device_rule, err) < 0 ||
       parse_memory(o, rp, &rs->memory, err) < 0 || parse_cpu(o, rp, &rs->cpu, err) < 0 ||
@@ -416,6 +409,33 @@ static int parse_resources(const json_node *lo, const char *path, struct spec_re
       parse_network(o, rp, &rs->network, err) < 0 || parse_rdma(o, rp, rs, err) < 0 ||
       get_string_map(o, "unified", rp, &rs->unified, &rs->unified_len, err) < 0)
     return -1;
+  return 0;
+}
+
+static int parse_resources(const json_node *lo, const char *path, struct spec_resources **out,
+                           struct berr **err) {
+  const json_node *o;
+  char rp[JP_MAX];
+  int r = get_object(lo, "resources", path, &o, err);
+  if (r <= 0)
+    return r;
+  ALLOC_OR_FAIL(*out, path);
+  return parse_resources_fields(o, jp_key(rp, path, "resources"), *out, err);
+}
+
+int spec_parse_resources(const char *text, size_t len, struct spec_resources **out,
+                         struct berr **err) {
+  cleanup_json json_node *root = NULL;
+  if (json_parse(text, len, &root, err) < 0 || node_object(root, "linux.resources", err) < 0)
+    return -1;
+  struct spec_resources *rs = calloc(1, sizeof(*rs));
+  if (rs == NULL)
+    return berr_set(err, ENOMEM, "linux.resources");
+  if (parse_resources_fields(root, "linux.resources", rs, err) < 0) {
+    spec_resources_free(rs);
+    return -1;
+  }
+  *out = rs;
   return 0;
 }
 

@@ -55,6 +55,27 @@ static const struct command commands[] = {
     {"pause", cmd_pause, "pause <container-id>",
      "suspend every process of a running container (cgroup freezer)", ""},
     {"resume", cmd_resume, "resume <container-id>", "resume a paused container", ""},
+    {"ps", cmd_ps, "ps [options] <container-id> [ps options...]",
+     "list the processes of a container (the pids in its cgroup)",
+     "  -f, --format table|json  table: ps(1) output (default ps options -ef), json: an array\n"
+     "                           of pids\n"},
+    {"update", cmd_update, "update [options] <container-id>",
+     "change the cgroup limits of a running container",
+     "  -r, --resources FILE     a linux.resources JSON object (\"-\": stdin)\n"
+     "      --memory SIZE        memory limit (bytes, or with a k/m/g suffix; -1: none)\n"
+     "      --memory-swap SIZE   memory + swap limit\n"
+     "      --memory-reservation SIZE  memory soft limit\n"
+     "      --cpu-shares N       relative cpu weight\n"
+     "      --cpu-quota N        cpu time (us) allowed per period (-1: none)\n"
+     "      --cpu-period N       cfs period (us)\n"
+     "      --cpuset-cpus LIST   cpus allowed (0-3,5)\n"
+     "      --cpuset-mems LIST   memory nodes allowed\n"
+     "      --pids-limit N       maximum number of processes (-1 or 0: none)\n"
+     "      --blkio-weight N     block io weight (10-1000)\n"},
+    {"events", cmd_events, "events [options] <container-id>",
+     "print the container's resource usage (and oom events) as JSON",
+     "      --stats              print one stats event and exit\n"
+     "      --interval D         seconds between stats events (default 5; 500ms, 1m)\n"},
     {"list", cmd_list, "list [options]", "list containers",
      "  -f, --format table|json  output format (default table)\n"
      "  -q, --quiet              print ids only\n"},

@@ -320,7 +320,9 @@ int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct 
   const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;
   int r = create_dirs(cg, res, cp == NULL || cp[0] == '\0', err);
   if (r == 0)
-    r = cg->unified ? cg_v2_apply(cg, spec, err) : cg_v1_apply(cg, spec, err);
+    r = cg->unified ? cg_v2_apply(cg, res, err) : cg_v1_apply(cg, res, err);
+  if (r == 0 && !cg->unified)
+    r = cg_v1_devices(cg, spec, err);
   if (r < 0) {
     cgroup_destroy(cg);
     return -1;
@@ -517,6 +519,22 @@ int cg_open_stored(const char *path, struct cgroup **out, struct berr **err) {
   return 0;
 }
 
+int cgroup_update_path(const char *path, const struct spec_resources *res, struct berr **err) {
+  cleanup_cgroup struct cgroup *cg = NULL;
+  if (cg_open_stored(path, &cg, err) < 0)
+    return -1;
+  for (size_t i = 0; i < cg->n; i++)
+    if (!cg->h[i].v2 && access(cg->h[i].dir, F_OK) != 0)
+      return berr_errno(err, "cgroup %s", cg->h[i].dir);
+  if (cg->unified) {
+    /* a controller the container did not need at create may have to be delegated now */
+    if (cg_v2_enable(&cg->h[0], path, res, err) < 0 || cg_v2_load_controllers(&cg->h[0], err) < 0)
+      return -1;
+    return cg_v2_apply(cg, res, err);
+  }
+  return cg_v1_apply(cg, res, err);
+}
+
 static int destroy_dir(const char *dir, const struct cg_hier *h, void *path, struct berr **err) {
   kill_all(dir, h->v2);
   if (rmdir_tree(dir, 0, err) < 0)
@@ -561,35 +579,30 @@ int cgroup_signal_all(const char *path, int sig, struct berr **err) {
   return r < 0 ? -1 : 0;
 }
 
-static bool oom_kill_count(const char *dir, const char *file) {
+static uint64_t oom_kill_count(const char *dir, const char *file) {
   cleanup_free char *text = cg_read(dir, file);
   const char *p = text;
   while (p && (p = strstr(p, "oom_kill ")) != NULL) {
     if (p == text || p[-1] == '\n')
-      return strtoull(p + 9, NULL, 10) > 0;
+      return strtoull(p + 9, NULL, 10);
     p += 9;
   }
-  return false;
+  return 0;
 }
 
-bool cgroup_oom_killed(const char *path) {
+uint64_t cgroup_oom_kill_count(const char *path) {
   cleanup_berr struct berr *e = NULL;
-  if (check_stored_path(path, &e) < 0)
-    return false;
-  struct cg_hier *h = NULL;
-  size_t n = 0;
-  bool unified, killed = false;
-  if (cg_discover(&h, &n, &unified, &e) < 0)
-    return false;
-  for (size_t i = 0; i < n && !killed; i++) {
-    cleanup_free char *dir = NULL;
-    if (asprintf(&dir, "%s%s", h[i].mnt, path) < 0)
-      break;
-    if (h[i].v2)
-      killed = oom_kill_count(dir, "memory.events");
-    else if (cg_list_has(h[i].ctls, "memory"))
-      killed = oom_kill_count(dir, "memory.oom_control");
+  cleanup_cgroup struct cgroup *cg = NULL;
+  if (cg_open_stored(path, &cg, &e) < 0)
+    return 0;
+  uint64_t n = 0;
+  for (size_t i = 0; i < cg->n && n == 0; i++) {
+    if (cg->h[i].v2)
+      n = oom_kill_count(cg->h[i].dir, "memory.events");
+    else if (cg_list_has(cg->h[i].ctls, "memory"))
+      n = oom_kill_count(cg->h[i].dir, "memory.oom_control");
   }
-  cg_hiers_free(h, n);
-  return killed;
+  return n;
 }
+
+bool cgroup_oom_killed(const char *path) { return cgroup_oom_kill_count(path) > 0; }

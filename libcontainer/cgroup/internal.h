@@ -61,8 +61,10 @@ int cg_v2_unified(const struct cgroup *cg, const struct spec_resources *res, str
 bool cg_v2_kill(const char *dir); /* writes cgroup.kill; false when the kernel lacks it */
 
 /* resources_v1.c / resources_v2.c */
-int cg_v1_apply(const struct cgroup *cg, const struct spec *spec, struct berr **err);
-int cg_v2_apply(const struct cgroup *cg, const struct spec *spec, struct berr **err);
+/* linux.resources without the device rules (cg_v1_devices, cg_bpf_devices apply those): shared
+ * by create and update. */
+int cg_v1_apply(const struct cgroup *cg, const struct spec_resources *r, struct berr **err);
+int cg_v2_apply(const struct cgroup *cg, const struct spec_resources *r, struct berr **err);
 /* hugepageLimits on any hierarchy (v1 or v2 file names), shared by both. */
 int cg_apply_hugetlb(const struct cgroup *cg, const struct spec_resources *res, struct berr **err);
 int cg_rdma(const struct cg_hier *h, const struct spec_resources *r, struct berr **err);

@@ -1,8 +1,10 @@
 /* linux.resources on cgroup v1 hierarchies (and hugepageLimits on either version). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../cleanup.h"
 #include "../log.h"
 #include "internal.h"
 
@@ -19,6 +21,33 @@ static const struct cg_hier *v1(const struct cgroup *cg, const char *ctl, const 
   return h;
 }
 
+static int write_swap(const char *dir, const struct spec_memory *m, struct berr **err) {
+  if (!cg_file_exists(dir, "memory.memsw.limit_in_bytes"))
+    return berr_set(err, ENOTSUP, F "memory.swap: the kernel has no swap accounting "
+                                  "(memory.memsw.limit_in_bytes; boot with swapaccount=1)");
+  return cg_writef(dir, "memory.memsw.limit_in_bytes", F "memory.swap", err, "%lld",
+                   (long long)m->swap);
+}
+
+/* The kernel wants memory <= memory+swap at every step: when the new total is above the
+ * current limit (or unlimited) it goes first, else the limit does (runc's order, which update
+ * needs; at create both are unlimited). */
+static int memory_and_swap(const char *dir, const struct spec_memory *m, struct berr **err) {
+  bool swap_first = false;
+  if (m->has_limit && m->has_swap) {
+    cleanup_free char *cur = cg_read(dir, "memory.limit_in_bytes");
+    swap_first = m->swap == -1 || (cur && strtoull(cur, NULL, 10) < (unsigned long long)m->swap);
+  }
+  if (swap_first && write_swap(dir, m, err) < 0)
+    return -1;
+  if (m->has_limit && cg_writef(dir, "memory.limit_in_bytes", F "memory.limit", err, "%lld",
+                                (long long)m->limit) < 0)
+    return -1;
+  if (m->has_swap && !swap_first && write_swap(dir, m, err) < 0)
+    return -1;
+  return 0;
+}
+
 static int memory(const struct cgroup *cg, const struct spec_memory *m, struct berr **err) {
   if (!(m->has_limit || m->has_reservation || m->has_swap || m->has_swappiness ||
         m->has_disable_oom_killer || m->has_kernel_tcp))
@@ -26,21 +55,12 @@ static int memory(const struct cgroup *cg, const struct spec_memory *m, struct b
   const struct cg_hier *h = v1(cg, "memory", F "memory", err);
   if (h == NULL)
     return -1;
-  if (m->has_limit && cg_writef(h->dir, "memory.limit_in_bytes", F "memory.limit", err, "%lld",
-                                (long long)m->limit) < 0)
+  if (memory_and_swap(h->dir, m, err) < 0)
     return -1;
   if (m->has_reservation && cg_writef(h->dir, "memory.soft_limit_in_bytes",
                                       F "memory.reservation", err, "%lld",
                                       (long long)m->reservation) < 0)
     return -1;
-  if (m->has_swap) {
-    if (!cg_file_exists(h->dir, "memory.memsw.limit_in_bytes"))
-      return berr_set(err, ENOTSUP, F "memory.swap: the kernel has no swap accounting "
-                                    "(memory.memsw.limit_in_bytes; boot with swapaccount=1)");
-    if (cg_writef(h->dir, "memory.memsw.limit_in_bytes", F "memory.swap", err, "%lld",
-                  (long long)m->swap) < 0)
-      return -1;
-  }
   if (m->has_swappiness && cg_writef(h->dir, "memory.swappiness", F "memory.swappiness", err,
                                      "%llu", (unsigned long long)m->swappiness) < 0)
     return -1;
@@ -211,39 +231,35 @@ int cg_apply_hugetlb(const struct cgroup *cg, const struct spec_resources *r, st
   return 0;
 }
 
-int cg_v1_apply(const struct cgroup *cg, const struct spec *spec, struct berr **err) {
-  const struct spec_resources *r = spec->linux ? spec->linux->resources : NULL;
-  if (r) {
-    if (r->memory && memory(cg, r->memory, err) < 0)
+int cg_v1_apply(const struct cgroup *cg, const struct spec_resources *r, struct berr **err) {
+  if (r == NULL)
+    return 0;
+  if (r->memory && memory(cg, r->memory, err) < 0)
+    return -1;
+  if (r->cpu && cpu(cg, r->cpu, err) < 0)
+    return -1;
+  if (r->has_pids_limit) {
+    const struct cg_hier *h = v1(cg, "pids", F "pids.limit", err);
+    if (h == NULL)
       return -1;
-    if (r->cpu && cpu(cg, r->cpu, err) < 0)
-      return -1;
-    if (r->has_pids_limit) {
-      const struct cg_hier *h = v1(cg, "pids", F "pids.limit", err);
-      if (h == NULL)
-        return -1;
-      int rc = r->pids_limit <= 0
-                   ? cg_write(h->dir, "pids.max", "max", F "pids.limit", err)
-                   : cg_writef(h->dir, "pids.max", F "pids.limit", err, "%lld",
-                               (long long)r->pids_limit);
-      if (rc < 0)
-        return -1;
-    }
-    if (r->block_io && blkio(cg, r->block_io, err) < 0)
-      return -1;
-    if (cg_apply_hugetlb(cg, r, err) < 0)
-      return -1;
-    if (r->network && network(cg, r->network, err) < 0)
-      return -1;
-    if (r->rdma_len) {
-      const struct cg_hier *h = v1(cg, "rdma", F "rdma", err);
-      if (h == NULL || rdma(h, r, err) < 0)
-        return -1;
-    }
-    if (cg_v2_unified(cg, r, err) < 0)
+    int rc = r->pids_limit <= 0 ? cg_write(h->dir, "pids.max", "max", F "pids.limit", err)
+                                : cg_writef(h->dir, "pids.max", F "pids.limit", err, "%lld",
+                                            (long long)r->pids_limit);
+    if (rc < 0)
       return -1;
   }
-  return cg_v1_devices(cg, spec, err);
+  if (r->block_io && blkio(cg, r->block_io, err) < 0)
+    return -1;
+  if (cg_apply_hugetlb(cg, r, err) < 0)
+    return -1;
+  if (r->network && network(cg, r->network, err) < 0)
+    return -1;
+  if (r->rdma_len) {
+    const struct cg_hier *h = v1(cg, "rdma", F "rdma", err);
+    if (h == NULL || rdma(h, r, err) < 0)
+      return -1;
+  }
+  return cg_v2_unified(cg, r, err);
 }
 
 int cg_rdma(const struct cg_hier *h, const struct spec_resources *r, struct berr **err) {

@@ -166,8 +166,7 @@ static int io(const struct cgroup *cg, const struct spec_block_io *b, struct ber
   return 0;
 }
 
-int cg_v2_apply(const struct cgroup *cg, const struct spec *spec, struct berr **err) {
-  const struct spec_resources *r = spec->linux ? spec->linux->resources : NULL;
+int cg_v2_apply(const struct cgroup *cg, const struct spec_resources *r, struct berr **err) {
   if (r == NULL)
     return 0;
   if (r->memory && memory(cg, r->memory, err) < 0)

@@ -138,3 +138,142 @@ def test_exec_ignore_paused(berth, bundle):
     assert p.wait(timeout=10) == 0
     assert (b.rootfs / "tmp" / "exec-out").read_text() == "hi\n"
     berth.delete(cid, "--force")
+
+
+# ---- ps ---------------------------------------------------------------------------------------
+
+
+def cgroup_pids(ctl, cid):
+    return sorted(int(p) for p in host_read(ctl, cid, "cgroup.procs").split())
+
+
+@needs_v1
+def test_ps_lists_the_container_processes(berth, bundle):
+    cid = "cg-ps-" + os.urandom(3).hex()
+    running(berth, bundle, cid, script="sleep 60 & sleep 61")
+    p = berth.popen("exec", cid, "sleep", "62")
+    assert wait_for(lambda: len(cgroup_pids("pids", cid)) == 3), host_read("pids", cid,
+                                                                             "cgroup.procs")
+    res = berth("ps", "--format", "json", cid)
+    assert res.returncode == 0, res
+    pids = json.loads(res.stdout)
+    assert sorted(pids) == cgroup_pids("pids", cid)
+    init = berth.state(cid)["pid"]
+    assert init in pids
+    res = berth("ps", cid)
+    assert res.returncode == 0, res
+    lines = res.stdout.splitlines()
+    assert lines[0].split()[:2] == ["UID", "PID"], res
+    cmds = sorted(line.split(None, 7)[7] for line in lines[1:])
+    assert cmds == ["sleep 60", "sleep 61", "sleep 62"], res
+    res = berth("ps", cid, "-o", "pid,comm")
+    assert res.returncode == 0, res
+    rows = [line.split() for line in res.stdout.splitlines()[1:]]
+    assert sorted(int(r[0]) for r in rows) == sorted(pids) and {r[1] for r in rows} == {"sleep"}
+    berth.delete(cid, "--force")
+    p.wait(timeout=10)
+
+
+# ---- update -----------------------------------------------------------------------------------
+
+
+@needs_v1
+def test_update_resources_from_stdin_and_flags(berth, bundle):
+    cid = "cg-upd-" + os.urandom(3).hex()
+    running(berth, bundle, cid, script="sleep 60", resources={"pids": {"limit": 50}})
+    resources = {"memory": {"limit": 96 * 1024 * 1024, "reservation": 32 * 1024 * 1024},
+                 "cpu": {"shares": 300, "quota": 30000, "period": 100000, "cpus": "0"},
+                 "pids": {"limit": 40}}
+    res = berth("update", "--resources", "-", cid,
+                stdin=open_text(json.dumps(resources)))
+    assert res.returncode == 0, res
+    assert host_read("memory", cid, "memory.limit_in_bytes") == str(96 * 1024 * 1024)
+    assert host_read("memory", cid, "memory.soft_limit_in_bytes") == str(32 * 1024 * 1024)
+    assert host_read("cpu", cid, "cpu.shares") == "300"
+    assert host_read("cpu", cid, "cpu.cfs_quota_us") == "30000"
+    assert host_read("cpuset", cid, "cpuset.cpus") == "0"
+    assert host_read("pids", cid, "pids.max") == "40"
+    res = berth("update", "--memory", "64m", "--memory-reservation", "16M", "--cpu-shares", "512",
+                "--cpu-quota", "-1", "--cpu-period", "50000", "--pids-limit", "25",
+                "--blkio-weight", "300", cid)
+    assert res.returncode == 0, res
+    assert host_read("memory", cid, "memory.limit_in_bytes") == str(64 * 1024 * 1024)
+    assert host_read("memory", cid, "memory.soft_limit_in_bytes") == str(16 * 1024 * 1024)
+    assert host_read("cpu", cid, "cpu.shares") == "512"
+    assert host_read("cpu", cid, "cpu.cfs_quota_us") == "-1"
+    assert host_read("cpu", cid, "cpu.cfs_period_us") == "50000"
+    assert host_read("pids", cid, "pids.max") == "25"
+    blkio = CG / "blkio" / "berth" / cid
+    weight = blkio / "blkio.weight" if (blkio / "blkio.weight").exists() else \
+        blkio / "blkio.bfq.weight"
+    assert weight.read_text().split()[-1] == "300"
+    if (CG / "memory" / "berth" / cid / "memory.memsw.limit_in_bytes").exists():
+        res = berth("update", "--memory", "128m", "--memory-swap", "256m", cid)
+        assert res.returncode == 0, res
+        assert host_read("memory", cid, "memory.memsw.limit_in_bytes") == str(256 << 20)
+        assert host_read("memory", cid, "memory.limit_in_bytes") == str(128 << 20)
+    # bad input names what is wrong
+    res = berth("update", "--memory", "12q", cid)
+    assert res.returncode != 0 and "--memory" in res.stderr, res
+    res = berth("update", "-r", "-", cid, stdin=open_text('{"memory": {"limit": "x"}}'))
+    assert res.returncode != 0 and "linux.resources.memory.limit" in res.stderr, res
+    berth.delete(cid, "--force")
+    res = berth("update", "--pids-limit", "5", cid)
+    assert res.returncode != 0 and "does not exist" in res.stderr, res
+
+
+def open_text(text):
+    import tempfile
+    f = tempfile.TemporaryFile()
+    f.write(text.encode())
+    f.seek(0)
+    return f
+
+
+# ---- events -----------------------------------------------------------------------------------
+
+
+@needs_v1
+def test_events_stats(berth, bundle):
+    cid = "cg-ev-" + os.urandom(3).hex()
+    running(berth, bundle, cid, script="sleep 60 & sleep 61", resources={"pids": {"limit": 50}})
+    assert wait_for(lambda: len(cgroup_pids("pids", cid)) == 2)
+    res = berth("events", "--stats", cid)
+    assert res.returncode == 0, res
+    ev = json.loads(res.stdout)
+    assert ev["type"] == "stats" and ev["id"] == cid
+    data = ev["data"]
+    assert data["pids"] == {"current": 2, "limit": 50}
+    assert data["memory"]["usage"]["usage"] > 0
+    assert data["cpu"]["usage"]["total"] > 0
+    assert "blkio" in data and "hugetlb" in data
+
+
+@needs_v1
+def test_events_stream_ends_when_the_container_stops(berth, bundle):
+    cid = "cg-evs-" + os.urandom(3).hex()
+    running(berth, bundle, cid, script="sleep 60")
+    p = berth.popen("events", "--interval", "100ms", cid)
+    time.sleep(0.5)
+    berth.kill(cid, "KILL")
+    assert p.wait(timeout=5) == 0
+    lines = Path(p.out_path).read_text().splitlines()
+    assert len(lines) >= 2 and all(json.loads(x)["type"] == "stats" for x in lines)
+    berth.delete(cid)
+
+
+@needs_v1
+def test_events_reports_oom(berth, bundle):
+    cid = "cg-oom-" + os.urandom(3).hex()
+    mib = 1024 * 1024
+    running(berth, bundle, cid,
+            script='sleep 0.5; (x=$(head -c 60000000 /dev/zero | tr "\\0" a)); sleep 60',
+            resources={"memory": {"limit": 16 * mib, "swap": 16 * mib}})
+    p = berth.popen("events", "--interval", "100ms", cid)
+    found = wait_for(lambda: '"oom"' in Path(p.out_path).read_text(), timeout=10)
+    berth.kill(cid, "KILL")
+    p.wait(timeout=5)
+    assert found, Path(p.out_path).read_text()[-500:]
+    assert {"type": "oom", "id": cid} in [json.loads(x) for x in
+                                          Path(p.out_path).read_text().splitlines()]
+    berth.delete(cid)

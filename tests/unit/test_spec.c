@@ -689,6 +689,41 @@ static void test_bundle_and_process(void) {
 
 /* ----------------------------------------------------------------- tables */
 
+static void test_parse_resources(void) {
+  const char *ok = "{\"memory\": {\"limit\": 1048576, \"swap\": -1}, \"cpu\": {\"cpus\": \"0-1\"},"
+                   " \"pids\": {\"limit\": 7}, \"blockIO\": {\"weight\": 300}}";
+  struct spec_resources *r = NULL;
+  cleanup_berr struct berr *err = NULL;
+  begin();
+  CHECK(spec_parse_resources(ok, strlen(ok), &r, &err) == 0);
+  CHECK(r && r->memory && r->memory->has_limit && r->memory->limit == 1048576);
+  CHECK(r && r->memory && r->memory->has_swap && r->memory->swap == -1);
+  CHECK(r && r->memory && !r->memory->has_reservation);
+  CHECK(r && r->cpu && strcmp(r->cpu->cpus, "0-1") == 0 && !r->cpu->has_shares);
+  CHECK(r && r->has_pids_limit && r->pids_limit == 7);
+  CHECK(r && r->block_io && r->block_io->has_weight && r->block_io->weight == 300);
+  spec_resources_free(r);
+  end("spec_parse_resources: a linux.resources object alone");
+
+  const struct {
+    const char *text, *msg;
+  } bad[] = {
+      {"{\"memory\": {\"limit\": \"x\"}}", "linux.resources.memory.limit: "},
+      {"{\"pids\": {}}", "linux.resources.pids.limit: "},
+      {"[1]", "linux.resources: "},
+      {"{", ""},
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    begin();
+    r = NULL;
+    berr_cleanup(&err);
+    CHECK(spec_parse_resources(bad[i].text, strlen(bad[i].text), &r, &err) == -1 && r == NULL);
+    CHECK(err && strncmp(err->msg, bad[i].msg, strlen(bad[i].msg)) == 0);
+    end("spec_parse_resources: %s -> \"%s...\" (%s)", bad[i].text, bad[i].msg,
+        err ? err->msg : "no error");
+  }
+}
+
 static void test_signals(void) {
   begin();
   CHECK(signal_from_name("KILL") == SIGKILL);
@@ -782,6 +817,7 @@ int main(int argc, char **argv) {
   test_spec_example(example);
   test_engine_configs(engine_dir);
   test_bundle_and_process();
+  test_parse_resources();
   test_signals();
   test_capabilities();
   test_other_tables();

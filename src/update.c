@@ -1,0 +1,181 @@
+/* berth update: change a live container's cgroup limits, from a linux.resources JSON object
+ * (--resources FILE, "-" for stdin, as podman and docker send it) and runc's flags, which
+ * override the file's values. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "container.h"
+#include "spec.h"
+#include "util.h"
+
+enum {
+  OPT_MEMORY = 256, OPT_SWAP, OPT_RESERVATION, OPT_SHARES, OPT_QUOTA, OPT_PERIOD, OPT_CPUS,
+  OPT_MEMS, OPT_PIDS, OPT_BLKIO
+};
+
+static const struct option opts[] = {
+    {"resources", required_argument, NULL, 'r'},
+    {"memory", required_argument, NULL, OPT_MEMORY},
+    {"memory-swap", required_argument, NULL, OPT_SWAP},
+    {"memory-reservation", required_argument, NULL, OPT_RESERVATION},
+    {"cpu-shares", required_argument, NULL, OPT_SHARES},
+    {"cpu-quota", required_argument, NULL, OPT_QUOTA},
+    {"cpu-period", required_argument, NULL, OPT_PERIOD},
+    {"cpuset-cpus", required_argument, NULL, OPT_CPUS},
+    {"cpuset-mems", required_argument, NULL, OPT_MEMS},
+    {"pids-limit", required_argument, NULL, OPT_PIDS},
+    {"blkio-weight", required_argument, NULL, OPT_BLKIO},
+    {NULL, 0, NULL, 0}};
+
+/* "-1", or bytes with an optional binary suffix: 512, 64k, 64m, 1g, 1.5g, 100MiB, 2 GB. */
+static int parse_size(const char *s, int64_t *out) {
+  if (strcmp(s, "-1") == 0) {
+    *out = -1;
+    return 0;
+  }
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || errno || v < 0 || *s < '0' || *s > '9')
+    return -1;
+  end += *end == ' ';
+  double mult = 1;
+  const char *units = "kmgtp", *u = *end ? strchr(units, *end | 0x20) : NULL;
+  if (u) {
+    for (const char *q = units; q <= u; q++)
+      mult *= 1024;
+    end++;
+    end += (*end | 0x20) == 'i';
+  }
+  end += (*end | 0x20) == 'b';
+  if (*end != '\0' || v * mult > 9.2e18)
+    return -1;
+  *out = (int64_t)(v * mult);
+  return 0;
+}
+
+static int parse_int(const char *s, int64_t min, int64_t max, int64_t *out) {
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (end == s || *end || errno || v < min || v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static int read_resources(const char *file, struct spec_resources **res, struct berr **err) {
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  if (strcmp(file, "-") == 0) {
+    FILE *mem = open_memstream(&text, &len);
+    char buf[4096];
+    size_t n;
+    while (mem && (n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+      fwrite(buf, 1, n, mem);
+    if (mem == NULL || fclose(mem) != 0)
+      return berr_set(err, ENOMEM, "--resources -: read stdin");
+  } else if (read_file_at(AT_FDCWD, file, &text, &len, err) < 0) {
+    return berr_prefix(err, "--resources");
+  }
+  if (spec_parse_resources(text, len, res, err) < 0)
+    return berr_prefix(err, "--resources %s", file);
+  return 0;
+}
+
+#define ENSURE(p)                                                                                  \
+  do {                                                                                             \
+    if ((p) == NULL && ((p) = calloc(1, sizeof(*(p)))) == NULL)                                    \
+      return -1;                                                                                   \
+  } while (0)
+
+/* One flag into res; -1 when the value is invalid (or out of memory). */
+static int apply_flag(struct spec_resources *res, int c, const char *v) {
+  int64_t n = 0;
+  bool size = c == OPT_MEMORY || c == OPT_SWAP || c == OPT_RESERVATION;
+  if (size && parse_size(v, &n) < 0)
+    return -1;
+  if (c == OPT_MEMORY || c == OPT_SWAP || c == OPT_RESERVATION)
+    ENSURE(res->memory);
+  if (c == OPT_SHARES || c == OPT_QUOTA || c == OPT_PERIOD || c == OPT_CPUS || c == OPT_MEMS)
+    ENSURE(res->cpu);
+  switch (c) {
+  case OPT_MEMORY: res->memory->limit = n, res->memory->has_limit = true; return 0;
+  case OPT_SWAP: res->memory->swap = n, res->memory->has_swap = true; return 0;
+  case OPT_RESERVATION: res->memory->reservation = n, res->memory->has_reservation = true; return 0;
+  case OPT_SHARES:
+    if (parse_int(v, 0, INT64_MAX, &n) < 0)
+      return -1;
+    res->cpu->shares = (uint64_t)n, res->cpu->has_shares = true;
+    return 0;
+  case OPT_QUOTA:
+    if (parse_int(v, -1, INT64_MAX, &n) < 0)
+      return -1;
+    res->cpu->quota = n, res->cpu->has_quota = true;
+    return 0;
+  case OPT_PERIOD:
+    if (parse_int(v, 0, INT64_MAX, &n) < 0)
+      return -1;
+    res->cpu->period = (uint64_t)n, res->cpu->has_period = true;
+    return 0;
+  case OPT_CPUS: free(res->cpu->cpus); return (res->cpu->cpus = strdup(v)) ? 0 : -1;
+  case OPT_MEMS: free(res->cpu->mems); return (res->cpu->mems = strdup(v)) ? 0 : -1;
+  case OPT_PIDS:
+    if (parse_int(v, -1, INT64_MAX, &n) < 0)
+      return -1;
+    res->pids_limit = n, res->has_pids_limit = true;
+    return 0;
+  case OPT_BLKIO:
+    if (parse_int(v, 0, 1000, &n) < 0)
+      return -1;
+    ENSURE(res->block_io);
+    res->block_io->weight = (uint16_t)n, res->block_io->has_weight = true;
+    return 0;
+  }
+  return -1;
+}
+
+int cmd_update(const struct global_opts *g, int argc, char **argv) {
+  const char *file = NULL;
+  struct {
+    int c;
+    const char *v;
+  } flags[32];
+  size_t nflags = 0;
+  int c, idx;
+  while ((c = getopt_long(argc, argv, "+r:", opts, &idx)) != -1) {
+    if (c == 'r')
+      file = optarg;
+    else if (c >= OPT_MEMORY && c <= OPT_BLKIO && nflags < 32)
+      flags[nflags++] = (typeof(flags[0])){c, optarg};
+    else
+      return cli_usage_error("update", "invalid option");
+  }
+  if (cli_expect_args("update", argc, argv, optind, 1))
+    return 1;
+  cleanup_berr struct berr *err = NULL;
+  struct spec_resources *res = NULL;
+  if (file && read_resources(file, &res, &err) < 0)
+    return cli_fail(err);
+  if (res == NULL && (res = calloc(1, sizeof(*res))) == NULL)
+    return cli_fail(NULL);
+  for (size_t i = 0; i < nflags; i++) {
+    if (apply_flag(res, flags[i].c, flags[i].v) < 0) {
+      const char *name = "?";
+      for (const struct option *o = opts; o->name; o++)
+        if (o->val == flags[i].c)
+          name = o->name;
+      spec_resources_free(res);
+      return cli_usage_error("update", "--%s: invalid value \"%s\"", name, flags[i].v);
+    }
+  }
+  int r = container_update(g->root, argv[optind], res, &err);
+  spec_resources_free(res);
+  return r < 0 ? cli_fail(err) : 0;
+}
