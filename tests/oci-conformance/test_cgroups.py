@@ -54,6 +54,13 @@ def cg_dirs(needle):
     return [line for line in res.stdout.splitlines() if line]
 
 
+def _read_or_empty(p):
+    try:
+        return p.read_text()
+    except FileNotFoundError:
+        return ""
+
+
 def host_read(ctl, path, name):
     return (CG / ctl / path.lstrip("/") / name).read_text().strip()
 
@@ -83,7 +90,9 @@ def test_resources_applied_and_seen_from_inside(berth, bundle):
     b.sh("cat /proc/self/cgroup > /cgroup.txt; sleep 30")
     berth.create_and_start(cid, b)
     deadline = time.monotonic() + 5
-    while not (b.rootfs / "cgroup.txt").exists() and time.monotonic() < deadline:
+    # the shell creates the file before cat writes it: wait for the content, not the name
+    while "memory:" not in _read_or_empty(b.rootfs / "cgroup.txt") and \
+            time.monotonic() < deadline:
         time.sleep(0.05)
     inside = proc_cgroup((b.rootfs / "cgroup.txt").read_text())
     want = f"/berth/{cid}"
