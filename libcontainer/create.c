@@ -22,6 +22,7 @@
 #include "init.h"
 #include "launch.h"
 #include "log.h"
+#include "netdev.h"
 #include "seccomp_filter.h"
 #include "spec.h"
 #include "sync.h"
@@ -118,7 +119,8 @@ static int validate(struct create_ctx *c, struct berr **err) {
   if (c->spec->process == NULL)
     return berr_code(err, EINVAL, "config.json: process: required to create a container");
   if (resolve_rootfs(c, err) < 0 || sysctl_validate(c->spec, err) < 0 ||
-      launch_validate(c->spec->process, c->spec->linux, err) < 0)
+      launch_validate(c->spec->process, c->spec->linux, err) < 0 ||
+      netdev_validate(c->spec, err) < 0)
     return -1;
   if (c->spec->process->terminal && o->console_socket == NULL)
     return berr_code(err, EINVAL,
@@ -255,6 +257,9 @@ static int on_init_pid(struct create_ctx *c, pid_t pid, struct berr **err) {
   c->st->start_time = proc_start_time(pid, NULL);
   /* in its cgroup before it runs anything of the container's */
   if (c->cgroup && cgroup_enter(c->cgroup, pid, err) < 0)
+    return -1;
+  /* its network namespace exists: hand it the configured host interfaces */
+  if (netdev_move_all(c->spec->linux, pid, err) < 0)
     return -1;
   return sync_send(c->sync_fd, SYNC_GO, pid, NULL, 0, err);
 }

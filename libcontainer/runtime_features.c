@@ -167,7 +167,7 @@ static void write_linux(json_writer *w) {
   jw_object_begin(w);
   write_enabled(w, "idmap", have_idmap_mounts);
   jw_object_end(w);
-  write_enabled(w, "netDevices", false);
+  write_enabled(w, "netDevices", true);
   jw_object_end(w);
 }
 

@@ -1,10 +1,13 @@
 """Confinement beyond caps/seccomp: LSM labels (ignored with a warning on this host), the
-scheduler, I/O priority, exec CPU affinity, personality, NUMA memory policy, intelRdt, and the
-runtime errors of each: exit 1, one line naming the field, nothing left behind."""
+scheduler, I/O priority, exec CPU affinity, personality, NUMA memory policy, intelRdt,
+netDevices, and the runtime errors of each: exit 1, one line naming the field, nothing left
+behind."""
 
 import json
 import os
 import platform
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -332,3 +335,89 @@ def test_unknown_names(berth, bundle, mutate, field):
     b = bundle(shared_rootfs=True, args=["true"])
     mutate(b)
     fails_cleanly(berth, b, field)
+
+
+# -- linux.netDevices ---------------------------------------------------------------------------
+# The host interfaces are made in a private network namespace (unshare -n) that berth runs in,
+# so the host's network is never touched: a veth pair (this kernel has no dummy driver), one end
+# moved into the container. The pair dies with the namespaces.
+
+def make_link_script(name):
+    return (f"(ip link add {name} type dummy 2>/dev/null || "
+            f"ip link add {name} type veth peer name {name}p) && "
+            f"ip addr add 192.0.2.1/24 dev {name} && "
+            f"ip addr add 2001:db8::1/64 dev {name} nodad")
+
+
+def run_in_private_netns(berth, b, cid, setup):
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        pytest.skip("needs unshare and ip (util-linux, iproute2)")
+    berth.prepare(b)
+    berth.track(cid, b)
+    argv = ["unshare", "-n", "sh", "-c", setup + ' && exec "$@"', "sh",
+            *berth.argv("run", "--bundle", b.path, cid)]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=berth.env(),
+                       stdin=subprocess.DEVNULL)
+    if p.returncode != 0 and "Unknown device type" in p.stderr:
+        pytest.skip("the kernel has neither dummy nor veth links")
+    return p
+
+
+def test_net_device_moved_renamed_with_addresses_and_up(berth, bundle):
+    b = bundle(shared_rootfs=True)
+    b.config["linux"]["netDevices"] = {"hostnet0": {"name": "ctr0"}}
+    b.sh("ip -o link show; ip -o addr show dev ctr0; cat /sys/class/net/ctr0/flags")
+    p = run_in_private_netns(berth, b, "net1", make_link_script("hostnet0"))
+    assert p.returncode == 0, p
+    out = p.stdout
+    assert " ctr0" in out and "hostnet0" not in out, out
+    assert "inet 192.0.2.1/24" in out and "inet6 2001:db8::1/64" in out, out
+    flags = int(out.split()[-1], 16)
+    assert flags & 0x1, f"ctr0 is not up: {out}"  # IFF_UP
+    berth.assert_nothing_left()
+
+
+def test_net_device_keeps_host_name_without_name(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["cat", "/sys/class/net/hostnet1/operstate"])
+    b.config["linux"]["netDevices"] = {"hostnet1": {}}
+    p = run_in_private_netns(berth, b, "net2", make_link_script("hostnet1"))
+    assert p.returncode == 0, p
+
+
+def test_net_device_name_template(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["ls", "/sys/class/net"])
+    b.config["linux"]["netDevices"] = {"hostnet2": {"name": "ctr%d"}}
+    p = run_in_private_netns(berth, b, "net3", make_link_script("hostnet2"))
+    assert p.returncode == 0, p
+    assert "ctr0" in p.stdout.split(), p
+
+
+def test_net_device_name_taken_in_container(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["linux"]["netDevices"] = {"hostnet3": {"name": "lo"}}
+    p = run_in_private_netns(berth, b, "net4", make_link_script("hostnet3"))
+    assert p.returncode == 1, p
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and 'linux.netDevices["hostnet3"]' in lines[0], p
+    assert '"lo"' in lines[0] and "File exists" in lines[0], p
+    berth.assert_nothing_left()
+
+
+def test_net_device_missing_on_host(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["linux"]["netDevices"] = {"berthnope0": {"name": "eth0"}}
+    fails_cleanly(berth, b, 'linux.netDevices["berthnope0"]', "no such network device")
+
+
+def test_net_device_needs_network_namespace(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.remove_ns("network")
+    b.config["linux"]["netDevices"] = {"lo": {"name": "lo2"}}
+    fails_cleanly(berth, b, "linux.netDevices", "network namespace")
+
+
+@pytest.mark.parametrize("name", ["a/b", "x" * 16, ""])
+def test_net_device_bad_name(berth, bundle, name):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["linux"]["netDevices"] = {"lo": {"name": name}} if name else {"": {}}
+    fails_cleanly(berth, b, "linux.netDevices", "not a valid interface name")

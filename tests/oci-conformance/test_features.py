@@ -73,10 +73,9 @@ def test_features_required_content(features):
     for key in ("actions", "operators", "archs", "knownFlags"):
         assert sc[key], f"linux.seccomp.{key} is empty"
     assert lx["mountExtensions"] == {"idmap": {"enabled": True}}
-    for key in ("apparmor", "selinux"):
+    for key in ("apparmor", "selinux", "netDevices"):
         assert lx[key] == {"enabled": True}
-    for key in ("intelRdt", "netDevices"):
-        assert lx[key] == {"enabled": False}
+    assert lx["intelRdt"] == {"enabled": False}
     assert "MPOL_BIND" in lx["memoryPolicy"]["modes"]
     assert "MPOL_F_STATIC_NODES" in lx["memoryPolicy"]["flags"]
     # idmapped mounts are made (test_idmap.py): their options are advertised
