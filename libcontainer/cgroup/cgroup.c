@@ -321,8 +321,8 @@ int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct 
   int r = create_dirs(cg, res, cp == NULL || cp[0] == '\0', err);
   if (r == 0)
     r = cg->unified ? cg_v2_apply(cg, res, err) : cg_v1_apply(cg, res, err);
-  if (r == 0 && !cg->unified)
-    r = cg_v1_devices(cg, spec, err);
+  if (r == 0)
+    r = cg->unified ? cg_v2_devices(cg, spec, err) : cg_v1_devices(cg, spec, err);
   if (r < 0) {
     cgroup_destroy(cg);
     return -1;

@@ -52,6 +52,14 @@ int cg_missing(const char *field, const char *ctl, bool v2, struct berr **err);
 int cg_v1_discover(struct cg_hier **out, size_t *n, struct berr **err);
 int cg_v1_cpuset_init(const struct cg_hier *h, const char *path, struct berr **err);
 int cg_v1_devices(const struct cgroup *cg, const struct spec *spec, struct berr **err);
+/* The device rules a container gets, in order: linux.resources.devices, then the defaults every
+ * container has (null, zero, full, random, urandom, tty, console, ptmx, pts, mknod of any), then
+ * the nodes of linux.devices. A shallow copy (strings owned by spec and static data); free(). */
+int cg_device_rules(const struct spec *spec, struct spec_device_cgroup **out, size_t *n,
+                    struct berr **err);
+
+/* devices_bpf.c: on a pure v2 host, the same rules as an eBPF program on the cgroup. */
+int cg_v2_devices(const struct cgroup *cg, const struct spec *spec, struct berr **err);
 
 /* v2.c */
 int cg_v2_enable(const struct cg_hier *h, const char *path, const struct spec_resources *res,

@@ -190,7 +190,5 @@ int cg_v2_apply(const struct cgroup *cg, const struct spec_resources *r, struct 
     if (h == NULL || cg_rdma(h, r, err) < 0)
       return -1;
   }
-  if (r->devices_len)
-    log_debug("cgroup: " F "devices: not enforced on cgroup v2 yet (TODO: eBPF device program)");
   return cg_v2_unified(cg, r, err);
 }

@@ -157,6 +157,35 @@ static int write_rule(const char *dir, const struct spec_device_cgroup *d, const
   return cg_writef(dir, file, field, err, "%c %s:%s %s", d->type, maj, min, access);
 }
 
+int cg_device_rules(const struct spec *spec, struct spec_device_cgroup **out, size_t *n,
+                    struct berr **err) {
+  const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;
+  size_t cfg = res ? res->devices_len : 0, ndef = sizeof(default_allow) / sizeof(default_allow[0]);
+  size_t ndev = spec->linux ? spec->linux->devices_len : 0;
+  struct spec_device_cgroup *v = calloc(cfg + ndef + ndev + 1, sizeof(*v));
+  if (v == NULL)
+    return berr_set(err, ENOMEM, "linux.resources.devices");
+  size_t k = 0;
+  for (size_t i = 0; i < cfg; i++)
+    v[k++] = res->devices[i]; /* shallow: access stays owned by the spec */
+  for (size_t i = 0; i < ndef; i++)
+    v[k++] = default_allow[i];
+  /* the devices the runtime creates (linux.devices) are usable too */
+  for (size_t i = 0; i < ndev; i++) {
+    const struct spec_device *dev = &spec->linux->devices[i];
+    if (dev->type == 'p')
+      continue;
+    v[k++] = (struct spec_device_cgroup){.allow = true,
+                                         .type = dev->type == 'u' ? 'c' : dev->type,
+                                         .major = dev->major,
+                                         .minor = dev->minor,
+                                         .access = "rwm"};
+  }
+  *out = v;
+  *n = k;
+  return 0;
+}
+
 int cg_v1_devices(const struct cgroup *cg, const struct spec *spec, struct berr **err) {
   const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;
   const struct cg_hier *h = cg_find(cg, "devices");
@@ -166,29 +195,19 @@ int cg_v1_devices(const struct cgroup *cg, const struct spec *spec, struct berr 
     log_warn("cgroup: no devices controller: the container's device access is not restricted");
     return 0;
   }
+  cleanup_free struct spec_device_cgroup *rules = NULL;
+  size_t n = 0, cfg = res ? res->devices_len : 0;
+  if (cg_device_rules(spec, &rules, &n, err) < 0)
+    return -1;
   if (cg_write(h->dir, "devices.deny", "a", "linux.resources.devices", err) < 0)
     return -1;
-  char field[64];
-  for (size_t i = 0; res && i < res->devices_len; i++) {
-    snprintf(field, sizeof(field), "linux.resources.devices[%zu]", i);
-    if (write_rule(h->dir, &res->devices[i], field, err) < 0)
-      return -1;
-  }
-  for (size_t i = 0; i < sizeof(default_allow) / sizeof(default_allow[0]); i++)
-    if (write_rule(h->dir, &default_allow[i], "cgroup: default device rules", err) < 0)
-      return -1;
-  /* the devices the runtime creates (linux.devices) are usable too */
-  for (size_t i = 0; spec->linux && i < spec->linux->devices_len; i++) {
-    const struct spec_device *dev = &spec->linux->devices[i];
-    if (dev->type == 'p')
-      continue;
-    struct spec_device_cgroup rule = {.allow = true,
-                                      .type = dev->type == 'u' ? 'c' : dev->type,
-                                      .major = dev->major,
-                                      .minor = dev->minor,
-                                      .access = "rwm"};
-    snprintf(field, sizeof(field), "linux.devices[%zu]", i);
-    if (write_rule(h->dir, &rule, field, err) < 0)
+  for (size_t i = 0; i < n; i++) {
+    char field[64];
+    if (i < cfg)
+      snprintf(field, sizeof(field), "linux.resources.devices[%zu]", i);
+    else
+      snprintf(field, sizeof(field), "cgroup: default and linux.devices rules");
+    if (write_rule(h->dir, &rules[i], field, err) < 0)
       return -1;
   }
   return 0;
