@@ -310,9 +310,7 @@ static int handshake(struct create_ctx *c, struct berr **err) {
       log_write((enum log_level)m.code, m.data ? m.data : "");
       break;
     case SYNC_ERROR:
-      berr_set(err, 0, "%s", m.data ? m.data : "container init failed");
-      (*err)->code = m.code;
-      r = -1;
+      r = sync_msg_to_error(&m, err);
       break;
     case SYNC_USERNS_READY:
       r = ns_write_id_maps(c->stage1, c->spec->linux, err);

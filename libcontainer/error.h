@@ -10,6 +10,10 @@
 struct berr {
   int code; /* errno value, 0 when the error is not a system error */
   char *msg;
+  /* The exit status the command line gives this error; 0: the default, 1.
+   * Only the executable lookup sets it (127 not found, 126 not executable),
+   * the statuses engines map, so no other ENOENT or EACCES becomes 127/126. */
+  int exit_status;
 };
 
 /* Sets *err (if err is not NULL and *err is NULL) and returns -1.

@@ -31,6 +31,16 @@ __attribute__((format(printf, 3, 4))) static int set_coded(struct berr **err, in
   return -1;
 }
 
+/* A failed lookup of the executable: the exit status engines map (127 not
+ * found, 126 not executable), set here and nowhere else. */
+static int lookup_failed(struct berr **err) {
+  if (err != NULL && *err != NULL && (*err)->code == ENOENT)
+    (*err)->exit_status = 127;
+  else if (err != NULL && *err != NULL && (*err)->code == EACCES)
+    (*err)->exit_status = 126;
+  return -1;
+}
+
 /* ---- executable lookup ---- */
 
 /* 0 when path is a regular file executable by us; -1 with errno otherwise
@@ -74,7 +84,8 @@ static int search_path(const char *name, const char *path_var, char **out, struc
       return 0;
     }
   }
-  return set_coded(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+  set_coded(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+  return lookup_failed(err);
 }
 
 int process_find_executable(const struct spec_process *p, char **path, struct berr **err) {
@@ -91,10 +102,12 @@ int process_find_executable(const struct spec_process *p, char **path, struct be
   if (check_executable(name) < 0) {
     int e = errno;
     if (e == ENOENT)
-      return set_coded(err, ENOENT, "exec: \"%s\": no such file or directory", name);
-    if (e == EACCES || e == EPERM)
-      return set_coded(err, EACCES, "exec: \"%s\": permission denied", name);
-    return berr_set(err, e, "exec: \"%s\"", name);
+      set_coded(err, ENOENT, "exec: \"%s\": no such file or directory", name);
+    else if (e == EACCES || e == EPERM)
+      set_coded(err, EACCES, "exec: \"%s\": permission denied", name);
+    else
+      berr_set(err, e, "exec: \"%s\"", name);
+    return lookup_failed(err);
   }
   *path = strdup(name);
   if (*path == NULL)

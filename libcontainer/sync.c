@@ -11,6 +11,7 @@
 struct sync_header {
   uint32_t type;
   int32_t code;
+  int32_t exit_status; /* SYNC_ERROR: the error's exit_status */
   uint32_t len;
 };
 
@@ -24,17 +25,23 @@ const char *sync_type_name(enum sync_type t) {
   return (t >= 1 && t <= SYNC_ERROR) ? names[t] : "?";
 }
 
-int sync_send(int fd, enum sync_type type, int32_t code, const void *data, size_t len,
-              struct berr **err) {
+static int send_msg(int fd, enum sync_type type, int32_t code, int32_t exit_status,
+                    const void *data, size_t len, struct berr **err) {
   if (len > SYNC_MAX_PAYLOAD)
     len = SYNC_MAX_PAYLOAD;
-  struct sync_header h = {.type = type, .code = code, .len = (uint32_t)len};
+  struct sync_header h = {.type = type, .code = code, .exit_status = exit_status,
+                          .len = (uint32_t)len};
   struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)data, len}};
   struct msghdr m = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
   while (sendmsg(fd, &m, MSG_NOSIGNAL) < 0)
     if (errno != EINTR)
       return berr_errno(err, "sync: send %s", sync_type_name(type));
   return 0;
+}
+
+int sync_send(int fd, enum sync_type type, int32_t code, const void *data, size_t len,
+              struct berr **err) {
+  return send_msg(fd, type, code, 0, data, len, err);
 }
 
 int sync_recv(int fd, struct sync_msg *msg, struct berr **err) {
@@ -53,6 +60,7 @@ int sync_recv(int fd, struct sync_msg *msg, struct berr **err) {
     return berr_code(err, EPROTO, "sync: bad message length");
   msg->type = h.type;
   msg->code = h.code;
+  msg->exit_status = h.exit_status;
   msg->len = h.len;
   msg->data = NULL;
   if (h.len) {
@@ -82,8 +90,7 @@ int sync_expect(int fd, enum sync_type type, struct sync_msg *msg, struct berr *
       continue;
     }
     if (m.type == SYNC_ERROR) {
-      berr_set(err, 0, "%s", m.data ? m.data : "container init failed");
-      (*err)->code = m.code;
+      sync_msg_to_error(&m, err);
       sync_msg_clear(&m);
       return -1;
     }
@@ -103,5 +110,12 @@ int sync_expect(int fd, enum sync_type type, struct sync_msg *msg, struct berr *
 
 void sync_send_error(int fd, const struct berr *e) {
   const char *msg = e && e->msg ? e->msg : "container init failed";
-  sync_send(fd, SYNC_ERROR, e ? e->code : 0, msg, strlen(msg), NULL);
+  send_msg(fd, SYNC_ERROR, e ? e->code : 0, e ? e->exit_status : 0, msg, strlen(msg), NULL);
+}
+
+int sync_msg_to_error(const struct sync_msg *m, struct berr **err) {
+  berr_code(err, m->code, "%s", m->data ? m->data : "container init failed");
+  if (err && *err)
+    (*err)->exit_status = m->exit_status;
+  return -1;
 }

@@ -11,7 +11,8 @@
  *   init   -> parent   SYNC_READY            about to park on the exec fifo
  *   parent -> init     SYNC_READY_ACK        state.json written; init closes its end and parks
  *   any    -> parent   SYNC_LOG              code = log level, payload = message
- *   any    -> parent   SYNC_ERROR            code = errno, payload = message; the sender exits
+ *   any    -> parent   SYNC_ERROR            code = errno, payload = message, and the error's
+ *                                            exit_status (127/126 for the executable); the sender exits
  */
 #ifndef BERTH_SYNC_H
 #define BERTH_SYNC_H
@@ -37,6 +38,7 @@ enum sync_type {
 struct sync_msg {
   enum sync_type type;
   int32_t code;
+  int32_t exit_status; /* SYNC_ERROR only */
   size_t len;
   char *data; /* NUL-terminated copy of the payload (malloc'ed), NULL when len == 0 */
 };
@@ -52,5 +54,7 @@ void sync_msg_clear(struct sync_msg *msg);
 int sync_expect(int fd, enum sync_type type, struct sync_msg *msg, struct berr **err);
 /* Child side: reports err (or a plain message) as SYNC_ERROR. */
 void sync_send_error(int fd, const struct berr *e);
+/* Runtime side: a received SYNC_ERROR as *err (errno and exit_status kept); returns -1. */
+int sync_msg_to_error(const struct sync_msg *m, struct berr **err);
 
 #endif

@@ -30,6 +30,8 @@ const struct command *command_lookup(const char *name);
 int cli_fail(struct berr *err);
 /* Prints "berth: <cmd>: <msg>" for usage errors and returns 1. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The usage error for getopt's '?' (unknown option or missing argument); returns 1. */
+int cli_bad_option(const char *cmd, char **argv);
 /* Parses "--help" and "-h" the same way for every command. */
 bool cli_wants_help(int argc, char **argv);
 int cli_print_help(const char *name);

@@ -56,7 +56,7 @@ int parse_create_flags(const char *cmd, int argc, char **argv, struct create_opt
         r->keep = true;
       break;
     default:
-      cli_usage_error(cmd, "invalid option");
+      cli_bad_option(cmd, argv);
       return -1;
     }
   }

@@ -10,7 +10,7 @@ int cmd_delete(const struct global_opts *g, int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
     if (c != 'f')
-      return cli_usage_error("delete", "invalid option");
+      return cli_bad_option("delete", argv);
     force = true;
   }
   if (cli_expect_args("delete", argc, argv, optind, 1))

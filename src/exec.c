@@ -82,7 +82,7 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f) {
   int c;
   while ((c = getopt_long(argc, argv, "+tde:u:g:p:", opts, NULL)) != -1)
     if (parse_flag(f, c, optarg) < 0)
-      return cli_usage_error("exec", "invalid option");
+      return cli_bad_option("exec", argv);
   if (optind >= argc)
     return cli_usage_error("exec", "missing container id");
   f->o.id = argv[optind];

@@ -12,7 +12,7 @@ int cmd_kill(const struct global_opts *g, int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
     if (c != 'a')
-      return cli_usage_error("kill", "invalid option");
+      return cli_bad_option("kill", argv);
     all = true;
   }
   if (argc - optind < 1)

@@ -58,7 +58,8 @@ int cmd_list(const struct global_opts *g, int argc, char **argv) {
     else if (c == 'f' && strcmp(optarg, "table") == 0)
       f = f == LIST_QUIET ? f : LIST_TABLE;
     else
-      return cli_usage_error("list", c == 'f' ? "unknown format (table or json)" : "invalid option");
+      return c == 'f' ? cli_usage_error("list", "unknown format (table or json)")
+                      : cli_bad_option("list", argv);
   }
   if (optind < argc)
     return cli_usage_error("list", "unexpected argument \"%s\"", argv[optind]);

@@ -125,7 +125,8 @@ static void print_version(void) {
 
 int cli_fail(struct berr *err) {
   log_error("%s", err && err->msg ? err->msg : "unknown error");
-  return 1;
+  /* 127/126 only for the executable lookup (see struct berr) */
+  return err && err->exit_status ? err->exit_status : 1;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
@@ -136,6 +137,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
   va_end(ap);
   log_error("%s: %s (see 'berth help %s')", cmd, buf, cmd);
   return 1;
+}
+
+int cli_bad_option(const char *cmd, char **argv) {
+  /* getopt's own message is off (opterr = 0): the logger reports it, also to --log */
+  const char *arg = optind > 0 ? argv[optind - 1] : "";
+  if (optopt && !(arg[0] == '-' && arg[1] == '-'))
+    return cli_usage_error(cmd, "invalid option \"-%c\" (or its argument is missing)", optopt);
+  return cli_usage_error(cmd, "invalid option \"%s\" (or its argument is missing)", arg);
 }
 
 bool cli_wants_help(int argc, char **argv) {
@@ -219,5 +228,6 @@ int main(int argc, char **argv) {
   if (cli_wants_help(sub_argc, sub_argv))
     return cli_print_help(name);
   optind = 1;
+  opterr = 0;
   return c->fn(&g, sub_argc, sub_argv);
 }

@@ -176,7 +176,7 @@ int cmd_spec(const struct global_opts *g, int argc, char **argv) {
     else if (c == 'r')
       rootless = true;
     else
-      return cli_usage_error("spec", "invalid option");
+      return cli_bad_option("spec", argv);
   }
   if (optind < argc)
     return cli_usage_error("spec", "unexpected argument \"%s\"", argv[optind]);

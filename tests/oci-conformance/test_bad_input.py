@@ -157,3 +157,17 @@ def test_duplicate_id(berth, bundle):
     # the first one still starts
     berth.start("dup")
     assert berth.state("dup")["status"] == "running"
+
+
+@pytest.mark.parametrize("what", ["cwd", "rootfs"])
+def test_other_enoent_is_exit_1(berth, bundle, what):
+    """Only the executable lookup maps to 127: a missing cwd or root.path is exit 1."""
+    b = bundle(args=["true"])
+    if what == "cwd":
+        b.process["cwd"] = "/does/not/exist"
+    else:
+        b.config["root"]["path"] = str(b.path / "no-such-rootfs")
+    res = berth.create("enoent1", b, check=False)
+    assert res.returncode == 1, res
+    assert "no such file or directory" in res.stderr.lower(), res
+    berth.assert_nothing_left()

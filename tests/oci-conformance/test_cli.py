@@ -47,18 +47,68 @@ def test_missing_id_argument(berth):
         assert res.stderr.strip(), cmd
 
 
+def read_json_log(path):
+    """--log-format json: one object a line with level, msg and time, as containerd's shim
+    parses log.json (it keeps the last msg whose level is "error")."""
+    entries = []
+    for line in path.read_text().splitlines():
+        assert line.strip(), f"empty line in {path}"
+        obj = json.loads(line)
+        assert isinstance(obj, dict), line
+        assert obj.get("level") in ("error", "warning", "info", "debug"), line
+        assert isinstance(obj.get("msg"), str) and obj["msg"], line
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", obj.get("time", "")), line
+        entries.append(obj)
+    return entries
+
+
+def last_error(entries):
+    errors = [e["msg"] for e in entries if e["level"] == "error"]
+    assert errors, f"no error line in {entries!r}"
+    return errors[-1]
+
+
 def test_log_file_json(berth, bundle, tmp_path):
     b = bundle(shared_rootfs=True, args=["/nope"])
     berth.prepare(b)
     berth.track("logjson", b)
-    log = tmp_path / "berth.log"
+    log = tmp_path / "log.json"
     res = berth("create", "--bundle", b.path, "logjson",
-                global_opts=("--log", log, "--log-format", "json"))
-    assert res.returncode == 1
-    lines = [l for l in log.read_text().splitlines() if l.strip()]
-    assert lines, "nothing logged to --log"
-    for l in lines:
-        json.loads(l)
+                global_opts=("--log", log, "--log-format", "json", "--debug"))
+    assert res.returncode == 127, res
+    assert res.stderr == "", f"with --log every message goes to the file: {res!r}"
+    entries = read_json_log(log)
+    assert 'exec: "/nope": no such file or directory' in last_error(entries)
+    # the container init's own lines (forwarded over the sync socket) land there too
+    assert any(e["level"] == "debug" and "pivoted" in e["msg"] for e in entries), entries
+    berth.assert_nothing_left()
+
+
+@pytest.mark.parametrize("case", ["hook", "bad-config", "usage", "no-bundle", "duplicate"])
+def test_log_file_json_failed_create(berth, bundle, tmp_path, case):
+    """Every way create fails puts its reason in --log as a JSON error line, nothing on stderr."""
+    b = bundle(shared_rootfs=True, args=["true"])
+    log = tmp_path / "log.json"
+    opts, want = ["--bundle", b.path], None
+    if case == "hook":
+        b.config["hooks"] = {"createRuntime": [{"path": "/bin/false"}]}
+        want = "hooks.createRuntime[0]"
+    elif case == "bad-config":
+        b.process["cwd"] = "relative"
+        want = "process.cwd"
+    elif case == "usage":
+        opts, want = ["--no-such-flag"], "--no-such-flag"
+    elif case == "no-bundle":
+        opts, want = ["--bundle", tmp_path / "nope"], "bundle"
+    elif case == "duplicate":
+        berth.create("logdup", b)
+        want = "logdup"
+    berth.prepare(b)
+    berth.track("logdup", b)
+    res = berth("create", *opts, "logdup", global_opts=("--log", log, "--log-format", "json"))
+    assert res.returncode == 1, res
+    assert res.stderr == "", f"with --log every message goes to the file: {res!r}"
+    assert want in last_error(read_json_log(log)), log.read_text()
 
 
 # -- list -----------------------------------------------------------------------------------

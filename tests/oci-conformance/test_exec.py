@@ -93,8 +93,15 @@ def test_exec_detach_pid_file(berth, bundle, tmp_path):
 def test_exec_missing_binary(berth, bundle):
     running(berth, bundle, "ex10")
     res = berth("exec", "ex10", "/bin/nope")
-    assert res.returncode != 0
+    assert res.returncode == 127, res
     assert "no such file or directory" in res.stderr
+    res = berth("exec", "ex10", "nope-not-in-path")
+    assert res.returncode == 127, res
+    assert "executable file not found in $PATH" in res.stderr
+    res = berth("exec", "ex10", "/etc/passwd")
+    assert res.returncode == 126, res
+    assert "permission denied" in res.stderr
+    assert berth.state("ex10")["status"] == "running"
 
 
 def test_exec_stopped_container_fails(berth, bundle):

@@ -233,11 +233,12 @@ def test_args_resolved_via_path(berth, bundle):
     assert berth.run_ok(b) == "via-path\n"
 
 
+# Engines map these exit statuses (podman: 127 "not found", 126 "permission denied"), issue #6.
 @pytest.mark.parametrize("arg0", ["/bin/does-not-exist", "does-not-exist-cmd"])
 def test_missing_executable_fails_at_create(berth, bundle, arg0):
     b = bundle(shared_rootfs=True, args=[arg0])
     res = berth.create("noexe", b, check=False)
-    assert res.returncode == 1, res
+    assert res.returncode == 127, res
     assert res.stderr.startswith("berth: "), res
     assert ("executable file not found in $PATH" in res.stderr
             or "no such file or directory" in res.stderr), res
@@ -248,8 +249,18 @@ def test_missing_executable_fails_at_create(berth, bundle, arg0):
 def test_missing_executable_run_fails(berth, bundle):
     b = bundle(shared_rootfs=True, args=["/nope"])
     res = berth.run("noexerun", b)
-    assert res.returncode != 0
+    assert res.returncode == 127, res
     assert "no such file or directory" in res.stderr or "not found" in res.stderr
+    berth.assert_nothing_left()
+
+
+@pytest.mark.parametrize("arg0", ["/etc/passwd", "/etc"], ids=["not-executable", "directory"])
+def test_not_executable_is_126(berth, bundle, arg0):
+    b = bundle(shared_rootfs=True, args=[arg0])
+    res = berth.create("notexe", b, check=False)
+    assert res.returncode == 126, res
+    assert "permission denied" in res.stderr, res
+    assert berth.state("notexe", check=False) is None
     berth.assert_nothing_left()
 
 

@@ -347,11 +347,15 @@ static int t_find_executable(void) {
   if (process_find_executable(&p, &path, &e) == 0 ||
       expect_err(e, ENOENT, "exec: \"/bin/nope\": no such file or directory") < 0)
     return -1;
+  if (e->exit_status != 127)
+    return fail("/bin/nope: exit_status %d, want 127", e->exit_status);
   berr_cleanup(&e);
   args[0] = "/etc/passwd";
   if (process_find_executable(&p, &path, &e) == 0 ||
       expect_err(e, EACCES, "exec: \"/etc/passwd\": permission denied") < 0)
     return -1;
+  if (e->exit_status != 126)
+    return fail("/etc/passwd: exit_status %d, want 126", e->exit_status);
   berr_cleanup(&e);
   args[0] = "/etc";
   if (process_find_executable(&p, &path, &e) == 0 ||
@@ -362,6 +366,8 @@ static int t_find_executable(void) {
   if (process_find_executable(&p, &path, &e) == 0 ||
       expect_err(e, ENOENT, "exec: \"sh2-berth-nope\": executable file not found in $PATH") < 0)
     return -1;
+  if (e->exit_status != 127)
+    return fail("not in $PATH: exit_status %d, want 127", e->exit_status);
   berr_cleanup(&e);
 
   /* default PATH finds sh on the host */
@@ -400,8 +406,8 @@ static int t_find_executable(void) {
 
   /* empty args */
   p.args.len = 0;
-  if (process_find_executable(&p, &path, &e) == 0 || e->code != EINVAL)
-    return fail("empty args accepted");
+  if (process_find_executable(&p, &path, &e) == 0 || e->code != EINVAL || e->exit_status != 0)
+    return fail("empty args accepted, or given an exit status other than the default");
   return 0;
 }
 
