@@ -17,6 +17,9 @@ struct create_opts {
   const char *bundle;         /* NULL: current directory */
   const char *pid_file;       /* NULL: none */
   const char *console_socket; /* NULL: none */
+  int console_sock_fd;        /* without console_socket: a connected socket (fd > 2) that
+                                 receives the pty master, the caller's relay; 0: none.
+                                 The caller keeps it (create uses a copy). */
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;           /* fds 3..3+n-1 pass to the container */

@@ -27,6 +27,7 @@
 #include "spec.h"
 #include "sync.h"
 #include "sysctl.h"
+#include "terminal.h"
 #include "util.h"
 
 /* Everything create holds; released by create_ctx_release() on every path. */
@@ -122,7 +123,7 @@ static int validate(struct create_ctx *c, struct berr **err) {
       launch_validate(c->spec->process, c->spec->linux, err) < 0 ||
       netdev_validate(c->spec, err) < 0)
     return -1;
-  if (c->spec->process->terminal && o->console_socket == NULL)
+  if (c->spec->process->terminal && o->console_socket == NULL && o->console_sock_fd <= 2)
     return berr_code(err, EINVAL,
                     "process.terminal is true: --console-socket is required to receive the pty");
   if ((c->spec->hostname || c->spec->domainname) && !spec_has_new_namespace(c->spec, NS_UTS))
@@ -163,8 +164,9 @@ static int open_resources(struct create_ctx *c, struct berr **err) {
     return -1;
   if (seccomp_program_build(c->spec->linux ? c->spec->linux->seccomp : NULL, &c->seccomp, err) < 0)
     return -1;
-  if (c->spec->process->terminal && unix_connect(o->console_socket, &c->console_fd, err) < 0)
-    return berr_prefix(err, "--console-socket");
+  if (c->spec->process->terminal &&
+      terminal_console_socket(o->console_socket, o->console_sock_fd, &c->console_fd, err) < 0)
+    return -1;
   if (seccomp_program_needs_listener(c->seccomp) &&
       unix_connect(c->spec->linux->seccomp->listener_path, &c->listener_fd, err) < 0)
     return berr_prefix(err, "linux.seccomp.listenerPath");

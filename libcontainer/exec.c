@@ -157,10 +157,12 @@ static int prepare(struct exec_ctx *c, struct berr **err) {
     c->ns_flags |= ns_clone_flag(lx->namespaces[i].type);
   if (seccomp_program_build(lx ? lx->seccomp : NULL, &c->seccomp, err) < 0)
     return -1;
-  if (c->process->terminal && c->o->console_socket == NULL)
+  if (c->process->terminal && c->o->console_socket == NULL && c->o->console_sock_fd <= 2)
     return berr_code(err, EINVAL, "--tty: --console-socket is required to receive the pty");
-  if (c->process->terminal && unix_connect(c->o->console_socket, &c->console_fd, err) < 0)
-    return berr_prefix(err, "--console-socket");
+  if (c->process->terminal &&
+      terminal_console_socket(c->o->console_socket, c->o->console_sock_fd, &c->console_fd,
+                              err) < 0)
+    return -1;
   if (seccomp_program_needs_listener(c->seccomp)) {
     if (unix_connect(lx->seccomp->listener_path, &c->listener_fd, err) < 0)
       return berr_prefix(err, "linux.seccomp.listenerPath");

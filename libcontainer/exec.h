@@ -15,6 +15,7 @@ struct exec_opts {
   char **args;                  /* NULL-terminated; used without --process */
   bool tty;
   const char *console_socket;
+  int console_sock_fd;          /* as in create_opts: the caller's relay socket, 0: none */
   const char *pid_file;
   const char *cwd;
   char **env;                   /* NAME=VALUE, appended to the bundle's */

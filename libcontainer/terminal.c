@@ -13,6 +13,17 @@
 #include "cleanup.h"
 #include "util.h"
 
+int terminal_console_socket(const char *path, int given_fd, int *out, struct berr **err) {
+  if (path != NULL) {
+    if (unix_connect(path, out, err) < 0)
+      return berr_prefix(err, "--console-socket");
+    return 0;
+  }
+  if (given_fd > 2 && (*out = fcntl(given_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+    return berr_errno(err, "process.terminal: console socket");
+  return 0;
+}
+
 static int open_pty(int *master, int *slave, char *name, size_t name_len, struct berr **err) {
   cleanup_close int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (m < 0)

@@ -6,6 +6,11 @@
 #include "error.h"
 #include "spec.h"
 
+/* Runtime side: the socket the pty master goes to, for the child to inherit
+ * (close-on-exec): --console-socket PATH connected, or a copy of given_fd
+ * (> 2; berth's own relay). *out stays -1 when neither is set. */
+int terminal_console_socket(const char *path, int given_fd, int *out, struct berr **err);
+
 /* Container side, after pivot_root and before the root is made read-only:
  * opens /dev/ptmx, binds the slave on /dev/console, applies consoleSize,
  * sends the master over console_sock, makes the slave fds 0-2 and the

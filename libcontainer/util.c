@@ -229,6 +229,30 @@ int send_fd(int sock, int fd, const void *data, size_t len, struct berr **err) {
   return 0;
 }
 
+int recv_fd(int sock, int flags, int *out, struct berr **err) {
+  char data[256];
+  struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctl;
+  memset(&ctl, 0, sizeof(ctl));
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                     .msg_controllen = sizeof(ctl.buf)};
+  ssize_t n;
+  while ((n = recvmsg(sock, &m, flags | MSG_CMSG_CLOEXEC)) < 0)
+    if (errno != EINTR)
+      return berr_errno(err, "receive file descriptor");
+  if (n == 0)
+    return berr_code(err, EPIPE, "receive file descriptor: the sender closed the socket");
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+      c->cmsg_len != CMSG_LEN(sizeof(int)))
+    return berr_code(err, EBADMSG, "receive file descriptor: no file descriptor in message");
+  memcpy(out, CMSG_DATA(c), sizeof(int));
+  return 0;
+}
+
 int unix_connect(const char *path, int *out, struct berr **err) {
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   if (strlen(path) >= sizeof(addr.sun_path))

@@ -44,6 +44,10 @@ int fds_cloexec_from(int from);
 
 /* Sends fd over a unix socket with SCM_RIGHTS, with `len` bytes of data (at least one byte is sent). */
 int send_fd(int sock, int fd, const void *data, size_t len, struct berr **err);
+/* Receives one fd sent by send_fd (close-on-exec); flags go to recvmsg (MSG_DONTWAIT:
+ * code EAGAIN when nothing was sent). Code EPIPE when every sender closed the socket
+ * without sending. The data sent along is dropped. */
+int recv_fd(int sock, int flags, int *out, struct berr **err);
 /* Connects a unix stream socket to path. */
 int unix_connect(const char *path, int *out, struct berr **err);
 #endif

@@ -1,4 +1,5 @@
 /* berth exec: run a new process in a container. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +9,8 @@
 #include "cleanup.h"
 #include "cli.h"
 #include "exec.h"
+#include "log.h"
+#include "tty_relay.h"
 #include "util.h"
 #include "wait.h"
 
@@ -103,6 +106,8 @@ static int write_pid(const char *path, pid_t pid) {
 
 int cmd_exec(const struct global_opts *g, int argc, char **argv) {
   struct exec_flags f = {.o = {.root = g->root}};
+  struct tty_relay relay = {.ours = -1, .theirs = -1, .master = -1};
+  cleanup_berr struct berr *err = NULL;
   int status = 1;
   if (parse_exec_flags(argc, argv, &f) != 0)
     goto out;
@@ -110,19 +115,35 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, NULL);
   pid_t pid;
-  cleanup_berr struct berr *err = NULL;
+  /* attached without --console-socket: a terminal (-t or the process.json's) is ours */
+  if (!f.detach && f.o.console_socket == NULL) {
+    if (tty_relay_open(&relay, &err) < 0) {
+      status = cli_fail(err);
+      goto out;
+    }
+    f.o.console_sock_fd = relay.theirs;
+  }
   if (container_exec(&f.o, &pid, &err) < 0) {
     status = cli_fail(err);
     goto out;
   }
   if (f.o.pid_file && write_pid(f.o.pid_file, pid) < 0) {
-    fprintf(stderr, "berth: --pid-file %s: %m\n", f.o.pid_file);
+    log_error("--pid-file %s: %s", f.o.pid_file, strerror(errno));
     goto out;
   }
-  status = f.detach ? 0 : wait_forwarding(pid, &all);
+  bool tty = false;
+  if (relay.ours >= 0 && tty_relay_take_master(&relay, &tty, &err) < 0) {
+    status = cli_fail(err);
+    goto out;
+  }
+  if (f.detach)
+    status = 0;
+  else
+    status = tty ? tty_relay_run(&relay, pid, &all) : wait_forwarding(pid, &all);
   if (status < 0)
     status = 1;
 out:
+  tty_relay_close(&relay);
   free(f.env.v);
   free(f.gids.v);
   free(f.caps.v);

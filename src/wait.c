@@ -10,7 +10,7 @@
 #include "cleanup.h"
 #include "log.h"
 
-static int exit_status(int status) {
+int wait_exit_status(int status) {
   if (WIFEXITED(status))
     return WEXITSTATUS(status);
   if (WIFSIGNALED(status))
@@ -30,7 +30,7 @@ int wait_forwarding(pid_t init, const sigset_t *signals) {
     pid_t p;
     while ((p = waitpid(-1, &status, WNOHANG)) > 0)
       if (p == init)
-        return exit_status(status);
+        return wait_exit_status(status);
     if (p < 0 && errno == ECHILD)
       return 1;
     struct signalfd_siginfo si;

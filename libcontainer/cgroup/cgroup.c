@@ -260,6 +260,16 @@ static int mkdir_p_once(struct cg_hier *h, const char *path, bool exclusive, str
                        path);
     } else if (errno != EEXIST) {
       return berr_errno(err, "cgroup: mkdir %s", buf);
+    } else if (!h->v2 && cg_list_has(h->ctls, "cpuset")) {
+      /* another berth may have just made this parent and not copied cpus/mems
+       * into it yet; the init only fills empty files */
+      cleanup_berr struct berr *e = NULL;
+      if (cg_v1_cpuset_init(h, buf + strlen(h->mnt), &e) < 0) {
+        if (e->code == ENOENT)
+          return 1;
+        *err = steal_ptr(&e);
+        return -1;
+      }
     }
   }
   return 0;

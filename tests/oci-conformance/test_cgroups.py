@@ -236,3 +236,26 @@ def test_same_id_in_another_root_does_not_share_the_cgroup(berth, bundle, tmp_pa
     assert "already exists" in res.stderr, res
     assert berth.state(cid)["status"] == "running"
     assert not (other_root / cid).exists()
+
+
+def test_concurrent_runs_share_the_default_parent(berth, bundle):
+    """Engines start and remove containers at once: a delete removing the empty default
+    parent /berth, or a create that made /berth but has not copied cpuset.cpus into it yet,
+    must not fail another create ("mkdir .../berth/<id>: No such file or directory",
+    "write cgroup.procs: No space left on device")."""
+    b = bundle(shared_rootfs=True, args=["true"])
+    berth.prepare(b)
+    rounds, width = 25, 3
+    tag = os.urandom(3).hex()  # /berth/<id> is global: unique against other suites running
+    script = "; ".join(f'"$@" run --bundle {b.path} cc{tag}-$1-{i} || echo "FAIL $?"'
+                       for i in range(rounds))
+    procs = []
+    for w in range(width):
+        for i in range(rounds):
+            berth.track(f"cc{tag}-{w}-{i}")
+        argv = ["/bin/sh", "-c", script.replace("$1", str(w)), "sh", *berth.argv()]
+        procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      text=True, env=berth.env()))
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    failures = [line for o in outs for line in o.splitlines() if line.strip()]
+    assert not failures, "\n".join(failures)
