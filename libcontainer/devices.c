@@ -210,13 +210,35 @@ int devices_setup(const struct spec *spec, int rootfd, const struct rootfs_opts 
   return 0;
 }
 
-int devices_open_null(int rootfd, struct berr **err) {
+/* A null device of our own in a detached tmpfs; where mknod is denied (a user
+ * namespace) an empty file on a read-only tmpfs: reads as empty all the same. */
+static int private_null(struct berr **err) {
+  cleanup_close int mnt = mnt_tmpfs_detached(MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+  if (mnt < 0)
+    return berr_errno(err, "/dev/null: a private tmpfs");
+  if (mknodat(mnt, "null", S_IFCHR | 0666, makedev(1, 3)) == 0) {
+    if (fchmodat(mnt, "null", 0666, 0) < 0)
+      return berr_errno(err, "/dev/null: chmod the private node");
+  } else {
+    if (errno != EPERM)
+      return berr_errno(err, "/dev/null: mknod a private null device");
+    int f = openat(mnt, "null", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+    if (f < 0)
+      return berr_errno(err, "/dev/null: create an empty file");
+    close(f);
+    struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (mount_setattr(mnt, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
+      return berr_errno(err, "/dev/null: make the private tmpfs read-only");
+  }
+  int fd = openat(mnt, "null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  return fd < 0 ? berr_errno(err, "/dev/null: open the private node") : fd;
+}
+
+int devices_null_source(int rootfd, struct berr **err) {
   cleanup_close int fd = pathsafe_openat(rootfd, "/dev/null", O_PATH | O_NOFOLLOW);
   struct stat st;
-  if (fd < 0 || fstat(fd, &st) < 0)
-    return berr_errno(err, "/dev/null");
-  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
-    return berr_set(err, EPERM, "/dev/null in the container is not the null device 1:3: "
-                                "refusing to bind it over masked paths");
-  return steal_fd(&fd);
+  if (fd >= 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+    return steal_fd(&fd);
+  log_debug("/dev/null in the container is not the null device 1:3: using a private one");
+  return private_null(err);
 }

@@ -15,8 +15,10 @@
 int devices_setup(const struct spec *spec, int rootfd, const struct rootfs_opts *opts,
                   struct berr **err);
 
-/* Opens <root>/dev/null without following a symlink (O_PATH) and checks that
- * it is the character device 1:3: a file or link planted by the image is refused. */
-int devices_open_null(int rootfd, struct berr **err);
+/* An O_PATH fd to bind over masked files: <root>/dev/null when it is the
+ * character device 1:3 (opened without following a symlink), else, when the
+ * image planted a file or link there, a private null device in a detached
+ * tmpfs (an empty read-only file where mknod is denied). Never the image's. */
+int devices_null_source(int rootfd, struct berr **err);
 
 #endif

@@ -1,14 +1,12 @@
 /* After pivot: linux.maskedPaths and linux.readonlyPaths. Paths are container
- * paths but still resolved with pathsafe anchored at "/", and mounts target
- * the resolved fds through the container's /proc/self/fd (checked to be a
- * real procfs first). */
+ * paths, still resolved with pathsafe anchored at "/", and every mount is made
+ * with the fd-based mount API (mounts.h): nothing goes through the
+ * container's /proc, which the image controls when the config mounts no
+ * procfs there. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
-#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -17,16 +15,7 @@
 #include "mounts.h"
 #include "pathsafe.h"
 
-/* Our mounts go through /proc/self/fd/N: an image's fake /proc must not steer them. */
-static int check_procfs(int rootfd, const char *what, struct berr **err) {
-  cleanup_close int fd = pathsafe_openat(rootfd, "/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW);
-  struct statfs sf;
-  if (fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC)
-    return 0;
-  return berr_set(err, ENOENT, "%s: /proc in the container is not a procfs: add a \"proc\" "
-                               "mount on /proc to the config",
-                  what);
-}
+#define MASK_ATTRS (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
 static int mask_one(int rootfd, const char *path, int *nullfd, struct berr **err) {
   cleanup_close int fd = pathsafe_openat(rootfd, path, O_PATH);
@@ -38,13 +27,13 @@ static int mask_one(int rootfd, const char *path, int *nullfd, struct berr **err
   if (fd < 0 || fstat(fd, &st) < 0)
     return berr_errno(err, "resolve");
   if (S_ISDIR(st.st_mode)) {
-    if (mnt_at("tmpfs", fd, "tmpfs", MS_RDONLY, NULL) < 0)
-      return berr_errno(err, "mount tmpfs ro");
+    cleanup_close int tmpfs = mnt_tmpfs_detached(MASK_ATTRS);
+    if (tmpfs < 0 || mnt_move_onto(tmpfs, fd) < 0)
+      return berr_errno(err, "mount an empty read-only tmpfs");
   } else {
-    if (*nullfd < 0 && (*nullfd = devices_open_null(rootfd, err)) < 0)
+    if (*nullfd < 0 && (*nullfd = devices_null_source(rootfd, err)) < 0)
       return -1;
-    char p[PATHSAFE_FDPATH_MAX];
-    if (mnt_at(pathsafe_fdpath(*nullfd, p), fd, NULL, MS_BIND, NULL) < 0)
+    if (mnt_bind_onto(*nullfd, fd, false, 0) < 0)
       return berr_errno(err, "bind /dev/null");
   }
   log_debug("maskedPaths: %s masked", path);
@@ -53,17 +42,14 @@ static int mask_one(int rootfd, const char *path, int *nullfd, struct berr **err
 
 int masked_paths_apply(const struct spec *spec, int rootfd, struct berr **err) {
   const struct spec_string_list *l = spec->linux ? &spec->linux->masked_paths : NULL;
-  if (l == NULL || l->len == 0)
-    return 0;
-  if (check_procfs(rootfd, "linux.maskedPaths", err) < 0)
-    return -1;
   cleanup_close int nullfd = -1;
-  for (size_t i = 0; i < l->len; i++)
+  for (size_t i = 0; l && i < l->len; i++)
     if (mask_one(rootfd, l->items[i], &nullfd, err) < 0)
       return berr_prefix(err, "linux.maskedPaths[%zu] (%s)", i, l->items[i]);
   return 0;
 }
 
+/* A read-only copy of the path (submounts included) bound onto itself. */
 static int readonly_one(int rootfd, const char *path, struct berr **err) {
   cleanup_close int fd = pathsafe_openat(rootfd, path, O_PATH);
   if (fd < 0 && errno == ENOENT) {
@@ -72,23 +58,15 @@ static int readonly_one(int rootfd, const char *path, struct berr **err) {
   }
   if (fd < 0)
     return berr_errno(err, "resolve");
-  char p[PATHSAFE_FDPATH_MAX];
-  if (mnt_at(pathsafe_fdpath(fd, p), fd, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return berr_errno(err, "bind onto itself");
-  cleanup_close int top = pathsafe_openat(rootfd, path, O_PATH);
-  if (top < 0 || mnt_remount_bind(top, MS_RDONLY, ~0UL) < 0)
-    return berr_errno(err, "remount read-only");
+  if (mnt_bind_onto(fd, fd, true, MOUNT_ATTR_RDONLY) < 0)
+    return berr_errno(err, "bind read-only onto itself");
   log_debug("readonlyPaths: %s read-only", path);
   return 0;
 }
 
 int readonly_paths_apply(const struct spec *spec, int rootfd, struct berr **err) {
   const struct spec_string_list *l = spec->linux ? &spec->linux->readonly_paths : NULL;
-  if (l == NULL || l->len == 0)
-    return 0;
-  if (check_procfs(rootfd, "linux.readonlyPaths", err) < 0)
-    return -1;
-  for (size_t i = 0; i < l->len; i++)
+  for (size_t i = 0; l && i < l->len; i++)
     if (readonly_one(rootfd, l->items[i], err) < 0)
       return berr_prefix(err, "linux.readonlyPaths[%zu] (%s)", i, l->items[i]);
   return 0;

@@ -42,6 +42,32 @@ int mnt_at(const char *src, int targetfd, const char *type, unsigned long flags,
   return mount(src, pathsafe_fdpath(targetfd, p), type, flags, data);
 }
 
+/* ---- the new mount API: no path, so no /proc involved ---- */
+
+int mnt_tmpfs_detached(uint64_t attrs) {
+  cleanup_close int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+  if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+      fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return -1;
+  return fsmount(fs, FSMOUNT_CLOEXEC, (unsigned int)attrs);
+}
+
+int mnt_move_onto(int treefd, int targetfd) {
+  return move_mount(treefd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+int mnt_bind_onto(int srcfd, int targetfd, bool recursive, uint64_t attr_set) {
+  unsigned int rec = recursive ? AT_RECURSIVE : 0;
+  cleanup_close int tree =
+      open_tree(srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
+  if (tree < 0)
+    return -1;
+  struct mount_attr attr = {.attr_set = attr_set};
+  if (attr_set && mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0)
+    return -1;
+  return mnt_move_onto(tree, targetfd);
+}
+
 unsigned long mnt_current_flags(int fd) {
   struct statvfs sv;
   if (fstatvfs(fd, &sv) < 0)
@@ -452,7 +478,7 @@ static int dest_kind(const struct spec_mount *m, int treefd, enum pathsafe_kind 
 
 /* An idmapped clone prepared by the runtime (idmap.h) onto the resolved destination. */
 static int attach_tree(int treefd, int target, struct berr **err) {
-  if (move_mount(treefd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+  if (mnt_move_onto(treefd, target) < 0)
     return berr_errno(err, "move the idmapped mount into place");
   return 0;
 }

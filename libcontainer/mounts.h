@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "rootfs.h"
@@ -14,6 +15,16 @@
  * path swapped after resolution cannot redirect it. Returns 0 or -1 with errno. */
 int mnt_at(const char *src, int targetfd, const char *type, unsigned long flags,
            const char *data);
+/* The new mount API, fds only (no /proc/self/fd path): usable after pivot whatever
+ * the container's /proc is. All return 0 (or an fd) or -1 with errno. */
+/* A fresh tmpfs, not attached anywhere yet, with MOUNT_ATTR_* attrs; returns its fd. */
+int mnt_tmpfs_detached(uint64_t attrs);
+/* Attaches a detached mount (tmpfs above, open_tree clone) on top of targetfd. */
+int mnt_move_onto(int treefd, int targetfd);
+/* Binds what srcfd names (with its submounts when recursive) on top of targetfd,
+ * with the MOUNT_ATTR_* attr_set applied to the copy before it is attached. */
+int mnt_bind_onto(int srcfd, int targetfd, bool recursive, uint64_t attr_set);
+
 /* MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_RDONLY as currently set on the mount of fd. */
 unsigned long mnt_current_flags(int fd);
 /* MS_REMOUNT|MS_BIND|flags on the mount fd is the root of, plus those of

@@ -484,9 +484,23 @@ static void null_check_tests(const char *dir) {
   snprintf(p, sizeof(p), "%s/nullroot", dir);
   int root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
   struct berr *err = NULL;
-  int fd = devices_open_null(root, &err);
-  check(fd < 0 && strstr(msg(err), "not the null device"), "planted /dev/null refused: %s",
-        msg(err));
+  struct stat st;
+  int fd = devices_null_source(root, &err);
+  check(fd >= 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3) &&
+            (st.st_mode & 0777) == 0666,
+        "planted /dev/null: a private null device instead (%s)", msg(err));
+  if (fd >= 0)
+    close(fd);
+  berr_cleanup(&err);
+  /* a symlink to a host file is not followed either */
+  snprintf(p, sizeof(p), "%s/nullroot/dev/null", dir);
+  unlink(p);
+  symlink(file_src, p);
+  fd = devices_null_source(root, &err);
+  check(fd >= 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && file_is(file_src, "hostfile"),
+        "/dev/null -> host file: a private null device instead (%s)", msg(err));
+  if (fd >= 0)
+    close(fd);
   close(root);
   berr_free(err);
 }
