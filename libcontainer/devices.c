@@ -230,8 +230,10 @@ static int private_null(struct berr **err) {
     if (mount_setattr(mnt, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
       return berr_errno(err, "/dev/null: make the private tmpfs read-only");
   }
-  int fd = openat(mnt, "null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  return fd < 0 ? berr_errno(err, "/dev/null: open the private node") : fd;
+  /* a detached bind of the node itself: it lives as long as this fd, which the
+   * masking clones from (cloning a detached mount needs Linux 6.15) */
+  int fd = open_tree(mnt, "null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  return fd < 0 ? berr_errno(err, "/dev/null: a detached bind of the private node") : fd;
 }
 
 int devices_null_source(int rootfd, struct berr **err) {

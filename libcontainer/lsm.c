@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "util.h"
 
 #define APPARMOR_ENABLED "/sys/module/apparmor/parameters/enabled"
 
@@ -39,13 +40,15 @@ void lsm_warn_unavailable(const struct spec_process *p, const struct spec_linux 
 /* Writes value to /proc/thread-self/attr/<name> (the calling thread's own attribute). */
 static int write_attr(const char *name, const char *value, struct berr **err) {
   char path[64];
-  snprintf(path, sizeof(path), "/proc/thread-self/attr/%s", name);
-  cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+  snprintf(path, sizeof(path), "thread-self/attr/%s", name);
+  cleanup_close int fd = proc_openat(path, O_WRONLY);
+  if (fd < 0 && errno == EXDEV)
+    return berr_code(err, EXDEV, "%s", PROC_NOT_PROCFS);
   if (fd < 0)
     return -1;
   size_t len = strlen(value);
   if (write(fd, value, len) != (ssize_t)len)
-    return berr_errno(err, "write %s", path);
+    return berr_errno(err, "write /proc/%s", path);
   return 0;
 }
 

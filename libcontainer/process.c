@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "tables.h"
+#include "util.h"
 
 /* An error with errno `code` whose message is exactly `fmt` (no strerror appended). */
 __attribute__((format(printf, 3, 4))) static int set_coded(struct berr **err, int code,
@@ -166,7 +167,9 @@ int process_apply_rlimits(const struct spec_process *p, struct berr **err) {
 int process_apply_oom_score_adj(const struct spec_process *p, struct berr **err) {
   if (p == NULL || !p->has_oom_score_adj)
     return 0;
-  cleanup_close int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  cleanup_close int fd = proc_openat("self/oom_score_adj", O_WRONLY);
+  if (fd < 0 && errno == EXDEV)
+    return berr_code(err, EXDEV, "process.oomScoreAdj: " PROC_NOT_PROCFS);
   if (fd < 0)
     return berr_errno(err, "process.oomScoreAdj: open /proc/self/oom_score_adj");
   char buf[16];
@@ -187,7 +190,7 @@ int process_apply_oom_score_adj(const struct spec_process *p, struct berr **err)
 /* ---- user ---- */
 
 static bool setgroups_denied(void) {
-  cleanup_close int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  cleanup_close int fd = proc_openat("self/setgroups", O_RDONLY);
   if (fd < 0)
     return false;
   char buf[16] = {0};

@@ -2,10 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -63,12 +61,11 @@ int sysctl_validate(const struct spec *spec, struct berr **err) {
 int sysctl_apply(const struct spec *spec, struct berr **err) {
   if (spec->linux == NULL || spec->linux->sysctl_len == 0)
     return 0;
-  cleanup_close int dir = open("/proc/sys", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  struct statfs sfs;
-  if (dir < 0 || fstatfs(dir, &sfs) < 0)
-    return berr_errno(err, "linux.sysctl: open /proc/sys (is /proc mounted?)");
-  if (sfs.f_type != PROC_SUPER_MAGIC)
-    return berr_code(err, EINVAL, "linux.sysctl: /proc/sys is not procfs");
+  cleanup_close int dir = proc_openat("sys", O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (dir < 0 && errno == EXDEV)
+    return berr_code(err, EINVAL, "linux.sysctl: " PROC_NOT_PROCFS);
+  if (dir < 0)
+    return berr_errno(err, "linux.sysctl: open /proc/sys");
   for (size_t i = 0; i < spec->linux->sysctl_len; i++) {
     const struct spec_key_value *kv = &spec->linux->sysctl[i];
     char path[512];

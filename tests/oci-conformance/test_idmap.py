@@ -3,6 +3,7 @@ from inside the container: the owner a file shows through the mount, the owner o
 through it as the host sees it, recursion, and the refusals."""
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,7 @@ def test_idmap_own_mapping_in_a_user_namespace(berth, bundle):
 
 
 def create_fails(berth, b):
-    res = berth.create("bad", b, check=False)
+    res = berth.create(f"bad-{uuid.uuid4().hex[:8]}", b, check=False)
     assert res.returncode == 1, repr(res)
     return res.stderr
 
