@@ -1,11 +1,13 @@
 #!/bin/bash
-# Build berth and run every test: the unit test binaries and the OCI conformance suite.
+# Build berth and run every test: the unit test binaries, the OCI conformance suite and the
+# cgroup v2 guest (tests/vm/run.sh: qemu, about a minute).
 # Prints ONE final line "N passed, M failed[, K skipped]" and exits non-zero when anything
 # failed or crashed.
 #
 #   scripts/test.sh                 build in build/, test build/src/berth
 #   SANITIZE=1 scripts/test.sh      build in build-sanitize/ with ASan+UBSan, test that binary
 #   PYTEST_ARGS="-k hooks" scripts/test.sh    pass extra arguments to pytest
+#   BERTH_VM=0 scripts/test.sh      leave out the cgroup v2 guest (counted as 1 skipped)
 #
 # Works as root on a fresh Debian 12 clone: missing packages are installed with apt-get.
 set -uo pipefail
@@ -174,6 +176,28 @@ else
     log "no berth binary at $BERTH: conformance suite not run"
     failed=$((failed + 1))
     crashed=1
+fi
+
+# -- cgroup v2 guest (tests/vm: berth under qemu on a pure cgroup v2 kernel) -------------------
+# its checks count as tests; when qemu or the kernel cannot be had it reports 1 skipped (exit 77)
+if [ "${BERTH_VM:-1}" = 0 ]; then
+    log "BERTH_VM=0: cgroup v2 guest not run (counted as 1 skipped)"
+    skipped=$((skipped + 1))
+else
+    vm_summary=$(BUILD_DIR=$BUILD_ABS tests/vm/run.sh | tail -n 1)
+    vrc=$?
+    if [[ $vm_summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+        passed=$((passed + BASH_REMATCH[1]))
+        failed=$((failed + BASH_REMATCH[2]))
+        skipped=$((skipped + BASH_REMATCH[3]))
+        if [ $vrc -ne 0 ] && [ $vrc -ne 77 ] && [ "${BASH_REMATCH[2]}" -eq 0 ]; then
+            log "tests/vm/run.sh exited $vrc with no failures reported: counted as a crash"
+            failed=$((failed + 1)); crashed=1
+        fi
+    else
+        log "tests/vm/run.sh printed no summary (exit $vrc)"
+        failed=$((failed + 1)); crashed=1
+    fi
 fi
 
 summary="$passed passed, $failed failed"

@@ -1,0 +1,260 @@
+#!/bin/sh
+# berth's cgroup v2 tests, run by the test guest's init (busybox sh, root, pure cgroup v2 with
+# every controller enabled in the root). Each check prints "PASS name", "FAIL name: why" or
+# "SKIP name: why"; the last line is "BERTH-VM-RESULT: N passed, M failed, K skipped".
+# Also prints "BERTH-VM-MEMMIN: <bytes>", the smallest memory.max at which `sh -c 'echo ok'`
+# runs 3 of 3 (informational).
+BERTH=/bin/berth
+ROOT=/run/berth-vm
+RFS=/rootfs
+CG=/sys/fs/cgroup
+W=/tmp/berth-vm
+DEVICES_EBPF=0
+. /etc/berth-vm.conf
+mkdir -p "$ROOT" "$W"
+
+pass=0 fail=0 skip=0 T=
+ok() { pass=$((pass + 1)); echo "PASS $T: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $T: $*"; }
+skp() { skip=$((skip + 1)); echo "SKIP $T: $*"; }
+# check DESCRIPTION EXPECTED ACTUAL
+check() {
+    if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: expected '$2', got '$3'"; fi
+}
+# check_grep DESCRIPTION PATTERN TEXT
+check_grep() {
+    if printf '%s\n' "$3" | grep -q -- "$2"; then ok "$1"; else bad "$1: no '$2' in '$3'"; fi
+}
+absent() { if [ -e "$1" ]; then echo present; else echo absent; fi; }
+
+CAPS='"CAP_AUDIT_WRITE","CAP_KILL","CAP_NET_BIND_SERVICE","CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_SETUID","CAP_SETGID","CAP_MKNOD"'
+DENY_ALL='"devices":[{"allow":false,"access":"rwm"}]'
+
+# bundle ID ARGS_JSON RESOURCES_JSON [cgroupns: yes|no] [CGROUPS_PATH]: writes $W/ID/config.json
+bundle() {
+    _ns='{"type":"pid"},{"type":"ipc"},{"type":"uts"},{"type":"mount"},{"type":"network"}'
+    [ "${4:-yes}" = yes ] && _ns="$_ns,{\"type\":\"cgroup\"}"
+    _cp=
+    [ -n "${5:-}" ] && _cp="\"cgroupsPath\": \"$5\","
+    mkdir -p "$W/$1"
+    cat > "$W/$1/config.json" <<EOF
+{
+  "ociVersion": "1.3.0",
+  "process": {
+    "terminal": false, "user": {"uid": 0, "gid": 0}, "args": $2,
+    "env": ["PATH=/bin:/sbin:/usr/bin:/usr/sbin"], "cwd": "/",
+    "capabilities": {"bounding": [$CAPS], "effective": [$CAPS], "permitted": [$CAPS]},
+    "noNewPrivileges": true
+  },
+  "root": {"path": "$RFS", "readonly": true},
+  "hostname": "c",
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+     "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+    {"destination": "/sys", "type": "sysfs", "source": "sysfs",
+     "options": ["nosuid", "noexec", "nodev", "ro"]},
+    {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+     "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]},
+    {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}
+  ],
+  "linux": {
+    $_cp
+    "resources": $3,
+    "namespaces": [$_ns]
+  }
+}
+EOF
+}
+
+B() { timeout 60 "$BERTH" --root "$ROOT" "$@"; }
+# create ID: the container's stdout/stderr (and create's) go to $W/ID.out
+bcreate() { B create --bundle "$W/$1" "$1" > "$W/$1.out" 2>&1; }
+# brun ID: berth run, output in $W/ID.out, returns run's status
+brun() { B run --bundle "$W/$1" "$1" > "$W/$1.out" 2>&1; }
+bpid() { B state "$1" 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p'; }
+# bwait ID: until the container is stopped (10 s)
+bwait() {
+    _i=0
+    while [ $_i -lt 100 ]; do
+        B state "$1" 2>/dev/null | grep -q '"status": *"stopped"' && return 0
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+    return 1
+}
+bdel() { B delete --force "$1" > /dev/null 2>&1; }
+out() { tr '\n' ' ' < "$W/$1.out" | sed 's/ *$//'; }
+weight() { echo $((1 + (($1 - 2) * 9999) / 262142)); }
+
+# -------------------------------------------------------------------------------------------
+T=host
+check "cgroup2 controllers in the guest's root" "cpuset cpu io memory hugetlb pids rdma misc" \
+    "$(cat $CG/cgroup.controllers)"
+
+# -------------------------------------------------------------------------------------------
+T=resources
+bundle res '["sh","-c","cd /sys/fs/cgroup && cat memory.max memory.low memory.high pids.max cpu.weight cpu.max cpuset.cpus /proc/self/cgroup"]' \
+    "{\"memory\":{\"limit\":67108864,\"reservation\":16777216},\"pids\":{\"limit\":50},
+      \"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,\"cpus\":\"0\"},
+      \"unified\":{\"memory.high\":\"33554432\"},$DENY_ALL}"
+if bcreate res; then
+    d=$CG/berth/res
+    check "memory.max from memory.limit" 67108864 "$(cat $d/memory.max)"
+    check "memory.low from memory.reservation" 16777216 "$(cat $d/memory.low)"
+    check "memory.high from unified" 33554432 "$(cat $d/memory.high)"
+    check "pids.max from pids.limit" 50 "$(cat $d/pids.max)"
+    check "cpu.weight from cpu.shares 512" "$(weight 512)" "$(cat $d/cpu.weight)"
+    check "cpu.max from cpu.quota/period" "50000 100000" "$(cat $d/cpu.max)"
+    check "cpuset.cpus from cpu.cpus" 0 "$(cat $d/cpuset.cpus)"
+    check "the parked init is in the cgroup" "$(bpid res)" "$(cat $d/cgroup.procs)"
+    B start res > /dev/null 2>&1 || bad "start: $(out res)"
+    bwait res || bad "container did not stop"
+    check "seen from inside (cgroup namespace: 0::/)" \
+        "67108864 16777216 33554432 50 $(weight 512) 50000 100000 0 0::/" "$(out res)"
+    bdel res
+    check "delete removes the cgroup directory" absent "$(absent $d)"
+else
+    bad "create: $(out res)"
+fi
+
+T=cpu.weight
+for s in 2 1024 262144; do
+    bundle w$s '["true"]' "{\"cpu\":{\"shares\":$s},$DENY_ALL}"
+    if bcreate w$s; then
+        check "cpu.shares $s -> cpu.weight" "$(weight $s)" "$(cat $CG/berth/w$s/cpu.weight)"
+    else
+        bad "create with cpu.shares $s: $(out w$s)"
+    fi
+    bdel w$s
+done
+
+# -------------------------------------------------------------------------------------------
+T=cgroupns
+bundle nons '["cat","/proc/self/cgroup"]' "{$DENY_ALL}" no
+brun nons
+check "without a cgroup namespace /proc/self/cgroup is the full path" "0::/berth/nons" "$(out nons)"
+bundle abs '["cat","/proc/self/cgroup"]' "{$DENY_ALL}" no /vmtest/sub/abs
+brun abs
+check "absolute cgroupsPath" "0::/vmtest/sub/abs" "$(out abs)"
+check "run removes the cgroup" absent "$(absent $CG/vmtest/sub/abs)"
+rmdir $CG/vmtest/sub $CG/vmtest 2>/dev/null
+
+# -------------------------------------------------------------------------------------------
+T=pids
+bundle pids '["sh","-c","i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); echo $i; done"]' \
+    "{\"pids\":{\"limit\":20},$DENY_ALL}"
+if bcreate pids; then
+    B start pids > /dev/null 2>&1
+    bwait pids || bad "the fork loop did not end"
+    n=$(grep -E '^[0-9]+$' "$W/pids.out" | tail -n 1)
+    if [ -n "$n" ] && [ "$n" -ge 10 ] && [ "$n" -lt 20 ]; then
+        ok "fork loop stopped at pids.max 20 after $n children"
+    else
+        bad "fork loop: last count '$n' (want 10..19): $(out pids)"
+    fi
+    check_grep "pids.events counts the refused forks" '^max [1-9]' "$(cat $CG/berth/pids/pids.events)"
+    bdel pids
+    check "delete removes the cgroup directory" absent "$(absent $CG/berth/pids)"
+else
+    bad "create: $(out pids)"
+fi
+
+# -------------------------------------------------------------------------------------------
+T=oom
+ALLOC='x=0123456789abcdef; while :; do x=$x$x; done'
+bundle oomrun "[\"sh\",\"-c\",\"$ALLOC\"]" "{\"memory\":{\"limit\":4194304},$DENY_ALL}"
+brun oomrun
+check "run of a process over memory.max 4M exits 128+SIGKILL" 137 "$?"
+bundle oom "[\"sh\",\"-c\",\"($ALLOC); echo child=\$?; grep oom_kill /sys/fs/cgroup/memory.events\"]" \
+    "{\"memory\":{\"limit\":4194304},$DENY_ALL}"
+if bcreate oom; then
+    B start oom > /dev/null 2>&1
+    bwait oom || bad "container did not stop"
+    check_grep "the allocating child was killed by signal 9" 'child=137' "$(out oom)"
+    check_grep "memory.events oom_kill 1 seen from inside" 'oom_kill 1' "$(out oom)"
+    check_grep "memory.events oom_kill 1 in the guest" '^oom_kill 1$' "$(cat $CG/berth/oom/memory.events)"
+    bdel oom
+else
+    bad "create: $(out oom)"
+fi
+
+# -------------------------------------------------------------------------------------------
+T=io
+mkdir $CG/vmprobe
+if [ -e $CG/vmprobe/io.weight ]; then
+    rmdir $CG/vmprobe
+    bundle io '["cat","/sys/fs/cgroup/io.weight"]' "{\"blockIO\":{\"weight\":300},$DENY_ALL}"
+    if bcreate io; then
+        check "io.weight from blockIO.weight" "default 300" "$(cat $CG/berth/io/io.weight)"
+        B start io > /dev/null 2>&1
+        bwait io
+        check "io.weight seen from inside" "default 300" "$(out io)"
+    else
+        bad "create: $(out io)"
+    fi
+    bdel io
+else
+    rmdir $CG/vmprobe
+    skp "the guest kernel has no io.weight (io controller without blk-iocost)"
+fi
+
+# -------------------------------------------------------------------------------------------
+T=devices
+if [ "$DEVICES_EBPF" = 1 ]; then
+    # deny-all plus the runtime's default devices: /dev/full stays usable, a node made for
+    # /dev/kmsg (c 1:11, not allowed) cannot be opened
+    bundle dev '["sh","-c","echo x > /dev/full; mknod /dev/k c 1 11 && head -c 1 /dev/k"]' "{$DENY_ALL}"
+    brun dev
+    check_grep "default device /dev/full allowed (ENOSPC)" 'No space left on device' "$(out dev)"
+    check_grep "c 1:11 denied by the device program" 'Operation not permitted' "$(out dev)"
+else
+    skp "berth has no cgroup v2 device program (eBPF) yet: linux.resources.devices not enforced on v2"
+fi
+
+# -------------------------------------------------------------------------------------------
+T=delete
+bundle sl '["sleep","100"]' "{\"pids\":{\"limit\":10},$DENY_ALL}"
+if bcreate sl && B start sl > /dev/null 2>&1; then
+    pid=$(bpid sl)
+    check "running container's init in cgroup.procs" "$pid" "$(cat $CG/berth/sl/cgroup.procs)"
+    bdel sl
+    check "delete --force of a running container removes the cgroup" absent "$(absent $CG/berth/sl)"
+    check "and its process" absent "$(absent /proc/$pid/cmdline)"
+else
+    bad "create/start: $(out sl)"
+    bdel sl
+fi
+
+# -------------------------------------------------------------------------------------------
+# informational: the smallest memory.max (in pages) at which `sh -c 'echo ok'` runs 3 of 3
+memok() {
+    bundle mm '["sh","-c","echo ok"]' "{\"memory\":{\"limit\":$(($1 * 4096))},$DENY_ALL}"
+    for _r in 1 2 3; do
+        brun mm
+        _rc=$?
+        bdel mm
+        [ $_rc = 0 ] && [ "$(out mm)" = ok ] || return 1
+    done
+    return 0
+}
+lo=16 hi=4096
+if ! memok $hi; then
+    echo "BERTH-VM-MEMMIN: >16777216 ($(out mm))"
+elif memok $lo; then
+    echo "BERTH-VM-MEMMIN: <=65536"
+else
+    while [ $((hi - lo)) -gt 1 ]; do
+        mid=$(((lo + hi) / 2))
+        if memok $mid; then hi=$mid; else lo=$mid; fi
+    done
+    echo "BERTH-VM-MEMMIN: $((hi * 4096))"
+fi
+
+# -------------------------------------------------------------------------------------------
+T=leftovers
+check "no container state left" "" "$(ls $ROOT)"
+check "no cgroup left under /berth" "" "$(ls -d $CG/berth/*/ 2>/dev/null)"
+
+echo "BERTH-VM-RESULT: $pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]

@@ -1,0 +1,73 @@
+#!/bin/bash
+# Build the cgroup-v2 test guest's initramfs (cpio newc, gzip):
+#   /bin/busybox + applet links      the guest's userland (static)
+#   /bin/berth + its shared libs     found by parsing `ldd`, the dynamic loader included
+#   /init                            tests/vm/init: tmpfs root, mounts, cgroup2, runs the tests
+#   /berth-tests.sh                  tests/vm/guest-tests.sh
+#   /rootfs                          the containers' busybox rootfs (shared, read-only use)
+#   /etc/berth-vm.conf               what the host knows about this berth build
+#
+#   tests/vm/mkinitramfs.sh OUT.cpio.gz BERTH [BUSYBOX]
+set -euo pipefail
+
+out=$1
+berth=$2
+busybox=${3:-/bin/busybox}
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/berth-vm-initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+
+# copies a file to the same path under $stage (following symlinks to the real file)
+copy_path() {
+    local src=$1 dest=$stage$1
+    mkdir -p "$(dirname "$dest")"
+    cp -L "$src" "$dest"
+}
+
+mkdir -p "$stage"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,newroot}
+chmod 1777 "$stage/tmp"
+
+# busybox: the guest's shell and tools
+cp "$busybox" "$stage/bin/busybox"
+for a in $("$busybox" --list); do
+    [ "$a" = busybox ] || ln -sf busybox "$stage/bin/$a"
+done
+
+# berth and every shared library ldd names, at the paths the loader will look for them
+cp "$berth" "$stage/bin/berth"
+while read -r line; do
+    # "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or "/lib64/ld-linux-x86-64.so.2 (0x...)"
+    lib=$(printf '%s\n' "$line" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^\(\/[^ ]*\) (0x.*/\1/p')
+    [ -n "$lib" ] && copy_path "$lib"
+done < <(ldd "$berth" 2>/dev/null || true)
+# the dynamic loader under its usual names (ldd may print either)
+for ld in /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2; do
+    [ -e "$ld" ] && copy_path "$ld"
+done
+
+# the containers' rootfs: static busybox, applet links, users (as the conformance suite's)
+rfs=$stage/rootfs
+mkdir -p "$rfs"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,run,var,mnt}
+chmod 1777 "$rfs/tmp"
+cp "$busybox" "$rfs/bin/busybox"
+for a in $("$busybox" --list); do
+    [ "$a" = busybox ] || ln -sf busybox "$rfs/bin/$a"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
+    > "$rfs/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$rfs/etc/group"
+
+# what the guest tests need to know about this berth build
+ebpf=0
+grep -rqs 'BPF_CGROUP_DEVICE' "$repo/libcontainer" && ebpf=1
+printf 'DEVICES_EBPF=%s\n' "$ebpf" > "$stage/etc/berth-vm.conf"
+
+install -m 0755 "$here/init" "$stage/init"
+install -m 0755 "$here/guest-tests.sh" "$stage/berth-tests.sh"
+
+mkdir -p "$(dirname "$out")"
+(cd "$stage" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) |
+    gzip -1 > "$out.tmp"
+mv "$out.tmp" "$out"
