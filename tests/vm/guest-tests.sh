@@ -25,6 +25,8 @@ check() {
 check_grep() {
     if printf '%s\n' "$3" | grep -q -- "$2"; then ok "$1"; else bad "$1: no '$2' in '$3'"; fi
 }
+# section NAME: names the checks that follow; prints the guest's uptime (where the time goes)
+section() { T=$1; echo "-- $1 (at $(cut -d' ' -f1 /proc/uptime)s)"; }
 absent() { if [ -e "$1" ]; then echo present; else echo absent; fi; }
 
 CAPS='"CAP_AUDIT_WRITE","CAP_KILL","CAP_NET_BIND_SERVICE","CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_SETUID","CAP_SETGID","CAP_MKNOD"'
@@ -88,12 +90,12 @@ out() { tr '\n' ' ' < "$W/$1.out" | sed 's/ *$//'; }
 weight() { echo $((1 + (($1 - 2) * 9999) / 262142)); }
 
 # -------------------------------------------------------------------------------------------
-T=host
+section host
 check "cgroup2 controllers in the guest's root" "cpuset cpu io memory hugetlb pids rdma misc" \
     "$(cat $CG/cgroup.controllers)"
 
 # -------------------------------------------------------------------------------------------
-T=resources
+section resources
 bundle res '["sh","-c","cd /sys/fs/cgroup && cat memory.max memory.low memory.high pids.max cpu.weight cpu.max cpuset.cpus /proc/self/cgroup"]' \
     "{\"memory\":{\"limit\":67108864,\"reservation\":16777216},\"pids\":{\"limit\":50},
       \"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,\"cpus\":\"0\"},
@@ -118,7 +120,7 @@ else
     bad "create: $(out res)"
 fi
 
-T=cpu.weight
+section cpu.weight
 for s in 2 1024 262144; do
     bundle w$s '["true"]' "{\"cpu\":{\"shares\":$s},$DENY_ALL}"
     if bcreate w$s; then
@@ -130,7 +132,7 @@ for s in 2 1024 262144; do
 done
 
 # -------------------------------------------------------------------------------------------
-T=cgroupns
+section cgroupns
 bundle nons '["cat","/proc/self/cgroup"]' "{$DENY_ALL}" no
 brun nons
 check "without a cgroup namespace /proc/self/cgroup is the full path" "0::/berth/nons" "$(out nons)"
@@ -141,7 +143,7 @@ check "run removes the cgroup" absent "$(absent $CG/vmtest/sub/abs)"
 rmdir $CG/vmtest/sub $CG/vmtest 2>/dev/null
 
 # -------------------------------------------------------------------------------------------
-T=pids
+section pids
 bundle pids '["sh","-c","i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); echo $i; done"]' \
     "{\"pids\":{\"limit\":20},$DENY_ALL}"
 if bcreate pids; then
@@ -161,7 +163,7 @@ else
 fi
 
 # -------------------------------------------------------------------------------------------
-T=oom
+section oom
 ALLOC='x=0123456789abcdef; while :; do x=$x$x; done'
 bundle oomrun "[\"sh\",\"-c\",\"$ALLOC\"]" "{\"memory\":{\"limit\":4194304},$DENY_ALL}"
 brun oomrun
@@ -180,7 +182,7 @@ else
 fi
 
 # -------------------------------------------------------------------------------------------
-T=io
+section io
 mkdir $CG/vmprobe
 if [ -e $CG/vmprobe/io.weight ]; then
     rmdir $CG/vmprobe
@@ -200,7 +202,7 @@ else
 fi
 
 # -------------------------------------------------------------------------------------------
-T=devices
+section devices
 if [ "$DEVICES_EBPF" = 1 ]; then
     # deny-all plus the runtime's default devices: /dev/full stays usable, a node made for
     # /dev/kmsg (c 1:11, not allowed) cannot be opened
@@ -213,7 +215,7 @@ else
 fi
 
 # -------------------------------------------------------------------------------------------
-T=delete
+section delete
 bundle sl '["sleep","100"]' "{\"pids\":{\"limit\":10},$DENY_ALL}"
 if bcreate sl && B start sl > /dev/null 2>&1; then
     pid=$(bpid sl)
@@ -227,6 +229,33 @@ else
 fi
 
 # -------------------------------------------------------------------------------------------
+section freeze
+bstatus() { B state "$1" 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
+bundle fr '["sh","-c","while :; do sleep 0.05; done"]' "{$DENY_ALL}"
+if ! "$BERTH" help pause > /dev/null 2>&1; then
+    skp "berth has no pause command"
+elif bcreate fr && B start fr > /dev/null 2>&1; then
+    d=$CG/berth/fr
+    if B pause fr > "$W/fr.pause" 2>&1; then
+        check "pause: state paused" paused "$(bstatus fr)"
+        check "pause: cgroup.freeze 1" 1 "$(cat $d/cgroup.freeze)"
+        check_grep "pause: cgroup.events frozen 1" '^frozen 1$' "$(cat $d/cgroup.events)"
+        B resume fr > /dev/null 2>&1 || bad "resume failed"
+        check "resume: state running" running "$(bstatus fr)"
+        check_grep "resume: cgroup.events frozen 0" '^frozen 0$' "$(cat $d/cgroup.events)"
+        B pause fr > /dev/null 2>&1 || bad "second pause failed"
+    else
+        bad "pause: $(cat $W/fr.pause)"
+    fi
+    bdel fr
+    check "delete --force of a paused container removes the cgroup" absent "$(absent $d)"
+else
+    bad "create/start: $(out fr)"
+    bdel fr
+fi
+
+# -------------------------------------------------------------------------------------------
+section memmin
 # informational: the smallest memory.max (in pages) at which `sh -c 'echo ok'` runs 3 of 3
 memok() {
     bundle mm '["sh","-c","echo ok"]' "{\"memory\":{\"limit\":$(($1 * 4096))},$DENY_ALL}"
@@ -238,10 +267,15 @@ memok() {
     done
     return 0
 }
-lo=16 hi=4096
-if ! memok $hi; then
+# between 64k and 16M: doubling from 64k brackets it (failures are quick, successes cost 3 runs),
+# then a binary search inside the bracket, to the page
+lo=0 hi=16
+while [ $hi -le 4096 ] && ! memok $hi; do
+    lo=$hi hi=$((hi * 2))
+done
+if [ $hi -gt 4096 ]; then
     echo "BERTH-VM-MEMMIN: >16777216 ($(out mm))"
-elif memok $lo; then
+elif [ $lo = 0 ]; then
     echo "BERTH-VM-MEMMIN: <=65536"
 else
     while [ $((hi - lo)) -gt 1 ]; do
@@ -252,7 +286,7 @@ else
 fi
 
 # -------------------------------------------------------------------------------------------
-T=leftovers
+section leftovers
 check "no container state left" "" "$(ls $ROOT)"
 check "no cgroup left under /berth" "" "$(ls -d $CG/berth/*/ 2>/dev/null)"
 

@@ -72,7 +72,7 @@ fi
 CONSOLE=$VMDIR/console.log
 log "booting $(basename "$KERNEL") under qemu (tcg), timeout ${TIMEOUT}s"
 start=$(date +%s)
-timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -nographic -nic none -no-reboot \
+timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -nographic -nic none -no-reboot \
     -kernel "$KERNEL" -initrd "$INITRD" \
     -append 'console=ttyS0 quiet loglevel=3 panic=-1 oops=panic' < /dev/null > "$CONSOLE" 2>&1
 qrc=$?
