@@ -205,11 +205,19 @@ fi
 section devices
 if [ "$DEVICES_EBPF" = 1 ]; then
     # deny-all plus the runtime's default devices: /dev/full stays usable, a node made for
-    # /dev/kmsg (c 1:11, not allowed) cannot be opened
-    bundle dev '["sh","-c","echo x > /dev/full; mknod /dev/k c 1 11 && head -c 1 /dev/k"]' "{$DENY_ALL}"
+    # /dev/kmsg (c 1:11, not a default; the init set dmesg_restrict=0, so only the device
+    # program can refuse it) cannot be opened; a rule allowing c 1:11 "r" opens it for reading only
+    KMSG='echo x > /dev/full; mknod /dev/k c 1 11; : < /dev/k && echo kmsg-read; : > /dev/k && echo kmsg-write'
+    bundle dev "[\"sh\",\"-c\",\"$KMSG\"]" "{$DENY_ALL}"
     brun dev
-    check_grep "default device /dev/full allowed (ENOSPC)" 'No space left on device' "$(out dev)"
-    check_grep "c 1:11 denied by the device program" 'Operation not permitted' "$(out dev)"
+    check_grep "default device /dev/full allowed (write gives ENOSPC)" \
+        "write error: No space left on device" "$(out dev)"
+    check_grep "c 1:11 refused by the device program" "open /dev/k: Operation not permitted" "$(out dev)"
+    check "c 1:11 neither read nor written" "" "$(grep kmsg- "$W/dev.out")"
+    bundle devr "[\"sh\",\"-c\",\"$KMSG\"]" \
+        '{"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":1,"minor":11,"access":"r"}]}'
+    brun devr
+    check "rule c 1:11 r: opened for reading, not for writing" kmsg-read "$(grep kmsg- "$W/devr.out")"
 else
     skp "berth has no cgroup v2 device program (eBPF) yet: linux.resources.devices not enforced on v2"
 fi
