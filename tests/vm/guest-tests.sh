@@ -263,6 +263,37 @@ else
 fi
 
 # -------------------------------------------------------------------------------------------
+section update
+bundle up '["sh","-c","while :; do sleep 0.05; done"]' \
+    "{\"memory\":{\"limit\":67108864},\"pids\":{\"limit\":50},\"cpu\":{\"shares\":512},$DENY_ALL}"
+if ! "$BERTH" help update > /dev/null 2>&1; then
+    skp "berth has no update command"
+elif bcreate up && B start up > /dev/null 2>&1; then
+    d=$CG/berth/up
+    if B update --memory 32m --pids-limit 30 --cpu-shares 1024 --cpu-quota 20000 \
+        --cpu-period 100000 up > "$W/up.update" 2>&1; then
+        check "update --memory 32m: memory.max" 33554432 "$(cat $d/memory.max)"
+        check "update --pids-limit: pids.max" 30 "$(cat $d/pids.max)"
+        check "update --cpu-shares 1024: cpu.weight" "$(weight 1024)" "$(cat $d/cpu.weight)"
+        check "update --cpu-quota/--cpu-period: cpu.max" "20000 100000" "$(cat $d/cpu.max)"
+    else
+        bad "update: $(cat $W/up.update)"
+    fi
+    echo '{"memory":{"limit":-1},"pids":{"limit":-1}}' | B update -r - up > "$W/up.update" 2>&1 ||
+        bad "update -r -: $(cat $W/up.update)"
+    check "update -r with memory.limit -1: memory.max" max "$(cat $d/memory.max)"
+    check "update -r with pids.limit -1: pids.max" max "$(cat $d/pids.max)"
+    check_grep "ps -f json lists the init" "$(bpid up)" "$(B ps -f json up 2>&1)"
+    stats=$(B events --stats up 2>&1)
+    check_grep "events --stats: a stats event" '"type": *"stats"' "$stats"
+    check_grep "events --stats: pids.current" '"pids": *{ *"current": *[1-9]' "$stats"
+    bdel up
+else
+    bad "create/start: $(out up)"
+    bdel up
+fi
+
+# -------------------------------------------------------------------------------------------
 section memmin
 # informational: the smallest memory.max (in pages) at which `sh -c 'echo ok'` runs 3 of 3
 memok() {
