@@ -131,6 +131,11 @@ static int validate(struct create_ctx *c, struct berr **err) {
                     c->spec->hostname ? "hostname" : "domainname");
   if (o->preserve_fds < 0)
     return berr_code(err, EINVAL, "--preserve-fds: must not be negative");
+  if (geteuid() != 0 && spec_find_namespace(c->spec, NS_USER) == NULL)
+    return berr_code(err, EPERM,
+                     "running as uid %u: linux.namespaces needs a user namespace to create a "
+                     "container without root (berth spec --rootless writes one)",
+                     (unsigned)geteuid());
   return 0;
 }
 
@@ -158,6 +163,32 @@ static int prepare_idmapped_mounts(struct create_ctx *c, struct berr **err) {
   return idmap_prepare(c->spec, &c->ns, bundlefd, &c->idmap_fds, err);
 }
 
+static bool limits_resources(const struct spec_resources *r) {
+  return r && (r->memory || r->cpu || r->has_pids_limit || r->block_io || r->hugepage_limits_len ||
+               r->network || r->rdma_len || r->unified_len);
+}
+
+/* Without root, a cgroup only where the caller may write (a delegated one);
+ * otherwise the container stays in the caller's cgroup, unless it asks for
+ * resource limits, which then cannot be enforced. */
+static int create_cgroup(struct create_ctx *c, struct berr **err) {
+  cleanup_berr struct berr *e = NULL;
+  if (cgroup_create(c->spec, c->o->id, c->o->systemd_cgroup, &c->cgroup, &e) == 0)
+    return 0;
+  bool denied = e->code == EACCES || e->code == EPERM || e->code == EROFS;
+  if (geteuid() == 0 || !denied) {
+    *err = steal_ptr(&e);
+    return -1;
+  }
+  if (limits_resources(c->spec->linux ? c->spec->linux->resources : NULL))
+    return berr_code(err, e->code,
+                     "linux.resources: running as uid %u, the container's cgroup cannot be "
+                     "created (%s): drop the limits or delegate a writable cgroup",
+                     (unsigned)geteuid(), e->msg);
+  log_debug("%s: rootless, running in the caller's cgroup", e->msg);
+  return 0;
+}
+
 static int open_resources(struct create_ctx *c, struct berr **err) {
   const struct create_opts *o = c->o;
   if (ns_plan_prepare(c->spec, &c->ns, err) < 0 || prepare_idmapped_mounts(c, err) < 0)
@@ -173,7 +204,7 @@ static int open_resources(struct create_ctx *c, struct berr **err) {
   if (state_root_open(o->root, &c->rootfd, err) < 0 ||
       state_dir_create(c->rootfd, o->id, &c->dirfd, err) < 0)
     return -1;
-  if (cgroup_create(c->spec, o->id, o->systemd_cgroup, &c->cgroup, err) < 0)
+  if (create_cgroup(c, err) < 0)
     return -1;
   if (mkfifoat(c->dirfd, EXEC_FIFO, 0600) < 0)
     return berr_errno(err, "create exec fifo");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -105,7 +106,83 @@ bool ns_map_to_host(const struct spec_id_mapping *m, size_t n, uint32_t id, uint
   return false;
 }
 
+/* ---- id maps written without privilege ----
+ * Without CAP_SETUID/CAP_SETGID over the runtime's user namespace the kernel
+ * takes one line mapping the caller's own id, and gid_map only once setgroups
+ * is "deny". Anything else goes through the setuid helpers newuidmap and
+ * newgidmap (Debian's uidmap), which check /etc/subuid and /etc/subgid. */
+
+static bool own_id_only(const struct spec_id_mapping *m, size_t n, uint32_t own) {
+  return n == 1 && m[0].size == 1 && m[0].host_id == own;
+}
+
+#define HELPER_MAX_MAPS 64
+
+static int run_map_helper(const char *helper, pid_t pid, const struct spec_id_mapping *m,
+                          size_t n, struct berr **err) {
+  char *argv[3 + 3 * HELPER_MAX_MAPS] = {(char *)helper};
+  char nums[1 + 3 * HELPER_MAX_MAPS][16];
+  if (n > HELPER_MAX_MAPS)
+    return berr_code(err, E2BIG, "%s: at most %d mappings", helper, HELPER_MAX_MAPS);
+  snprintf(nums[0], sizeof(nums[0]), "%d", pid);
+  argv[1] = nums[0];
+  for (size_t i = 0; i < n; i++) {
+    const uint32_t v[3] = {m[i].container_id, m[i].host_id, m[i].size};
+    for (size_t j = 0; j < 3; j++) {
+      snprintf(nums[1 + 3 * i + j], sizeof(nums[0]), "%" PRIu32, v[j]);
+      argv[2 + 3 * i + j] = nums[1 + 3 * i + j];
+    }
+  }
+  pid_t child = fork();
+  if (child < 0)
+    return berr_errno(err, "fork %s", helper);
+  if (child == 0) {
+    execvp(helper, argv);
+    _exit(errno == ENOENT ? 127 : 126);
+  }
+  int status;
+  while (waitpid(child, &status, 0) < 0)
+    if (errno != EINTR)
+      return berr_errno(err, "wait for %s", helper);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+    return berr_code(err, ENOENT,
+                     "%s not found: a mapping other than your own single id needs it "
+                     "(Debian: apt-get install uidmap)", helper);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return berr_code(err, EPERM,
+                     "%s failed (status %d): are the host ids delegated to uid %u in %s?",
+                     helper, WIFEXITED(status) ? WEXITSTATUS(status) : -1, (unsigned)getuid(),
+                     strcmp(helper, "newuidmap") == 0 ? "/etc/subuid" : "/etc/subgid");
+  return 0;
+}
+
+static int deny_setgroups(pid_t pid, struct berr **err) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
+  return write_file_at(AT_FDCWD, path, "deny", 4, err);
+}
+
+static int write_maps_unprivileged(pid_t pid, const struct spec_linux *lx, struct berr **err) {
+  if (lx->uid_mappings_len) {
+    int r = own_id_only(lx->uid_mappings, lx->uid_mappings_len, geteuid())
+                ? ns_write_map(pid, "uid_map", lx->uid_mappings, 1, err)
+                : run_map_helper("newuidmap", pid, lx->uid_mappings, lx->uid_mappings_len, err);
+    if (r < 0)
+      return berr_prefix(err, "linux.uidMappings");
+  }
+  if (lx->gid_mappings_len == 0)
+    return 0;
+  int r;
+  if (own_id_only(lx->gid_mappings, lx->gid_mappings_len, getegid()))
+    r = deny_setgroups(pid, err) < 0 ? -1 : ns_write_map(pid, "gid_map", lx->gid_mappings, 1, err);
+  else
+    r = run_map_helper("newgidmap", pid, lx->gid_mappings, lx->gid_mappings_len, err);
+  return r < 0 ? berr_prefix(err, "linux.gidMappings") : 0;
+}
+
 int ns_write_id_maps(pid_t pid, const struct spec_linux *lx, struct berr **err) {
+  if (geteuid() != 0)
+    return write_maps_unprivileged(pid, lx, err);
   if (ns_write_map(pid, "uid_map", lx->uid_mappings, lx->uid_mappings_len, err) < 0)
     return berr_prefix(err, "linux.uidMappings");
   if (ns_write_map(pid, "gid_map", lx->gid_mappings, lx->gid_mappings_len, err) < 0)

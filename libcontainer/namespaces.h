@@ -27,7 +27,10 @@ int ns_join(const struct ns_plan *plan, enum spec_ns_type t, struct berr **err);
 /* Parent: writes /proc/<pid>/<file> ("uid_map", "gid_map") from n mappings (none: nothing). */
 int ns_write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
                  struct berr **err);
-/* Parent: writes uid_map and gid_map of pid from linux.uidMappings/gidMappings. */
+/* Parent: writes uid_map and gid_map of pid from linux.uidMappings/gidMappings.
+ * Not root: a single mapping of the caller's own id is written directly
+ * (setgroups "deny" before gid_map); anything else goes through newuidmap /
+ * newgidmap, with an error naming /etc/subuid or /etc/subgid when refused. */
 int ns_write_id_maps(pid_t pid, const struct spec_linux *lx, struct berr **err);
 /* The host id that container id `id` maps to; false when unmapped. */
 bool ns_map_to_host(const struct spec_id_mapping *m, size_t n, uint32_t id, uint32_t *host);

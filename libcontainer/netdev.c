@@ -272,6 +272,9 @@ int netdev_validate(const struct spec *s, struct berr **err) {
   const struct spec_linux *lx = s->linux;
   if (lx == NULL || lx->net_devices_len == 0)
     return 0;
+  if (geteuid() != 0)
+    return berr_code(err, EPERM, "linux.netDevices: moving host interfaces needs root "
+                                 "(CAP_NET_ADMIN in the host's network namespace)");
   if (spec_find_namespace(s, NS_NETWORK) == NULL)
     return berr_code(err, EINVAL,
                      "linux.netDevices: needs a network namespace in linux.namespaces");

@@ -20,7 +20,7 @@ log() { echo "test.sh: $*" >&2; }
 
 # -- dependencies ------------------------------------------------------------------------------
 PKGS=(meson ninja-build pkg-config gcc libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
-      busybox-static python3-pytest python3-jsonschema)
+      busybox-static python3-pytest python3-jsonschema uidmap iproute2 util-linux)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

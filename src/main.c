@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
@@ -100,7 +101,8 @@ static void print_usage(FILE *out) {
     fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "  %-8s %s\n", "help", "show help for a command");
   fprintf(out, "\nglobal options:\n"
-               "  --root DIR              state directory (default " BERTH_DEFAULT_ROOT ")\n"
+               "  --root DIR              state directory (default " BERTH_DEFAULT_ROOT
+               ", or $XDG_RUNTIME_DIR/berth when not run by root)\n"
                "  --log FILE              write log messages to FILE (default stderr)\n"
                "  --log-format text|json  log format (default text)\n"
                "  --debug                 log debug messages\n"
@@ -202,8 +204,23 @@ static int setup_logging(const struct global_opts *g) {
   return 0;
 }
 
+/* The state root when --root is not given: BERTH_DEFAULT_ROOT for root;
+ * $XDG_RUNTIME_DIR/berth (else /run/user/<uid>/berth) for any other user,
+ * who cannot write /run. */
+static const char *default_root(char *buf, size_t size) {
+  if (geteuid() == 0)
+    return BERTH_DEFAULT_ROOT;
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  if (xdg && xdg[0] == '/')
+    snprintf(buf, size, "%s/berth", xdg);
+  else
+    snprintf(buf, size, "/run/user/%u/berth", (unsigned)geteuid());
+  return buf;
+}
+
 int main(int argc, char **argv) {
-  struct global_opts g = {.root = BERTH_DEFAULT_ROOT};
+  char root_buf[4096];
+  struct global_opts g = {.root = default_root(root_buf, sizeof(root_buf))};
   if (parse_global(argc, argv, &g) < 0 || setup_logging(&g) < 0)
     return 1;
   if (optind >= argc) {

@@ -6,8 +6,10 @@ behind."""
 import json
 import os
 import platform
+import pwd
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -421,3 +423,179 @@ def test_net_device_bad_name(berth, bundle, name):
     b = bundle(shared_rootfs=True, args=["true"])
     b.config["linux"]["netDevices"] = {"lo": {"name": name}} if name else {"": {}}
     fails_cleanly(berth, b, "linux.netDevices", "not a valid interface name")
+
+
+# -- rootless: berth run by an unprivileged user ------------------------------------------------
+# The user berthtest is made if missing (useradd also delegates it a /etc/subuid range on
+# Debian). berth runs under setpriv with that uid, gid and groups, without --root: its state
+# goes to $XDG_RUNTIME_DIR/berth.
+
+ROOTLESS_USER = "berthtest"
+
+
+@pytest.fixture(scope="session")
+def rootless_user():
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv (util-linux)")
+    try:
+        return pwd.getpwnam(ROOTLESS_USER)
+    except KeyError:
+        pass
+    if shutil.which("useradd") is None:
+        pytest.skip("no useradd to create the test user")
+    subprocess.run(["useradd", "-m", "-s", "/bin/sh", ROOTLESS_USER], check=True,
+                   capture_output=True)
+    return pwd.getpwnam(ROOTLESS_USER)
+
+
+def subid_start(path, user):
+    try:
+        for line in Path(path).read_text().splitlines():
+            name, start, count = line.split(":")
+            if name == user and int(count) >= 65536:
+                return int(start)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+class Rootless:
+    def __init__(self, berth, user, xdg):
+        self.berth, self.user, self.xdg = berth, user, xdg
+
+    def __call__(self, *args, timeout=20):
+        argv = ["setpriv", f"--reuid={self.user.pw_uid}", f"--regid={self.user.pw_gid}",
+                "--init-groups", str(self.berth.binary), *map(str, args)]
+        out, err = self.berth._files("rootless")
+        env = self.berth.env({"XDG_RUNTIME_DIR": str(self.xdg), "HOME": self.user.pw_dir})
+        with open(out, "wb") as fo, open(err, "wb") as fe:
+            p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=fo, stderr=fe,
+                               env=env, timeout=timeout)
+        return subprocess.CompletedProcess(argv, p.returncode, out.read_text(), err.read_text())
+
+    def states(self):
+        d = self.xdg / "berth"
+        return sorted(os.listdir(d)) if d.exists() else []
+
+
+@pytest.fixture
+def rootless(berth, rootless_user):
+    xdg = Path(tempfile.mkdtemp(prefix="berth-xdg-", dir="/tmp"))
+    os.chown(xdg, rootless_user.pw_uid, rootless_user.pw_gid)
+    os.chmod(xdg, 0o700)
+    r = Rootless(berth, rootless_user, xdg)
+    yield r
+    for cid in r.states():
+        r("delete", "--force", cid)
+    left = r.states()
+    shutil.rmtree(xdg, ignore_errors=True)
+    assert left == [], f"state left under $XDG_RUNTIME_DIR/berth: {left}"
+
+
+@pytest.fixture
+def rootless_bundle(bundle, rootless, rootless_user, tmp_path):
+    """A bundle whose config is what `berth spec --rootless` writes for berthtest."""
+    def make(args):
+        b = bundle(userns_owner=rootless_user.pw_uid, args=args)
+        scratch = Path(tempfile.mkdtemp(prefix="berth-spec-", dir="/tmp"))
+        try:
+            os.chown(scratch, rootless_user.pw_uid, rootless_user.pw_gid)
+            res = rootless("spec", "--rootless", "--bundle", scratch)
+            assert res.returncode == 0, res
+            cfg = json.loads((scratch / "config.json").read_text())
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        cfg["root"]["path"] = b.config["root"]["path"]
+        cfg["process"]["terminal"] = False
+        cfg["process"]["args"] = list(args)
+        b.config = cfg
+        b.prepare = lambda: rootless.berth.prepare(b)
+        return b
+    return make
+
+
+def test_rootless_run_single_id(rootless, rootless_bundle, rootless_user):
+    b = rootless_bundle(["sh", "-c", "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map "
+                         "/proc/self/setgroups; hostname"])
+    b.prepare()
+    res = rootless("run", "--bundle", b.path, "rl1")
+    assert res.returncode == 0, res
+    lines = [l.split() for l in res.stdout.splitlines()]
+    uid, gid = rootless_user.pw_uid, rootless_user.pw_gid
+    assert lines[0] == ["0"] and lines[1] == ["0"], res
+    assert lines[2] == ["0", str(uid), "1"] and lines[3] == ["0", str(gid), "1"], res
+    assert lines[4] == ["deny"], res  # gid_map of one's own gid needs setgroups denied
+    assert lines[5] == ["berth"], res
+    assert rootless.states() == []
+
+
+def test_rootless_state_under_xdg_runtime_dir_and_exec(rootless, rootless_bundle):
+    b = rootless_bundle(["sleep", "60"])
+    b.prepare()
+    assert rootless("create", "--bundle", b.path, "rl2").returncode == 0
+    assert rootless.states() == ["rl2"]
+    st = json.loads((rootless.xdg / "berth" / "rl2" / "state.json").read_text())
+    assert st["pid"] > 0
+    assert rootless("start", "rl2").returncode == 0
+    res = rootless("exec", "rl2", "sh", "-c", "id -u; readlink /proc/self/ns/user")
+    assert res.returncode == 0, res
+    assert res.stdout.split()[0] == "0"
+    assert res.stdout.split()[1] == os.readlink(f"/proc/{st['pid']}/ns/user")
+    res = rootless("list")
+    assert "rl2" in res.stdout and "running" in res.stdout, res
+    assert rootless("kill", "rl2", "KILL").returncode == 0
+    assert rootless("delete", "--force", "rl2").returncode == 0
+    assert rootless.states() == []
+
+
+def test_rootless_ranges_through_newuidmap(rootless, rootless_bundle, rootless_user):
+    if shutil.which("newuidmap") is None or shutil.which("newgidmap") is None:
+        pytest.skip("newuidmap/newgidmap missing (Debian: uidmap)")
+    su = subid_start("/etc/subuid", ROOTLESS_USER)
+    sg = subid_start("/etc/subgid", ROOTLESS_USER)
+    if su is None or sg is None:
+        pytest.skip(f"no 65536-id range for {ROOTLESS_USER} in /etc/subuid and /etc/subgid")
+    b = rootless_bundle(["sh", "-c", "id; cat /proc/self/uid_map /proc/self/gid_map "
+                         "/proc/self/setgroups"])
+    lx = b.config["linux"]
+    lx["uidMappings"] = [{"containerID": 0, "hostID": rootless_user.pw_uid, "size": 1},
+                         {"containerID": 1, "hostID": su, "size": 65536}]
+    lx["gidMappings"] = [{"containerID": 0, "hostID": rootless_user.pw_gid, "size": 1},
+                         {"containerID": 1, "hostID": sg, "size": 65536}]
+    b.process["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [10]}
+    b.prepare()
+    res = rootless("run", "--bundle", b.path, "rl3")
+    assert res.returncode == 0, res
+    out = res.stdout.splitlines()
+    assert out[0].startswith("uid=1000") and "gid=1000" in out[0] and "groups=10" in out[0], res
+    assert [l.split() for l in out[1:3]] == [["0", str(rootless_user.pw_uid), "1"],
+                                             ["1", str(su), "65536"]], res
+    assert out[5].strip() == "allow", res  # newgidmap keeps setgroups: additionalGids work
+
+
+@pytest.mark.parametrize("case", ["no-userns", "resources", "foreign-range", "netdevices"])
+def test_rootless_clear_errors(rootless, rootless_bundle, rootless_user, case):
+    b = rootless_bundle(["true"])
+    lx = b.config["linux"]
+    if case == "no-userns":
+        lx["namespaces"] = [n for n in lx["namespaces"] if n["type"] != "user"]
+        needles = ["linux.namespaces needs a user namespace", "berth spec --rootless"]
+    elif case == "resources":
+        lx["resources"] = {"pids": {"limit": 20}}
+        needles = ["linux.resources", f"running as uid {rootless_user.pw_uid}"]
+    elif case == "foreign-range":
+        if shutil.which("newuidmap") is None:
+            pytest.skip("newuidmap missing (Debian: uidmap)")
+        lx["uidMappings"].append({"containerID": 1, "hostID": 3000000, "size": 10})
+        needles = ["linux.uidMappings", "newuidmap failed", "/etc/subuid"]
+    else:
+        lx["netDevices"] = {"lo": {"name": "lo2"}}
+        lx["namespaces"].append({"type": "network"})
+        needles = ["linux.netDevices", "needs root"]
+    b.prepare()
+    res = rootless("run", "--bundle", b.path, "rlbad")
+    assert res.returncode == 1, res
+    lines = [l for l in res.stderr.splitlines() if l.startswith("berth: ")]
+    assert lines and all(n in lines[-1] for n in needles), res
+    assert rootless.states() == []
+    rootless.berth.assert_nothing_left()
