@@ -277,6 +277,11 @@ static int copy_tree(int srcdir, int dstdir, int depth, struct berr **err) {
   return errno ? berr_errno(err, "read directory") : 0;
 }
 
+static bool image_has(int rootfd, const char *path) {
+  cleanup_close int fd = pathsafe_openat(rootfd, path, O_PATH);
+  return fd >= 0;
+}
+
 static int tmpcopyup(int olddir, int top, struct berr **err) {
   struct stat st;
   cleanup_close int newdir = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -490,11 +495,15 @@ static int mount_entry(const struct spec_mount *m, int treefd, int rootfd,
   enum pathsafe_kind kind;
   if (dest_kind(m, treefd, &kind, err) < 0 || check_proc_dest(m, -1, opts, err) < 0)
     return -1;
+  /* tmpcopyup copies the image's directory (content, owner, mode); a mountpoint
+   * made here has nothing to copy, and the tmpfs keeps its own mode (1777 unless
+   * mode= says otherwise), as with runc: podman's --read-only /run and /var/tmp */
+  bool copyup = m->tmpcopyup && image_has(rootfd, m->destination);
   cleanup_close int target = pathsafe_mkpath(rootfd, m->destination, kind, err);
   if (target < 0 || check_proc_dest(m, target, opts, err) < 0)
     return -1;
   cleanup_close int olddir = -1;
-  if (m->tmpcopyup && (olddir = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+  if (copyup && (olddir = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     return berr_errno(err, "tmpcopyup: open the image's directory");
   int r = treefd >= 0 ? attach_tree(treefd, target, err)
                       : mount_dispatch(m, target, rootfd, opts, err);

@@ -114,6 +114,18 @@ def test_unknown_container_fails(berth):
         assert res.stderr.startswith("berth: "), res
 
 
+def test_delete_force_unknown_container_succeeds(berth, bundle):
+    """podman and the containerd shim run `delete --force` after a failed create, which left
+    nothing behind: like runc, that is not an error (plain delete still is)."""
+    res = berth("delete", "--force", "does-not-exist")
+    assert res.returncode == 0 and res.stderr == "", res
+    b = bundle(shared_rootfs=True, args=["/nope"])
+    assert berth.create("gone", b, check=False).returncode == 127
+    res = berth("delete", "--force", "gone")
+    assert res.returncode == 0 and res.stderr == "", res
+    berth.assert_nothing_left()
+
+
 def test_kill_created_container(berth, bundle):
     b = bundle(shared_rootfs=True, args=["sleep", "10"])
     berth.create("killcreated", b)

@@ -58,6 +58,21 @@ def test_tmpfs_size_mode_flags(berth, bundle):
     assert "mode=750" in m["superopts"]
 
 
+def test_tmpcopyup_on_a_missing_mountpoint_keeps_the_tmpfs_mode(berth, bundle):
+    """podman --read-only mounts /run and /var/tmp as tmpfs with tmpcopyup: where the image
+    has no such directory there is nothing to copy, and the tmpfs stays 1777 (runc does the
+    same); where it has one, its content, owner and mode come along."""
+    b = bundle()
+    (b.rootfs / "img").mkdir()
+    (b.rootfs / "img" / "f").write_text("from-image\n")
+    os.chown(b.rootfs / "img", 1000, 1000)
+    os.chmod(b.rootfs / "img", 0o705)
+    b.add_mount("/var/newtmp", "tmpfs", "tmpfs", ["nosuid", "nodev", "tmpcopyup"])
+    b.add_mount("/img", "tmpfs", "tmpfs", ["nosuid", "nodev", "tmpcopyup"])
+    b.sh("stat -c '%a %u' /var/newtmp /img; cat /img/f")
+    assert berth.run_ok(b).split("\n")[:3] == ["1777 0", "705 1000", "from-image"]
+
+
 def test_tmpfs_noexec_enforced(berth, bundle):
     b = bundle()
     b.add_mount("/scratch", "tmpfs", "tmpfs", ["noexec"])
