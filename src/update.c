@@ -141,6 +141,36 @@ static int apply_flag(struct spec_resources *res, int c, const char *v) {
   return -1;
 }
 
+/* runc's update contract, which Docker and containerd rely on: they send the whole
+ * resources object, 0 (or "") for every value they do not change (docker update
+ * --memory sends cpu.period 0, cpu.shares 0, cpus ""). Writing those would fail
+ * (cfs_period_us 0: EINVAL, memory limit 0: EBUSY) or clear a limit: leave them. */
+static void drop_unchanged(struct spec_resources *res) {
+  struct spec_memory *m = res->memory;
+  if (m) {
+    m->has_limit &= m->limit != 0;
+    m->has_reservation &= m->reservation != 0;
+    m->has_swap &= m->swap != 0;
+    m->has_kernel &= m->kernel != 0;
+    m->has_kernel_tcp &= m->kernel_tcp != 0;
+  }
+  struct spec_cpu *c = res->cpu;
+  if (c) {
+    c->has_shares &= c->shares != 0;
+    c->has_quota &= c->quota != 0;
+    c->has_period &= c->period != 0;
+    c->has_realtime_runtime &= c->realtime_runtime != 0;
+    c->has_realtime_period &= c->realtime_period != 0;
+    if (c->cpus && c->cpus[0] == '\0')
+      free(steal_ptr(&c->cpus));
+    if (c->mems && c->mems[0] == '\0')
+      free(steal_ptr(&c->mems));
+  }
+  res->has_pids_limit &= res->pids_limit != 0;
+  if (res->block_io)
+    res->block_io->has_weight &= res->block_io->weight != 0;
+}
+
 int cmd_update(const struct global_opts *g, int argc, char **argv) {
   const char *file = NULL;
   struct {
@@ -155,7 +185,7 @@ int cmd_update(const struct global_opts *g, int argc, char **argv) {
     else if (c >= OPT_MEMORY && c <= OPT_BLKIO && nflags < 32)
       flags[nflags++] = (typeof(flags[0])){c, optarg};
     else
-      return cli_usage_error("update", "invalid option");
+      return cli_bad_option("update", argv);
   }
   if (cli_expect_args("update", argc, argv, optind, 1))
     return 1;
@@ -175,6 +205,7 @@ int cmd_update(const struct global_opts *g, int argc, char **argv) {
       return cli_usage_error("update", "--%s: invalid value \"%s\"", name, flags[i].v);
     }
   }
+  drop_unchanged(res);
   int r = container_update(g->root, argv[optind], res, &err);
   spec_resources_free(res);
   return r < 0 ? cli_fail(err) : 0;

@@ -222,6 +222,35 @@ def test_update_resources_from_stdin_and_flags(berth, bundle):
     assert res.returncode != 0 and "does not exist" in res.stderr, res
 
 
+@needs_v1
+def test_update_zero_means_unchanged(berth, bundle):
+    """docker update sends every field, 0 or "" for what it leaves alone (runc's contract):
+    `docker update --memory 128m` failed with cpu.cfs_period_us "0": Invalid argument."""
+    cid = "cg-upd0-" + os.urandom(3).hex()
+    running(berth, bundle, cid, script="sleep 60",
+            resources={"memory": {"limit": 64 << 20}, "pids": {"limit": 50},
+                       "cpu": {"shares": 512, "quota": 30000, "period": 100000}})
+    cpus = host_read("cpuset", cid, "cpuset.cpus")
+    docker_like = {"memory": {"limit": 128 << 20, "reservation": 0, "kernel": 0},
+                   "cpu": {"shares": 0, "quota": 0, "period": 0, "cpus": "", "mems": ""},
+                   "blockIO": {"weight": 0}, "pids": {"limit": 0}}
+    res = berth("update", "--resources", "-", cid, stdin=open_text(json.dumps(docker_like)))
+    assert res.returncode == 0, res
+    assert res.stderr == "", res
+    assert host_read("memory", cid, "memory.limit_in_bytes") == str(128 << 20)
+    assert host_read("cpu", cid, "cpu.shares") == "512"
+    assert host_read("cpu", cid, "cpu.cfs_quota_us") == "30000"
+    assert host_read("cpu", cid, "cpu.cfs_period_us") == "100000"
+    assert host_read("cpuset", cid, "cpuset.cpus") == cpus
+    assert host_read("pids", cid, "pids.max") == "50"
+    docker_like = {"memory": {"limit": 0, "reservation": 0, "kernel": 0},
+                   "cpu": {"shares": 0, "quota": 50000, "period": 100000, "cpus": "", "mems": ""}}
+    res = berth("update", "--resources", "-", cid, stdin=open_text(json.dumps(docker_like)))
+    assert res.returncode == 0, res
+    assert host_read("cpu", cid, "cpu.cfs_quota_us") == "50000"
+    assert host_read("memory", cid, "memory.limit_in_bytes") == str(128 << 20)
+
+
 def open_text(text):
     import tempfile
     f = tempfile.TemporaryFile()
