@@ -1,6 +1,7 @@
 #!/bin/bash
-# Build berth and run every test: the unit test binaries, the OCI conformance suite and the
-# cgroup v2 guest (tests/vm/run.sh: qemu, about a minute).
+# Build berth and run every test: the unit test binaries, the OCI conformance suite, the
+# engines end to end (tests/engines: podman, containerd, Docker on berth) and the cgroup v2
+# guest (tests/vm/run.sh: qemu, about a minute).
 # Prints ONE final line "N passed, M failed[, K skipped]" and exits non-zero when anything
 # failed or crashed.
 #
@@ -8,6 +9,7 @@
 #   SANITIZE=1 scripts/test.sh      build in build-sanitize/ with ASan+UBSan, test that binary
 #   PYTEST_ARGS="-k hooks" scripts/test.sh    pass extra arguments to pytest
 #   BERTH_VM=0 scripts/test.sh      leave out the cgroup v2 guest (counted as 1 skipped)
+#   BERTH_ENGINES=0 scripts/test.sh leave out the engine tests (counted as 1 skipped)
 #
 # Works as root on a fresh Debian 12 clone: missing packages are installed with apt-get.
 set -uo pipefail
@@ -39,6 +41,23 @@ if ((${#missing[@]})); then
             echo "0 passed, 1 failed"
             exit 1
         }
+    fi
+fi
+
+# the engines: their tests skip (saying why) when these cannot be installed
+ENGINE_PKGS=(podman conmon containerd docker.io)
+if [ "${BERTH_ENGINES:-1}" != 0 ] && [ "$(id -u)" -eq 0 ]; then
+    emissing=()
+    for p in "${ENGINE_PKGS[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || emissing+=("$p")
+    done
+    if ((${#emissing[@]})); then
+        log "installing ${emissing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -q --no-install-recommends "${emissing[@]}" >/dev/null 2>&1 ||
+            { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends \
+                  "${emissing[@]}" >/dev/null 2>&1; } ||
+            log "apt-get install ${emissing[*]} failed: the engine tests will skip"
     fi
 fi
 
@@ -132,19 +151,25 @@ else
     crashed=1
 fi
 
-# -- OCI conformance suite ---------------------------------------------------------------------
+# -- pytest suites: OCI conformance, then the engines --------------------------------------------
 case "$BUILD" in /*) BUILD_ABS=$BUILD ;; *) BUILD_ABS=$REPO/$BUILD ;; esac
 export BERTH=${BERTH:-$BUILD_ABS/src/berth}
-JUNIT=${JUNIT_XML:-$BUILD_ABS/oci-conformance.xml}
-mkdir -p "$(dirname "$JUNIT")"
-rm -f "$JUNIT"
-if [ -x "$BERTH" ]; then
+
+# run_pytest DIR JUNIT: runs one suite and adds its report's counts to the totals
+run_pytest() {
+    local dir=$1 junit=$2 prc jp jf js
+    mkdir -p "$(dirname "$junit")"
+    rm -f "$junit"
     # shellcheck disable=SC2086
-    $PY -m pytest -q tests/oci-conformance -p no:cacheprovider --junitxml="$JUNIT" \
+    $PY -m pytest -q "$dir" -p no:cacheprovider --junitxml="$junit" \
         -o junit_family=xunit2 ${PYTEST_ARGS:-}
     prc=$?
-    if [ -f "$JUNIT" ]; then
-        read -r jp jf js < <($PY - "$JUNIT" <<'PYJUNIT'
+    if [ ! -f "$junit" ]; then
+        log "pytest $dir produced no report (exit $prc)"
+        failed=$((failed + 1)); crashed=1
+        return
+    fi
+    read -r jp jf js < <($PY - "$junit" <<'PYJUNIT'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 result = {}
@@ -158,19 +183,24 @@ for tc in root.iter("testcase"):
 vals = list(result.values())
 print(vals.count("passed"), vals.count("failed"), vals.count("skipped"))
 PYJUNIT
-        )
-        passed=$((passed + jp))
-        failed=$((failed + jf))
-        skipped=$((skipped + js))
-        if [ $prc -ne 0 ] && [ "$jf" -eq 0 ]; then
-            log "pytest exited $prc with no failures in the report: counted as a crash"
-            failed=$((failed + 1))
-            crashed=1
-        fi
+    )
+    passed=$((passed + jp))
+    failed=$((failed + jf))
+    skipped=$((skipped + js))
+    # 5: nothing collected (PYTEST_ARGS narrowed the run to the other suite)
+    if [ $prc -ne 0 ] && [ $prc -ne 5 ] && [ "$jf" -eq 0 ]; then
+        log "pytest $dir exited $prc with no failures in the report: counted as a crash"
+        failed=$((failed + 1)); crashed=1
+    fi
+}
+
+if [ -x "$BERTH" ]; then
+    run_pytest tests/oci-conformance "${JUNIT_XML:-$BUILD_ABS/oci-conformance.xml}"
+    if [ "${BERTH_ENGINES:-1}" = 0 ]; then
+        log "BERTH_ENGINES=0: engine tests not run (counted as 1 skipped)"
+        skipped=$((skipped + 1))
     else
-        log "pytest produced no report (exit $prc)"
-        failed=$((failed + 1))
-        crashed=1
+        run_pytest tests/engines "$BUILD_ABS/engines.xml"
     fi
 else
     log "no berth binary at $BERTH: conformance suite not run"

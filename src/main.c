@@ -33,14 +33,16 @@ static const struct command commands[] = {
      "  -d, --detach             return once started, leave it running\n"
      "      --keep               do not delete the container after it exits\n"
      "      --pid-file FILE      write the container process's pid to FILE\n"
-     "      --console-socket S   unix socket that receives the pty master\n"
+     "      --console-socket S   unix socket that receives the pty master (without it,\n"
+     "                           run relays a terminal to its own stdio)\n"
      "      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
      "      --no-new-keyring     keep the caller's session keyring\n"
      "      --preserve-fds N     pass fds 3..3+N-1 to the container\n"},
     {"exec", cmd_exec, "exec [options] <container-id> [command [args...]]",
      "run a new process inside a running container",
      "  -p, --process FILE       process.json to run (instead of command and flags)\n"
-     "  -t, --tty                allocate a pty (needs --console-socket)\n"
+     "  -t, --tty                allocate a pty (relayed to berth's stdio without\n"
+     "                           --console-socket)\n"
      "  -d, --detach             return once the process has started\n"
      "      --console-socket S   unix socket that receives the pty master\n"
      "      --pid-file FILE      write the process's pid to FILE\n"

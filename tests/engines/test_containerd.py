@@ -37,8 +37,10 @@ def test_failed_create_shows_berths_error(containerd):
 
 
 def test_run_tty(containerd):
+    """ctr resizes the pty only after the task started (runc has the same race), so the size
+    is checked once the container has had time to get it."""
     rc, out = under_pty(containerd.run_argv("--rm", "--tty", cid=cid(),
-                                            args=["sh", "-c", "tty; stty size; exit 2"]),
+                                            args=["sh", "-c", "tty; sleep 1; stty size; exit 2"]),
                         rows=30, cols=100)
     assert rc == 2, out
     assert re.search(r"^/dev/(pts/\d+|console)$", out, re.M), out

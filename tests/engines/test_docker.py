@@ -73,11 +73,13 @@ def test_detached_exec_top_restart_stop_rm(docker):
 
 def test_exec_it_and_run_it(docker):
     """A tty for run -it and exec -it. Docker 20.10 sets the size only after the process
-    started (no consoleSize), so what runs first may see 0x0 with runc too: only the tty is
-    checked."""
+    started (no consoleSize), so what asks at once may see 0x0 with runc too: the size is
+    read after a second."""
     rc, out = under_pty(docker.argv("run", "--rm", "-it", *opts(), IMAGE,
-                                    "sh", "-c", "tty; exit 2"))
+                                    "sh", "-c", "tty; sleep 1; stty size; exit 2"),
+                        rows=30, cols=100)
     assert rc == 2 and re.search(r"^/dev/(pts/\d+|console)$", out, re.M), out
+    assert "30 100" in lines(out), out
     n = name()
     assert docker("run", "-d", "--name", n, *opts(), IMAGE, "sleep", "300").returncode == 0
     try:
