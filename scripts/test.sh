@@ -21,43 +21,44 @@ PY=/usr/bin/python3
 log() { echo "test.sh: $*" >&2; }
 
 # -- dependencies ------------------------------------------------------------------------------
+# missing_pkgs NAME...: prints those not installed, one a line
+missing_pkgs() {
+    local p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+    done
+}
+
+# install_pkgs NAME...: apt-get install (after apt-get update if the first try fails)
+install_pkgs() {
+    log "installing $*"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1 ||
+        { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "$@" >/dev/null; }
+}
+
 PKGS=(meson ninja-build pkg-config gcc libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
       busybox-static python3-pytest python3-jsonschema uidmap iproute2 util-linux)
-missing=()
-for p in "${PKGS[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+mapfile -t missing < <(missing_pkgs "${PKGS[@]}")
 if ((${#missing[@]})); then
     if [ "$(id -u)" -ne 0 ]; then
         log "missing packages (${missing[*]}) and not root: cannot install"
         echo "0 passed, 1 failed"
         exit 1
     fi
-    log "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
-        apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null || {
-            log "apt-get install failed"
-            echo "0 passed, 1 failed"
-            exit 1
-        }
-    fi
+    install_pkgs "${missing[@]}" || {
+        log "apt-get install failed"
+        echo "0 passed, 1 failed"
+        exit 1
+    }
 fi
 
 # the engines: their tests skip (saying why) when these cannot be installed
 ENGINE_PKGS=(podman conmon containerd docker.io)
 if [ "${BERTH_ENGINES:-1}" != 0 ] && [ "$(id -u)" -eq 0 ]; then
-    emissing=()
-    for p in "${ENGINE_PKGS[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || emissing+=("$p")
-    done
-    if ((${#emissing[@]})); then
-        log "installing ${emissing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -q --no-install-recommends "${emissing[@]}" >/dev/null 2>&1 ||
-            { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends \
-                  "${emissing[@]}" >/dev/null 2>&1; } ||
-            log "apt-get install ${emissing[*]} failed: the engine tests will skip"
+    mapfile -t missing < <(missing_pkgs "${ENGINE_PKGS[@]}")
+    if ((${#missing[@]})); then
+        install_pkgs "${missing[@]}" || log "apt-get install ${missing[*]} failed: the engine tests will skip"
     fi
 fi
 

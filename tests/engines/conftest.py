@@ -44,19 +44,10 @@ def _oci_conftest():
     return mod
 
 
-def pytest_collection_modifyitems(config, items):
-    if os.geteuid() != 0:
-        skip = pytest.mark.skip(reason="the engine tests need root (uid 0)")
-        for item in items:
-            item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def berth_bin():
-    path = Path(os.environ.get("BERTH", REPO / "build" / "src" / "berth")).resolve()
-    if not (path.is_file() and os.access(path, os.X_OK)):
-        pytest.fail(f"berth binary not found at {path}: build it (ninja -C build) or set BERTH")
-    return path
+OCI = _oci_conftest()
+# the same root check and binary as the conformance suite
+pytest_collection_modifyitems = OCI.pytest_collection_modifyitems
+berth_bin = OCI.berth_bin
 
 
 @pytest.fixture(scope="session")
@@ -175,15 +166,16 @@ def kill_pids(pids):
             pass
 
 
-def wait_socket(path, proc, log, timeout=30):
+def wait_daemon(ready, proc, log, what, timeout=30):
+    """None once ready() is true; the reason when the daemon exited or timed out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return f"exited with {proc.returncode}: {tail(log)}"
-        if Path(path).exists():
+        if ready():
             return None
         time.sleep(0.1)
-    return f"no socket {path} after {timeout}s: {tail(log)}"
+    return f"{what} after {timeout}s: {tail(log)}"
 
 
 def tail(path, n=15):
@@ -210,7 +202,7 @@ def podman(berth_bin, workdir):
     base = workdir / "podman"
     parent = f"/berth-podman-{TAG}"
     pm = Podman(berth_bin, base, parent)
-    rootfs = _oci_conftest().make_busybox_rootfs(workdir / "rootfs")
+    rootfs = OCI.make_busybox_rootfs(workdir / "rootfs")
     tar = workdir / "rootfs.tar"
     run(["tar", "-C", rootfs, "-cf", tar, "."], check=True)
     res = pm("import", "--change", 'CMD ["/bin/sh"]', tar, IMAGE)
@@ -311,7 +303,7 @@ def containerd(berth_bin, workdir, docker_archive):
                                 stdout=lf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     ctr = Ctr(berth_bin, base, f"berth-test-{TAG}")
     try:
-        why = wait_socket(ctr.address, proc, log)
+        why = wait_daemon(ctr.address.exists, proc, log, f"no socket {ctr.address}")
         if why:
             pytest.skip(f"containerd did not start: {why}")
         res = ctr("images", "import", docker_archive, timeout=120)
@@ -363,9 +355,8 @@ def docker(berth_bin, workdir, docker_archive):
                                 stdin=subprocess.DEVNULL)
     dk = Docker(base)
     try:
-        why = wait_socket(base / "docker.sock", proc, log)
-        if why is None:
-            why = _wait_docker_ready(dk, proc, log)
+        why = wait_daemon(lambda: dk("version", timeout=10).returncode == 0, proc, log,
+                          "not answering")
         if why:
             pytest.skip(f"dockerd did not start: {why}")
         res = dk("load", "-i", docker_archive, timeout=120)
@@ -382,17 +373,6 @@ def docker(berth_bin, workdir, docker_archive):
         remove_cgroup_parent(parent)
 
 
-def _wait_docker_ready(dk, proc, log, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return f"exited with {proc.returncode}: {tail(log)}"
-        if dk("version", timeout=10).returncode == 0:
-            return None
-        time.sleep(0.2)
-    return f"not answering after {timeout}s: {tail(log)}"
-
-
 def lines(text):
     return [l.strip() for l in text.splitlines() if l.strip()]
 
@@ -404,6 +384,22 @@ def host_cgroup_file(pid, ctl, name):
         if ctl in ctls.split(","):
             return CG / ctl / path.lstrip("/") / name
     return None
+
+
+def check_user_capdrop_readonly(res):
+    """The output of USER_CAPDROP_SCRIPT run as --user 1000:1000 --cap-drop ALL --read-only."""
+    assert res.returncode == 0, res
+    out = lines(res.stdout)
+    assert out[:2] == ["1000", "1000"], res
+    caps = {l.split(":")[0]: int(l.split()[1], 16) for l in out if l.startswith("Cap")}
+    assert caps == {"CapPrm": 0, "CapEff": 0, "CapBnd": 0}, res
+    assert "root-readonly" in out, res
+    return out
+
+
+USER_CAPDROP_SCRIPT = ("id -u; id -g; grep -E '^Cap(Eff|Prm|Bnd):' /proc/self/status; "
+                       "touch /x 2>/dev/null && echo root-writable || echo root-readonly; "
+                       "touch /tmp/y 2>/dev/null && echo tmp-writable || echo tmp-not-writable")
 
 
 def needs_v1():

@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from conftest import host_cgroup_file, lines, needs_v1, under_pty
+from conftest import (USER_CAPDROP_SCRIPT, check_user_capdrop_readonly, host_cgroup_file,
+                      lines, needs_v1, under_pty)
 
 IMAGE = "busybox:latest"
 
@@ -122,13 +123,6 @@ def test_memory_pids_pause_update(docker):
 
 
 def test_user_capdrop_readonly(docker):
-    script = ("id -u; id -g; grep -E '^Cap(Eff|Prm|Bnd):' /proc/self/status; "
-              "touch /x 2>/dev/null && echo root-writable || echo root-readonly")
     res = docker("run", "--rm", "--user", "1000:1000", "--cap-drop", "ALL", "--read-only",
-                 *opts(), IMAGE, "sh", "-c", script)
-    assert res.returncode == 0, res
-    out = lines(res.stdout)
-    assert out[:2] == ["1000", "1000"], res
-    caps = {l.split(":")[0]: int(l.split()[1], 16) for l in out if l.startswith("Cap")}
-    assert caps == {"CapPrm": 0, "CapEff": 0, "CapBnd": 0}, res
-    assert "root-readonly" in out, res
+                 *opts(), IMAGE, "sh", "-c", USER_CAPDROP_SCRIPT)
+    check_user_capdrop_readonly(res)

@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 
-from conftest import IMAGE, host_cgroup_file, lines, needs_v1, run, under_pty
+from conftest import (IMAGE, USER_CAPDROP_SCRIPT, check_user_capdrop_readonly, host_cgroup_file,
+                      lines, needs_v1, run, under_pty)
 
 
 def name():
@@ -85,17 +86,9 @@ def test_memory_and_pids_limit(podman):
 
 
 def test_user_capdrop_readonly(podman):
-    script = ("id -u; id -g; grep -E '^Cap(Eff|Prm|Bnd):' /proc/self/status; "
-              "touch /x 2>/dev/null && echo root-writable || echo root-readonly; "
-              "touch /tmp/y 2>/dev/null && echo tmp-writable || echo tmp-not-writable")
     res = podman("run", "--rm", "--user", "1000:1000", "--cap-drop", "ALL", "--read-only",
-                 *podman.run_opts, IMAGE, "sh", "-c", script)
-    assert res.returncode == 0, res
-    out = lines(res.stdout)
-    assert out[:2] == ["1000", "1000"], res
-    caps = {l.split(":")[0]: int(l.split()[1], 16) for l in out if l.startswith("Cap")}
-    assert caps == {"CapPrm": 0, "CapEff": 0, "CapBnd": 0}, res
-    assert "root-readonly" in out, res
+                 *podman.run_opts, IMAGE, "sh", "-c", USER_CAPDROP_SCRIPT)
+    out = check_user_capdrop_readonly(res)
     # podman's --read-only-tmpfs: a tmpfs on /tmp, writable by anyone (1777) like with runc
     assert "tmp-writable" in out, res
 
