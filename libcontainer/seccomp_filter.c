@@ -101,7 +101,7 @@ static int add_syscall(scmp_filter_ctx ctx, const struct spec_seccomp_syscall *s
                        uint32_t def_act, bool *notify, struct berr **err) {
   char field[64];
   snprintf(field, sizeof(field), "linux.seccomp.syscalls[%zu]", i);
-  uint32_t act;
+  uint32_t act = 0;
   if (fold_action(s->action, s->has_errno_ret, s->errno_ret, &act, field, err) < 0)
     return -1;
   if (act == def_act) {
@@ -179,7 +179,7 @@ int seccomp_program_build(const struct spec_seccomp *sc, struct seccomp_program 
   *out = NULL;
   if (sc == NULL)
     return 0;
-  uint32_t def_act;
+  uint32_t def_act = 0;
   if (fold_action(sc->default_action, sc->has_default_errno_ret, sc->default_errno_ret, &def_act,
                   "linux.seccomp.defaultErrnoRet", err) < 0)
     return -1;

@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""Renders bench.py's results.json as bench/RESULTS.md (stdout), followed by the hand-written
+optimization log (bench/optimizations.md).   report.py RESULTS.JSON [LOG.md]"""
+import json
+import sys
+
+TARGETS = ("run latency <= 0.5x crun and <= 2.5x floor; peak RSS <= 2 MB (2048 KiB)")
+
+
+def ms(x):
+    return f"{x * 1e3:.2f}"
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}x" if b else "-"
+
+
+def main():
+    r = json.load(open(sys.argv[1]))
+    m = r["machine"]
+    out = []
+    w = out.append
+    w("# berth benchmark results\n")
+    w("Produced by `bench/run.sh` (see it for the method); `bench/results.json` holds the raw "
+      "numbers, `bench/run_latency.png` the per-container run latencies. Benchmarks are not "
+      "tests: nothing asserts a time.\n")
+    w(f"- date: {r['date']}")
+    w(f"- machine: {m['cpu']}, {m['cores']} cores, {m['mem_mb']} MiB, kernel {m['kernel']}")
+    w("- versions: " + "; ".join(f"{k}: {v}" for k, v in r["versions"].items()))
+    w("- berth: release build (`meson setup build-bench --buildtype=release`)")
+    w("- config: `berth spec` with terminal false, args [\"/bin/true\"], no "
+      "linux.resources.devices, ociVersion 1.0.2 (crun 1.8.1 refuses 1.3.0); busybox rootfs; "
+      "all inside `unshare -m --propagation private` with /sys/fs/cgroup/unified bind-mounted "
+      "over /sys/fs/cgroup (crun refuses the hybrid layout)")
+    w("- floor: `bench/floor.c` — clone into pid, net, ipc, uts, mount, cgroup namespaces, bind + "
+      "pivot_root into the rootfs, mount /proc, exec /bin/true, reap")
+    w("- every timed command's exit status and output are checked; runtimes interleaved "
+      "(A B C A B C ...); times are wall clock from posix_spawn to wait4 (`bench/tspawn.c`)")
+    w("- the machine is shared: other jobs (test suites) may run meanwhile; interleaving spreads "
+      "that noise over all runtimes alike, p10/p90 show it\n")
+    w(f"Targets: {TARGETS}.\n")
+    if "run" in r:
+        run = r["run"]
+        w(f"## run latency (N={r['n']} each, milliseconds)\n")
+        w("cpu: median user+system time of the command and the processes it reaped (wait4 "
+          "rusage); less sensitive to the machine's load than wall time.\n")
+        w("| runtime | median | p10 | p90 | cpu | berth / this |")
+        w("|---|---|---|---|---|---|")
+        for k, v in run.items():
+            cpu = ms(v["cpu_median"]) if "cpu_median" in v else "-"
+            w(f"| {k} | {ms(v['median'])} | {ms(v['p10'])} | {ms(v['p90'])} | {cpu} | "
+              f"{ratio(run['berth']['median'], v['median'])} |")
+        b = run["berth"]["median"]
+        w("")
+        if "crun" not in run or "runc" not in run:
+            print("\n".join(out))
+            return
+        w(f"Ratios of medians: berth/crun **{ratio(b, run['crun']['median'])}** (target <= 0.5x), "
+          f"berth/runc **{ratio(b, run['runc']['median'])}**, "
+          f"berth/floor **{ratio(b, run['floor']['median'])}** (target <= 2.5x).\n")
+    if "lifecycle" in r:
+        lc = r["lifecycle"]
+        w("## create / start / delete / exec (medians, milliseconds)\n")
+        w("`start` of a created /bin/true container; `delete` once it stopped; `exec /bin/true` "
+          "into a running `sleep`.\n")
+        ops = ("create", "start", "delete", "exec")
+        w("| runtime | " + " | ".join(ops) + " |")
+        w("|---|" + "---|" * len(ops))
+        for k, v in lc.items():
+            w(f"| {k} | " + " | ".join(ms(v[o]["median"]) for o in ops) + " |")
+        if "crun" in lc and "runc" in lc:
+            w("| berth/crun | " + " | ".join(
+                ratio(lc["berth"][o]["median"], lc["crun"][o]["median"]) for o in ops) + " |")
+            w("| berth/runc | " + " | ".join(
+                ratio(lc["berth"][o]["median"], lc["runc"][o]["median"]) for o in ops) + " |")
+        w("")
+    if "rss_kb" in r or "syscalls" in r:
+        w("## peak RSS and syscalls of one run\n")
+        w("Peak RSS: `/usr/bin/time -f %M` of `run` (the largest process it waited for), median "
+          "of 5. Syscalls: total of `strace -c -f` over one `run` (all processes).\n")
+        w("| runtime | peak RSS (KiB) | syscalls |")
+        w("|---|---|---|")
+        for k in ("berth", "crun", "runc", "floor"):
+            rss = r.get("rss_kb", {}).get(k, "-")
+            sc = r.get("syscalls", {}).get(k, "-")
+            w(f"| {k} | {rss} | {sc} |")
+        w("")
+    if "parallel_per_s" in r:
+        p = r["parallel_per_s"]
+        w("## 32 parallel runs (containers per second, median of rounds)\n")
+        w("| runtime | runs/s | berth / this |")
+        w("|---|---|---|")
+        for k, v in p.items():
+            w(f"| {k} | {v:.1f} | {ratio(p['berth'], v)} |")
+        w("")
+    if "scale" in r:
+        w(f"## scale: {r['scale_count']} created containers (medians, milliseconds)\n")
+        w("`list`, `state` of one container and a new `create`, with no other container and with "
+          f"{r['scale_count']} created (parked) ones. runc is not measured here.\n")
+        w("| runtime | list empty | list full | state empty | state full | create empty | "
+          "create full | fill (s) |")
+        w("|---|---|---|---|---|---|---|---|")
+        for k, v in r["scale"].items():
+            e, f = v["empty"], v["full"]
+            w(f"| {k} | {ms(e['list']['median'])} | {ms(f['list']['median'])} | "
+              f"{ms(e['state']['median'])} | {ms(f['state']['median'])} | "
+              f"{ms(e['create']['median'])} | {ms(f['create']['median'])} | "
+              f"{v['fill_seconds']:.1f} |")
+        w("")
+    if len(sys.argv) > 2:
+        w(open(sys.argv[2]).read())
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+#!/bin/bash
+# Benchmarks berth against crun and runc (and bench/floor.c, the least a runtime can do) and
+# writes bench/RESULTS.md and bench/run_latency.png. Root only; takes a few minutes.
+#
+#   bench/run.sh                        everything, N=200 runs per runtime
+#   N=20 SCALE=100 bench/run.sh         a quick pass
+#   STEPS=run,strace bench/run.sh       some measurements only (see bench.py --steps)
+#   BERTH=/abs/path/berth bench/run.sh  another berth binary (default: a release build in
+#                                       build-bench/)
+#
+# Everything runs inside a private mount namespace in which the host's cgroup2 hierarchy
+# (/sys/fs/cgroup/unified on this hybrid host) is bind-mounted over /sys/fs/cgroup: crun
+# refuses the hybrid layout, and this way all three runtimes see the same pure cgroup v2 host.
+# The host's mounts are not changed. Benchmarks are not tests: nothing here asserts a time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+OUT=${OUT:-$REPO/bench}
+WORK=${WORK:-/tmp/berth-bench}
+
+log() { echo "run.sh: $*" >&2; }
+
+[ "$(id -u)" -eq 0 ] || { log "must run as root"; exit 1; }
+
+need=()
+command -v crun >/dev/null || need+=(crun)
+command -v runc >/dev/null || need+=(runc)
+command -v strace >/dev/null || need+=(strace)
+command -v gnuplot >/dev/null || need+=(gnuplot-nox)
+[ -x /usr/bin/time ] || need+=(time)
+[ -x /bin/busybox ] || need+=(busybox-static)
+if ((${#need[@]})); then
+    log "installing ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${need[@]}" >/dev/null ||
+        { apt-get update -q >/dev/null &&
+          apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${need[@]}" >/dev/null; }
+fi
+
+if [ -z "${BERTH:-}" ]; then
+    [ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release >/dev/null
+    ninja -C build-bench src/berth >/dev/null
+    BERTH=$REPO/build-bench/src/berth
+fi
+mkdir -p "$WORK/bin"
+cc -O2 -Wall -Werror -o "$WORK/bin/floor" bench/floor.c
+cc -O2 -Wall -Werror -o "$WORK/bin/tspawn" bench/tspawn.c
+
+log "berth $BERTH; work dir $WORK"
+unshare -m --propagation private -- bash -c '
+    set -e
+    if [ -d /sys/fs/cgroup/unified ]; then mount --bind /sys/fs/cgroup/unified /sys/fs/cgroup; fi
+    exec /usr/bin/python3 "$0/bench/bench.py" "$@"' "$REPO" \
+    --berth "$BERTH" --floor "$WORK/bin/floor" --tspawn "$WORK/bin/tspawn" \
+    --work "$WORK" --out "$WORK/out" -n "${N:-200}" --lifecycle-n "${LIFECYCLE_N:-50}" \
+    --scale "${SCALE:-1000}" --parallel-rounds "${PARALLEL_ROUNDS:-5}" \
+    ${STEPS:+--steps "$STEPS"}
+
+cp "$WORK/out/results.json" "$OUT/results.json"
+if [ -f "$WORK/out/run_latency.dat" ]; then
+    cp "$WORK/out/run_latency.dat" "$OUT/run_latency.dat"
+    gnuplot -e "dat='$OUT/run_latency.dat'; out='$OUT/run_latency.png'" bench/plot.gp
+fi
+# RESULTS.md: the tables of this run, then the hand-written optimization log
+/usr/bin/python3 bench/report.py "$OUT/results.json" bench/optimizations.md > "$OUT/RESULTS.md"
+log "wrote $OUT/RESULTS.md, $OUT/results.json and $OUT/run_latency.png"
