@@ -59,6 +59,13 @@ __attribute__((noreturn)) static void init_fail(struct berr *e, int status) {
 
 /* ---------------- stage1 ---------------- */
 
+/* In a new user namespace whose maps the runtime has written: become its root. */
+static int become_userns_root(struct berr **err) {
+  if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+    return berr_errno(err, "become root in the user namespace (is uid/gid 0 mapped?)");
+  return 0;
+}
+
 static int stage1_user_namespace(struct init_ctx *c, struct berr **err) {
   if (ns_join(&c->ns, NS_USER, err) < 0)
     return -1;
@@ -69,10 +76,7 @@ static int stage1_user_namespace(struct init_ctx *c, struct berr **err) {
   if (sync_send(c->sync_fd, SYNC_USERNS_READY, 0, NULL, 0, err) < 0 ||
       sync_expect(c->sync_fd, SYNC_USERNS_MAPPED, NULL, err) < 0)
     return -1;
-  /* become the namespace's root: the maps are written now */
-  if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-    return berr_errno(err, "become root in the user namespace (is uid/gid 0 mapped?)");
-  return 0;
+  return become_userns_root(err);
 }
 
 static int stage1_namespaces(struct init_ctx *c, struct berr **err) {
@@ -112,6 +116,12 @@ void init_stage1(struct init_ctx *c) {
   if (sync_send(c->sync_fd, SYNC_INIT_PID, pid, NULL, 0, &err) < 0)
     _exit(1);
   _exit(0);
+}
+
+void init_direct(struct init_ctx *c) {
+  init_sync_fd = c->sync_fd;
+  log_set_forward(forward_log);
+  init_main(c);
 }
 
 /* ---------------- init: before the fifo ---------------- */
@@ -231,12 +241,18 @@ static void init_main(struct init_ctx *c) {
   struct sync_msg go = {0};
   cleanup_free char *exe = NULL;
   prctl(PR_SET_NAME, "berth:init");
-  /* nothing in the container may open this process's exe (CVE-2019-5736):
-   * it is berth's binary until execve, which makes it dumpable again */
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   launch_reset_signals();
   if (sync_expect(c->sync_fd, SYNC_GO, &go, &err) < 0)
     _exit(1); /* the runtime is gone or failed: nothing to report to */
+  /* cloned straight into a new user namespace: the runtime wrote its maps before GO */
+  if (c->direct && c->ns.create[NS_USER] && become_userns_root(&err) < 0)
+    init_fail(err, 1);
+  /* nothing in the container may open this process's exe (CVE-2019-5736): it
+   * is berth's binary until execve, which makes it dumpable again. Only after
+   * GO: a non-dumpable process's /proc files belong to root, and an
+   * unprivileged runtime writes this one's uid_map before GO. Nothing of the
+   * container exists before GO. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* placed in its cgroup now: a new cgroup namespace makes that its root */
   if (c->ns.create[NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0) {
     berr_errno(&err, "create cgroup namespace");

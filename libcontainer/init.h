@@ -25,10 +25,14 @@ struct init_ctx {
   struct ns_plan ns;
   int *idmap_fds;         /* per mounts[i]: idmapped clone of the source, or -1; may be NULL */
   const struct seccomp_program *seccomp;
+  bool direct;            /* cloned by the runtime itself, without stage1 (init_direct) */
 };
 
 /* The first child: enters/creates namespaces, then clones the container init
  * (as a sibling, CLONE_PARENT) and exits. Never returns. */
 __attribute__((noreturn)) void init_stage1(struct init_ctx *c);
+/* The init cloned by the runtime straight into all its new namespaces (nothing
+ * to join, no time namespace: stage1 would have nothing to do). Never returns. */
+__attribute__((noreturn)) void init_direct(struct init_ctx *c);
 
 #endif
