@@ -83,16 +83,18 @@ int caps_drop_bounding(const struct spec_capabilities *caps, struct berr **err) 
   for (int c = 0; c <= last; c++) {
     if (keep & CAP_BIT(c))
       continue;
-    int r = prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0);
-    if (r == 0)
-      continue; /* already dropped */
-    if (r < 0 && errno == EINVAL)
+    /* dropping a dropped capability succeeds: no PR_CAPBSET_READ first (one
+     * syscall per capability instead of two); READ only explains a failure */
+    if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) == 0)
+      continue;
+    int saved = errno;
+    if (saved == EINVAL)
       break; /* past the kernel's last capability */
-    if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0) {
-      char buf[16];
-      return berr_errno(err, "process.capabilities.bounding: drop %s from the bounding set",
-                        cap_str(c, buf));
-    }
+    if (prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) == 0)
+      continue; /* already dropped (and we may not drop: no CAP_SETPCAP) */
+    char buf[16];
+    return berr_set(err, saved, "process.capabilities.bounding: drop %s from the bounding set",
+                    cap_str(c, buf));
   }
   return 0;
 }

@@ -77,7 +77,10 @@ int rootfs_setup(const struct spec *spec, const struct rootfs_opts *opts, struct
   unsigned long prop = root_propagation(spec);
   if (mount(NULL, "/", NULL, prop, NULL) < 0)
     return berr_errno(err, "set the propagation of / to 0x%lx", prop);
-  if (make_parent_private(opts->rootfs, err) < 0)
+  /* after a recursive slave or private propagation (the default: rslave) nothing is
+   * shared: no mountinfo to read */
+  bool none_shared = (prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE)) && !(prop & MS_SHARED);
+  if (!none_shared && make_parent_private(opts->rootfs, err) < 0)
     return berr_prefix(err, "rootfs %s", opts->rootfs);
   if (mount(opts->rootfs, opts->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return berr_errno(err, "bind the rootfs %s onto itself", opts->rootfs);

@@ -150,8 +150,9 @@ char *rfc3339_now(void) {
   char buf[64];
   clock_gettime(CLOCK_REALTIME, &now);
   gmtime_r(&now.tv_sec, &tm);
-  size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", now.tv_nsec);
+  /* not strftime: it loads /etc/localtime (tzset) even for a UTC time */
+  snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec);
   return strdup(buf);
 }
 
