@@ -33,6 +33,9 @@ int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct 
                   struct berr **err);
 /* Moves pid into the cgroup (cgroup.procs of every hierarchy). */
 int cgroup_enter(const struct cgroup *cg, pid_t pid, struct berr **err);
+/* On a pure cgroup v2 host: an O_PATH fd of the container's cgroup directory, for clone3's
+ * CLONE_INTO_CGROUP (the child starts in it; no cgroup.procs write). -1 otherwise. */
+int cgroup_open_unified(const struct cgroup *cg);
 /* The path to store in state.json, relative to the hierarchy roots ("/berth/c1"). */
 const char *cgroup_path(const struct cgroup *cg);
 /* After a failed create: kills any process in the cgroup and removes the directories made by

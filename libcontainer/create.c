@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@
 #include "terminal.h"
 #include "util.h"
 
+#define CLONE_INTO_CGROUP_FLAG 0x200000000ULL
+
 /* Everything create holds; released by create_ctx_release() on every path. */
 struct create_ctx {
   const struct create_opts *o;
@@ -44,6 +47,7 @@ struct create_ctx {
   struct seccomp_program *seccomp;
   struct cgroup *cgroup;
   pid_t stage1, init;
+  bool in_cgroup; /* the init was cloned into its cgroup (CLONE_INTO_CGROUP) */
   struct container_state *st;
   bool created; /* success: keep the state dir and the init */
 };
@@ -228,6 +232,8 @@ static int new_state(struct create_ctx *c, struct berr **err) {
   st->created = rfc3339_now();
   st->owner = strdup("");
   st->cgroup_path = c->cgroup ? strdup(cgroup_path(c->cgroup)) : NULL;
+  st->has_poststart = c->spec->hooks.poststart.len > 0;
+  st->has_poststop = c->spec->hooks.poststop.len > 0;
   st->annotations = c->spec->annotations; /* borrowed; unset before free */
   st->annotations_len = c->spec->annotations_len;
   return 0;
@@ -244,8 +250,29 @@ static bool needs_stage1(const struct create_ctx *c) {
   return c->ns.create[NS_TIME];
 }
 
-static pid_t clone_direct(const struct create_ctx *c) {
+/* On cgroup v2, clone3(CLONE_INTO_CGROUP) starts the init in its cgroup: no
+ * cgroup.procs write, whose migration takes the kernel's cgroup threadgroup
+ * lock for writing. Not with CLONE_NEWCGROUP: the kernel would root that
+ * namespace at our cgroup (namespaces are copied before the cgroup is chosen),
+ * so the init still unshares it after GO. Falls back to clone() +
+ * cgroup_enter() when the kernel refuses. */
+static pid_t clone_direct(struct create_ctx *c) {
   long flags = ns_plan_unshare_flags(&c->ns) | (c->ns.create[NS_USER] ? CLONE_NEWUSER : 0);
+  cleanup_close int cgfd = cgroup_open_unified(c->cgroup);
+  if (cgfd >= 0) {
+    struct clone_args_v2 {
+      uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+          set_tid_size, cgroup;
+    } a = {.flags = (uint64_t)flags | CLONE_INTO_CGROUP_FLAG,
+           .exit_signal = SIGCHLD,
+           .cgroup = (uint64_t)cgfd};
+    pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+    if (pid >= 0) {
+      c->in_cgroup = true;
+      return pid;
+    }
+    log_debug("clone3 into the cgroup: %s; cloning, then entering the cgroup", strerror(errno));
+  }
   return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
 }
 
@@ -320,7 +347,7 @@ static int on_init_pid(struct create_ctx *c, pid_t pid, struct berr **err) {
   c->st->pid = pid;
   c->st->start_time = proc_start_time(pid, NULL);
   /* in its cgroup before it runs anything of the container's */
-  if (c->cgroup && cgroup_enter(c->cgroup, pid, err) < 0)
+  if (c->cgroup && !c->in_cgroup && cgroup_enter(c->cgroup, pid, err) < 0)
     return -1;
   /* its network namespace exists: hand it the configured host interfaces */
   if (netdev_move_all(c->spec->linux, pid, err) < 0)

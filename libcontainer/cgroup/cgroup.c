@@ -354,6 +354,12 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, struct berr **err) {
 
 const char *cgroup_path(const struct cgroup *cg) { return cg->path; }
 
+int cgroup_open_unified(const struct cgroup *cg) {
+  if (cg == NULL || !cg->unified || cg->n != 1 || cg->h[0].dir == NULL)
+    return -1;
+  return open(cg->h[0].dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 void cgroup_free(struct cgroup *cg) {
   if (cg == NULL)
     return;
