@@ -144,7 +144,7 @@ int container_start(const char *root, const char *id, struct berr **err) {
                     container_status_name(h.status));
   if (release_fifo(&h, err) < 0)
     return -1;
-  cleanup_spec struct spec *s = load_bundle_spec(h.st);
+  cleanup_spec struct spec *s = h.st->has_poststart ? load_bundle_spec(h.st) : NULL;
   /* a failing poststart hook stops the container (runtime.md, lifecycle step 9) */
   if (s && run_hooks(h.st, STATUS_RUNNING, &s->hooks.poststart, "poststart", err) < 0) {
     kill_and_wait(h.st, NULL);
@@ -255,7 +255,7 @@ int container_delete(const char *root, const char *id, bool force, struct berr *
     return -1;
   if (h.st->cgroup_path && cgroup_destroy_path(h.st->cgroup_path, err) < 0)
     return berr_prefix(err, "delete container \"%s\"", id);
-  struct spec *s = load_bundle_spec(h.st);
+  struct spec *s = h.st->has_poststop ? load_bundle_spec(h.st) : NULL;
   if (s) {
     run_hooks_warn(h.st, STATUS_STOPPED, &s->hooks.poststop, "poststop");
     spec_free(s);

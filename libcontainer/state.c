@@ -159,6 +159,8 @@ int state_write(int dirfd, const struct container_state *st, struct berr **err) 
   jw_kv_string(w, "owner", st->owner);
   if (st->cgroup_path)
     jw_kv_string(w, "cgroupPath", st->cgroup_path);
+  jw_kv_bool(w, "poststartHooks", st->has_poststart);
+  jw_kv_bool(w, "poststopHooks", st->has_poststop);
   write_annotations(w, st);
   jw_object_end(w);
   size_t len = 0;
@@ -171,6 +173,11 @@ int state_write(int dirfd, const struct container_state *st, struct berr **err) 
 static char *dup_string(const json_node *root, const char *key) {
   const json_node *n = json_get(root, key);
   return (n && json_type_of(n) == JSON_STRING) ? strdup(json_string(n)) : NULL;
+}
+
+static bool get_bool_or_true(const json_node *root, const char *key) {
+  const json_node *n = json_get(root, key);
+  return n == NULL || json_type_of(n) != JSON_BOOL || json_bool(n);
 }
 
 static int read_annotations(const json_node *root, struct container_state *st) {
@@ -215,6 +222,8 @@ int state_read(int dirfd, const char *id, struct container_state **out, struct b
   st->created = dup_string(root, "created");
   st->owner = dup_string(root, "owner");
   st->cgroup_path = dup_string(root, "cgroupPath");
+  st->has_poststart = get_bool_or_true(root, "poststartHooks");
+  st->has_poststop = get_bool_or_true(root, "poststopHooks");
   const json_node *pid = json_get(root, "pid");
   const json_node *start = json_get(root, "startTime");
   int64_t pidv = 0;

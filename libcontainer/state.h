@@ -34,6 +34,10 @@ struct container_state {
   char *created; /* RFC 3339 */
   char *owner;
   char *cgroup_path; /* NULL until cgroups manage it */
+  /* Whether the bundle's config has poststart / poststop hooks, recorded at create so start
+   * and delete read and parse config.json only when they have hooks to run. True when unknown
+   * (a state.json written before these fields existed). */
+  bool has_poststart, has_poststop;
   struct spec_key_value *annotations;
   size_t annotations_len;
 };
