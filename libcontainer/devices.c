@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -93,9 +94,45 @@ static int make_node(int parent, const char *name, const struct devnode *d, stru
   return 0;
 }
 
-static int create_device(int rootfd, const struct devnode *d, bool in_userns, struct berr **err) {
+/* The parent directory of the nodes and links, resolved once per directory
+ * rather than once per entry: they nearly all live in /dev. Nothing else runs
+ * in the container yet, so the directory an fd names cannot be swapped. */
+struct parent_cache {
+  char *dir; /* the path up to the last '/', as written */
+  int fd;
+};
+
+static void parent_cache_release(struct parent_cache *pc) {
+  free(pc->dir);
+  if (pc->fd >= 0)
+    close(pc->fd);
+}
+#define cleanup_parent_cache __attribute__((cleanup(parent_cache_release)))
+
+/* Returns the parent's fd (borrowed from the cache) and the last component in *name. */
+static int cached_parent(struct parent_cache *pc, int rootfd, const char *path, char **name,
+                         struct berr **err) {
+  const char *slash = strrchr(path, '/');
+  const char *last = slash ? slash + 1 : path;
+  bool plain = slash && *last && strcmp(last, ".") != 0 && strcmp(last, "..") != 0;
+  if (plain && pc->dir && strlen(pc->dir) == (size_t)(slash - path) &&
+      strncmp(pc->dir, path, slash - path) == 0) {
+    *name = strdup(last);
+    return *name ? pc->fd : berr_set(err, ENOMEM, "%s", path);
+  }
+  int fd = pathsafe_open_parent(rootfd, path, true, name, err);
+  if (fd < 0)
+    return -1;
+  parent_cache_release(pc);
+  pc->dir = plain ? strndup(path, slash - path) : NULL;
+  pc->fd = fd;
+  return fd;
+}
+
+static int create_device(struct parent_cache *pc, int rootfd, const struct devnode *d,
+                         bool in_userns, struct berr **err) {
   cleanup_free char *name = NULL;
-  cleanup_close int parent = pathsafe_open_parent(rootfd, d->path, true, &name, err);
+  int parent = cached_parent(pc, rootfd, d->path, &name, err);
   if (parent < 0)
     return berr_prefix(err, "device %s", d->path);
   int r = in_userns && d->type != S_IFIFO ? bind_host_node(parent, name, d->path, err)
@@ -138,26 +175,26 @@ static bool in_config_devices(const struct spec *spec, const char *path) {
   return false;
 }
 
-static int create_devices(const struct spec *spec, int rootfd, bool in_userns,
-                          struct berr **err) {
+static int create_devices(struct parent_cache *pc, const struct spec *spec, int rootfd,
+                          bool in_userns, struct berr **err) {
   for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++)
     if (!in_config_devices(spec, default_devices[i].path) &&
-        create_device(rootfd, &default_devices[i], in_userns, err) < 0)
+        create_device(pc, rootfd, &default_devices[i], in_userns, err) < 0)
       return -1;
   const struct spec_linux *l = spec->linux;
   for (size_t i = 0; l && i < l->devices_len; i++) {
     struct devnode d;
     if (devnode_from_spec(&l->devices[i], &d, err) < 0 ||
-        create_device(rootfd, &d, in_userns, err) < 0)
+        create_device(pc, rootfd, &d, in_userns, err) < 0)
       return berr_prefix(err, "linux.devices[%zu]", i);
   }
   return 0;
 }
 
-static int make_link(int rootfd, const char *target, const char *path, bool replace,
-                     struct berr **err) {
+static int make_link(struct parent_cache *pc, int rootfd, const char *target, const char *path,
+                     bool replace, struct berr **err) {
   cleanup_free char *name = NULL;
-  cleanup_close int parent = pathsafe_open_parent(rootfd, path, true, &name, err);
+  int parent = cached_parent(pc, rootfd, path, &name, err);
   if (parent < 0)
     return berr_prefix(err, "link %s", path);
   if (replace && unlinkat(parent, name, 0) < 0 && errno != ENOENT)
@@ -167,14 +204,14 @@ static int make_link(int rootfd, const char *target, const char *path, bool repl
   return 0;
 }
 
-static int create_links(int rootfd, struct berr **err) {
+static int create_links(struct parent_cache *pc, int rootfd, struct berr **err) {
   for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++)
-    if (make_link(rootfd, dev_links[i].target, dev_links[i].path, false, err) < 0)
+    if (make_link(pc, rootfd, dev_links[i].target, dev_links[i].path, false, err) < 0)
       return -1;
-  if (access("/proc/kcore", F_OK) == 0 && make_link(rootfd, "/proc/kcore", "/dev/core", false,
-                                                     err) < 0)
+  if (access("/proc/kcore", F_OK) == 0 &&
+      make_link(pc, rootfd, "/proc/kcore", "/dev/core", false, err) < 0)
     return -1;
-  return make_link(rootfd, "pts/ptmx", "/dev/ptmx", true, err);
+  return make_link(pc, rootfd, "pts/ptmx", "/dev/ptmx", true, err);
 }
 
 static int setup_console(int rootfd, const char *console, struct berr **err) {
@@ -199,10 +236,11 @@ static bool dev_is_bound(const struct spec *spec) {
 int devices_setup(const struct spec *spec, int rootfd, const struct rootfs_opts *opts,
                   struct berr **err) {
   if (!dev_is_bound(spec)) {
+    cleanup_parent_cache struct parent_cache pc = {.dir = NULL, .fd = -1};
     mode_t old = umask(0);
-    int r = create_devices(spec, rootfd, opts->in_userns, err);
+    int r = create_devices(&pc, spec, rootfd, opts->in_userns, err);
     umask(old);
-    if (r < 0 || create_links(rootfd, err) < 0)
+    if (r < 0 || create_links(&pc, rootfd, err) < 0)
       return -1;
   }
   if (opts->console_path && setup_console(rootfd, opts->console_path, err) < 0)
