@@ -11,9 +11,12 @@ cc -O2 -Wall -Werror -o "$WORK/bin/tspawn" bench/tspawn.c
 unshare -m --propagation private -- bash -c '
     set -e
     if [ -d /sys/fs/cgroup/unified ]; then mount --bind /sys/fs/cgroup/unified /sys/fs/cgroup; fi
+    # the runtimes keep their state on a tmpfs, as in /run on most hosts (here /run is on the
+    # root ext4, mounted with discard: deleting a state file waits for the disk)
+    mkdir -p /tmp/berth-bench-state && mount -t tmpfs -o mode=0700 tmpfs /tmp/berth-bench-state
     exec /usr/bin/python3 "$0/bench/bench.py" "$@"' "$REPO" \
     --berth "$1" --berth-b "$2" --runtimes berth,berth-b --steps run,strace \
-    --floor "$WORK/bin/floor" --tspawn "$WORK/bin/tspawn" --work "$WORK" --out "$WORK/out" \
+    --state /tmp/berth-bench-state --floor "$WORK/bin/floor" --tspawn "$WORK/bin/tspawn" --work "$WORK" --out "$WORK/out" \
     -n "${3:-100}"
 /usr/bin/python3 - "$WORK/out/results.json" <<'PY'
 import json, sys

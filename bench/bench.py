@@ -80,7 +80,7 @@ class Bench:
         return base
 
     def rt(self, name):
-        root = self.work / f"root-{name}"
+        root = Path(self.a.state or self.work) / f"root-{name}"
         root.mkdir(exist_ok=True)
         return [self.bin[name], "--root", str(root)]
 
@@ -372,6 +372,8 @@ if __name__ == "__main__":
     p.add_argument("--tspawn", required=True)
     p.add_argument("--work", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--state", help="where the runtimes' --root directories go (run.sh: a tmpfs, "
+                   "like /run on most hosts)")
     p.add_argument("-n", type=int, default=200)
     p.add_argument("--lifecycle-n", type=int, default=50)
     p.add_argument("--scale", type=int, default=1000)

@@ -31,7 +31,9 @@ def main():
     w("- config: `berth spec` with terminal false, args [\"/bin/true\"], no "
       "linux.resources.devices, ociVersion 1.0.2 (crun 1.8.1 refuses 1.3.0); busybox rootfs; "
       "all inside `unshare -m --propagation private` with /sys/fs/cgroup/unified bind-mounted "
-      "over /sys/fs/cgroup (crun refuses the hybrid layout)")
+      "over /sys/fs/cgroup (crun refuses the hybrid layout); every runtime's --root on a tmpfs (as /run "
+      "is on most hosts; on this one /run is on ext4 mounted with discard, where deleting a state "
+      "file waits for the disk)")
     w("- floor: `bench/floor.c` — clone into pid, net, ipc, uts, mount, cgroup namespaces, bind + "
       "pivot_root into the rootfs, mount /proc, exec /bin/true, reap")
     w("- every timed command's exit status and output are checked; runtimes interleaved "

@@ -50,8 +50,11 @@ log "berth $BERTH; work dir $WORK"
 unshare -m --propagation private -- bash -c '
     set -e
     if [ -d /sys/fs/cgroup/unified ]; then mount --bind /sys/fs/cgroup/unified /sys/fs/cgroup; fi
+    # the runtimes keep their state on a tmpfs, as in /run on most hosts (here /run is on the
+    # root ext4, mounted with discard: deleting a state file waits for the disk)
+    mkdir -p /tmp/berth-bench-state && mount -t tmpfs -o mode=0700 tmpfs /tmp/berth-bench-state
     exec /usr/bin/python3 "$0/bench/bench.py" "$@"' "$REPO" \
-    --berth "$BERTH" --floor "$WORK/bin/floor" --tspawn "$WORK/bin/tspawn" \
+    --berth "$BERTH" --state /tmp/berth-bench-state --floor "$WORK/bin/floor" --tspawn "$WORK/bin/tspawn" \
     --work "$WORK" --out "$WORK/out" -n "${N:-200}" --lifecycle-n "${LIFECYCLE_N:-50}" \
     --scale "${SCALE:-1000}" --parallel-rounds "${PARALLEL_ROUNDS:-5}" \
     ${STEPS:+--steps "$STEPS"}
