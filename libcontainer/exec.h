@@ -16,6 +16,9 @@ struct exec_opts {
   bool tty;
   const char *console_socket;
   int console_sock_fd;          /* as in create_opts: the caller's relay socket, 0: none */
+  /* the caller's terminal size, applied to a pty without process.consoleSize before the
+   * process runs (a relay copying it afterwards races with the process); 0: none */
+  unsigned short console_rows, console_cols;
   const char *pid_file;
   const char *cwd;
   char **env;                   /* NAME=VALUE, appended to the bundle's */

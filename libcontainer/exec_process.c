@@ -139,14 +139,34 @@ static int apply_flags(const struct exec_opts *o, struct spec_process *p, struct
   return 0;
 }
 
+static int apply_console_size(const struct exec_opts *o, struct spec_process *p,
+                              struct berr **err) {
+  if (!p->terminal || p->console_size || o->console_rows == 0 || o->console_cols == 0)
+    return 0;
+  p->console_size = calloc(1, sizeof(*p->console_size));
+  if (p->console_size == NULL)
+    return berr_set(err, ENOMEM, "exec");
+  p->console_size->height = o->console_rows;
+  p->console_size->width = o->console_cols;
+  return 0;
+}
+
 int exec_build_process(const struct exec_opts *o, struct spec *bundle, struct spec_process **out,
                        struct berr **err) {
-  if (o->process_file)
-    return from_file(o->process_file, out, err);
-  if (bundle->process == NULL)
-    return berr_code(err, EINVAL, "exec: the bundle's config.json has no process to start from");
-  struct spec_process *p = steal_ptr(&bundle->process);
-  if (apply_flags(o, p, err) < 0) {
+  struct spec_process *p = NULL;
+  if (o->process_file) {
+    if (from_file(o->process_file, &p, err) < 0)
+      return -1;
+  } else {
+    if (bundle->process == NULL)
+      return berr_code(err, EINVAL, "exec: the bundle's config.json has no process to start from");
+    p = steal_ptr(&bundle->process);
+    if (apply_flags(o, p, err) < 0) {
+      spec_process_free(p);
+      return -1;
+    }
+  }
+  if (apply_console_size(o, p, err) < 0) {
     spec_process_free(p);
     return -1;
   }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "cli.h"
@@ -122,6 +124,12 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
       goto out;
     }
     f.o.console_sock_fd = relay.theirs;
+    /* the pty gets our size before the process runs, not after (a race with it) */
+    struct winsize ws;
+    if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+      f.o.console_rows = ws.ws_row;
+      f.o.console_cols = ws.ws_col;
+    }
   }
   if (container_exec(&f.o, &pid, &err) < 0) {
     status = cli_fail(err);
