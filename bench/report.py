@@ -60,6 +60,12 @@ def main():
         w(f"Ratios of medians: berth/crun **{ratio(b, run['crun']['median'])}** (target <= 0.5x), "
           f"berth/runc **{ratio(b, run['runc']['median'])}**, "
           f"berth/floor **{ratio(b, run['floor']['median'])}** (target <= 2.5x).\n")
+        met = lambda ok: "met" if ok else "**not met**"
+        rss = r.get("rss_kb", {}).get("berth")
+        w("Targets in this run: run latency <= 0.5x crun: "
+          f"{met(b <= 0.5 * run['crun']['median'])}; <= 2.5x floor: "
+          f"{met(b <= 2.5 * run['floor']['median'])}; peak RSS <= 2048 KiB: "
+          f"{met(rss is not None and rss <= 2048)}.\n")
     if "lifecycle" in r:
         lc = r["lifecycle"]
         w("## create / start / delete / exec (medians, milliseconds)\n")
