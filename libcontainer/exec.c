@@ -84,10 +84,8 @@ __attribute__((noreturn)) static void exec_process_main(struct exec_ctx *c) {
     _exit(1);
   if (p->terminal && (setsid() < 0 || terminal_setup_exec(p, c->console_fd, &err) < 0))
     exec_fail(c->sync_fd, err);
-  if (chdir(p->cwd) < 0) {
-    berr_errno(&err, "process.cwd \"%s\"", p->cwd);
+  if (process_chdir(p, &err) < 0)
     exec_fail(c->sync_fd, err);
-  }
   struct launch l = {.process = p, .linux = c->spec->linux,
                      .cpu_affinity = p->exec_cpu_affinity, .seccomp = c->seccomp,
                      .listener_sock = c->listener_fd, .listener_state_json = c->listener_json,
@@ -141,7 +139,7 @@ static int check_container(struct exec_ctx *c, struct berr **err) {
                     container_status_name(status));
   /* the pidfd pins the init: re-check it is the container's after opening */
   c->pidfd = pidfd_open_pid(c->st->pid);
-  if (c->pidfd < 0 || !proc_is_same(c->st->pid, c->st->start_time))
+  if (c->pidfd < 0 || !state_pid_is_container(c->st))
     return berr_code(err, ESRCH, "container \"%s\" is not running", c->o->id);
   return 0;
 }

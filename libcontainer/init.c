@@ -207,8 +207,8 @@ static int prepare(struct init_ctx *c, pid_t pid, char **exe, struct berr **err)
     return berr_errno(err, "setsid");
   if (build_rootfs(c, pid, err) < 0)
     return -1;
-  if (chdir(p->cwd) < 0)
-    return berr_errno(err, "process.cwd \"%s\"", p->cwd);
+  if (process_chdir(p, err) < 0)
+    return -1;
   if (process_find_executable(p, exe, err) < 0)
     return -1;
   if (process_apply_rlimits(p, err) < 0 || process_apply_oom_score_adj(p, err) < 0)

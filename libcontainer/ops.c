@@ -190,7 +190,7 @@ static void thaw_after_kill(const struct container_state *st) {
 static int signal_init(const struct container_state *st, int sig, struct berr **err) {
   cleanup_close int pidfd = pidfd_open_pid(st->pid);
   /* the pidfd pins the process: re-check it is still the container's */
-  if (pidfd < 0 || !proc_is_same(st->pid, st->start_time))
+  if (pidfd < 0 || !state_pid_is_container(st))
     return berr_code(err, ESRCH, "container \"%s\" is not running", st->id);
   if (pidfd_signal(pidfd, sig) < 0)
     return berr_errno(err, "signal container \"%s\"", st->id);
@@ -221,7 +221,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct b
 
 static int kill_and_wait(const struct container_state *st, struct berr **err) {
   cleanup_close int pidfd = pidfd_open_pid(st->pid);
-  if (pidfd < 0 || !proc_is_same(st->pid, st->start_time))
+  if (pidfd < 0 || !state_pid_is_container(st))
     return 0;
   kill_pidns_members(st->pid, SIGKILL);
   if (pidfd_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)

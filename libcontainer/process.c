@@ -17,6 +17,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "pathsafe.h"
 #include "tables.h"
 #include "util.h"
 
@@ -113,6 +114,29 @@ int process_find_executable(const struct spec_process *p, char **path, struct be
   *path = strdup(name);
   if (*path == NULL)
     return berr_errno(err, "exec: %s", name);
+  return 0;
+}
+
+/* ---- cwd ---- */
+
+int process_chdir(const struct spec_process *p, struct berr **err) {
+  const char *cwd = p->cwd ? p->cwd : "/";
+  cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return berr_errno(err, "process.cwd: open /");
+  cleanup_close int fd = pathsafe_openat(root, cwd, O_PATH | O_DIRECTORY);
+  if (fd < 0) {
+    if (errno == ELOOP || errno == EXDEV)
+      return berr_set(err, errno, "process.cwd \"%s\": refused (a magic link such as "
+                      "/proc/self/fd/N, or a path leaving the container)", cwd);
+    return berr_errno(err, "process.cwd \"%s\"", cwd);
+  }
+  if (fchdir(fd) < 0)
+    return berr_errno(err, "process.cwd \"%s\"", cwd);
+  /* glibc's getcwd fails with ENOENT when the kernel says "(unreachable)" */
+  char buf[PATH_MAX];
+  if (getcwd(buf, sizeof(buf)) == NULL && errno != ENAMETOOLONG && errno != ERANGE)
+    return berr_set(err, errno, "process.cwd \"%s\": not inside the container", cwd);
   return 0;
 }
 

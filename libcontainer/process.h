@@ -27,6 +27,13 @@
  * *path is malloc'ed. */
 int process_find_executable(const struct spec_process *p, char **path, struct berr **err);
 
+/* chdir(process.cwd), resolved inside the current root (call after pivot_root or setns into
+ * the container's mount namespace) with pathsafe: symlinks stay inside, magic links
+ * (/proc/self/fd/N, /proc/PID/cwd) are refused, so an fd the runtime still holds can never
+ * become the container's cwd (CVE-2024-21626). The result is checked with getcwd(): a cwd
+ * outside the root ("(unreachable)") is refused too. */
+int process_chdir(const struct spec_process *p, struct berr **err);
+
 /* setrlimit for each process.rlimits entry. Raising a hard limit above the
  * current one without CAP_SYS_RESOURCE (EPERM) is not fatal: the limit is
  * clamped to the current hard limit with one warning naming the rlimit. */

@@ -199,16 +199,8 @@ static int read_annotations(const json_node *root, struct container_state *st) {
   return 0;
 }
 
-int state_read(int dirfd, const char *id, struct container_state **out, struct berr **err) {
-  cleanup_free char *text = NULL;
-  size_t len = 0;
-  if (read_file_at(dirfd, STATE_FILE, &text, &len, err) < 0) {
-    if ((*err)->code == ENOENT) {
-      berr_cleanup(err);
-      return berr_code(err, ENOENT, "container \"%s\" is being created or was half-created", id);
-    }
-    return berr_prefix(err, "container \"%s\"", id);
-  }
+int state_parse(const char *text, size_t len, const char *id, struct container_state **out,
+                struct berr **err) {
   cleanup_json json_node *root = NULL;
   if (json_parse(text, len, &root, err) < 0)
     return berr_prefix(err, "container \"%s\": corrupt %s", id, STATE_FILE);
@@ -240,8 +232,36 @@ int state_read(int dirfd, const char *id, struct container_state **out, struct b
   return 0;
 }
 
+int state_read(int dirfd, const char *id, struct container_state **out, struct berr **err) {
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  if (read_file_at(dirfd, STATE_FILE, &text, &len, err) < 0) {
+    if ((*err)->code == ENOENT) {
+      berr_cleanup(err);
+      return berr_code(err, ENOENT, "container \"%s\" is being created or was half-created", id);
+    }
+    return berr_prefix(err, "container \"%s\"", id);
+  }
+  return state_parse(text, len, id, out, err);
+}
+
+/* berth always gives the init a new mount namespace (init.c refuses to build a rootfs without
+ * one), so a pid in our own mount namespace is a host process, whatever state.json says. */
+static bool in_our_mount_ns(pid_t pid) {
+  char path[64];
+  struct stat theirs, ours;
+  snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+  if (stat(path, &theirs) < 0 || stat("/proc/self/ns/mnt", &ours) < 0)
+    return true; /* cannot tell: not ours to signal */
+  return theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev;
+}
+
+bool state_pid_is_container(const struct container_state *st) {
+  return proc_is_same(st->pid, st->start_time) && !in_our_mount_ns(st->pid);
+}
+
 enum container_status state_status(int dirfd, const struct container_state *st) {
-  if (!proc_is_same(st->pid, st->start_time))
+  if (!state_pid_is_container(st))
     return STATUS_STOPPED;
   if (faccessat(dirfd, EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return STATUS_CREATED;

@@ -59,6 +59,16 @@ int state_dir_remove(int rootfd, const char *id, struct berr **err);
 
 int state_write(int dirfd, const struct container_state *st, struct berr **err);
 int state_read(int dirfd, const char *id, struct container_state **out, struct berr **err);
+/* The text of a state.json, checked as state_read() does (id must match, pid and startTime
+ * sane); exposed for tests and the fuzzer. */
+int state_parse(const char *text, size_t len, const char *id, struct container_state **out,
+                struct berr **err);
+
+/* True when st->pid is still the container's init: the start time matches and the process is
+ * not in berth's own mount namespace (the init always has a new one). Everything that
+ * signals or joins the pid checks this, so a hostile state.json naming a host process (with
+ * or without its real start time) never gets it signalled. */
+bool state_pid_is_container(const struct container_state *st);
 
 /* Derived from the pid, its start time and the exec fifo (paused from the cgroup freezer). */
 enum container_status state_status(int dirfd, const struct container_state *st);

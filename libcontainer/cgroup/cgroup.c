@@ -481,13 +481,20 @@ static void remove_default_parent(const char *mnt, const char *path) {
     rmdir(parent);
 }
 
+/* The stored path comes from state.json: berth wrote it normalised ("/a/b", see
+ * cgroup_compute_path), so anything else (the root, "//", ".", "..", a trailing "/") did not
+ * come from berth and must not make delete or kill --all walk a host cgroup. */
 static int check_stored_path(const char *path, struct berr **err) {
-  if (path == NULL || path[0] != '/' || strcmp(path, "/") == 0)
+  if (path == NULL || path[0] != '/' || path[1] == '\0')
     return berr_set(err, EINVAL, "cgroup: invalid stored path \"%s\"", path ? path : "");
-  for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
-    if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+  for (const char *p = path + 1;;) {
+    size_t l = strcspn(p, "/");
+    if (l == 0 || (l == 1 && p[0] == '.') || (l == 2 && p[0] == '.' && p[1] == '.'))
       return berr_set(err, EINVAL, "cgroup: invalid stored path \"%s\"", path);
-  return 0;
+    if (p[l] == '\0')
+      return 0;
+    p += l + 1;
+  }
 }
 
 /* Calls fn(mnt + path) for each mounted hierarchy, in order, until fn
