@@ -195,6 +195,8 @@ static int create_cgroup(struct create_ctx *c, struct berr **err) {
   return 0;
 }
 
+static int new_state(struct create_ctx *c, struct berr **err);
+
 static int open_resources(struct create_ctx *c, struct berr **err) {
   const struct create_opts *o = c->o;
   if (ns_plan_prepare(c->spec, &c->ns, err) < 0 || prepare_idmapped_mounts(c, err) < 0)
@@ -211,6 +213,10 @@ static int open_resources(struct create_ctx *c, struct berr **err) {
       state_dir_create(c->rootfd, o->id, &c->dirfd, err) < 0)
     return -1;
   if (create_cgroup(c, err) < 0)
+    return -1;
+  /* from here on a killed create leaves a state.json (pid 0 until the init exists) naming the
+   * cgroup, so `delete` can still remove everything */
+  if (new_state(c, err) < 0 || state_write(c->dirfd, c->st, err) < 0)
     return -1;
   if (mkfifoat(c->dirfd, EXEC_FIFO, 0600) < 0)
     return berr_errno(err, "create exec fifo");
@@ -346,6 +352,9 @@ static int on_init_pid(struct create_ctx *c, pid_t pid, struct berr **err) {
   c->stage1 = 0;
   c->st->pid = pid;
   c->st->start_time = proc_start_time(pid, NULL);
+  /* a create killed from now on leaves the init's pid for `delete` to kill */
+  if (state_write(c->dirfd, c->st, err) < 0)
+    return -1;
   /* in its cgroup before it runs anything of the container's */
   if (c->cgroup && !c->in_cgroup && cgroup_enter(c->cgroup, pid, err) < 0)
     return -1;
@@ -432,8 +441,8 @@ int container_create(const struct create_opts *o, pid_t *init_pid, struct berr *
   for (int t = 0; t < NS_COUNT; t++)
     c.ns.join_fd[t] = -1;
   int r = -1;
-  if (validate(&c, err) == 0 && open_resources(&c, err) == 0 && new_state(&c, err) == 0 &&
-      spawn_stage1(&c, err) == 0 && handshake(&c, err) == 0) {
+  if (validate(&c, err) == 0 && open_resources(&c, err) == 0 && spawn_stage1(&c, err) == 0 &&
+      handshake(&c, err) == 0) {
     c.created = true;
     *init_pid = c.init;
     r = 0;

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,9 +14,12 @@
 #include "log.h"
 #include "util.h"
 
-static void hook_exec(const struct spec_hook *h, int stdin_fd) {
+static void hook_exec(const struct spec_hook *h, int stdin_fd, pid_t parent) {
   char *default_argv[] = {h->path, NULL};
   char *empty_env[] = {NULL};
+  /* a hook never outlives the berth process that waits for it (killed create or delete) */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+    _exit(127);
   if (dup2(stdin_fd, 0) < 0)
     _exit(127);
   sigset_t none;
@@ -64,11 +68,12 @@ static int hook_run_one(const struct spec_hook *h, const char *state_json, struc
     return berr_errno(err, "socketpair");
   cleanup_close int ours = sv[0];
   cleanup_close int theirs = sv[1];
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0)
     return berr_errno(err, "fork");
   if (pid == 0)
-    hook_exec(h, theirs);
+    hook_exec(h, theirs, parent);
   close(steal_fd(&theirs));
   feed_state(ours, state_json);
   int status = 0;

@@ -242,6 +242,9 @@ static void init_main(struct init_ctx *c) {
   cleanup_free char *exe = NULL;
   prctl(PR_SET_NAME, "berth:init");
   launch_reset_signals();
+  /* until created, the init dies with the runtime (its parent), even while it waits for a
+   * createContainer hook rather than on the socket */
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (sync_expect(c->sync_fd, SYNC_GO, &go, &err) < 0)
     _exit(1); /* the runtime is gone or failed: nothing to report to */
   /* cloned straight into a new user namespace: the runtime wrote its maps before GO */
@@ -268,6 +271,7 @@ static void init_main(struct init_ctx *c) {
       sync_expect(c->sync_fd, SYNC_READY_ACK, NULL, &err) < 0)
     _exit(1);
   /* created: the runtime has written the state and goes away */
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   log_set_forward(NULL);
   close(c->sync_fd);
   init_sync_fd = -1;

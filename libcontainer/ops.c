@@ -238,10 +238,13 @@ static int kill_and_wait(const struct container_state *st, struct berr **err) {
 int container_delete(const char *root, const char *id, bool force, struct berr **err) {
   cleanup_handle struct handle h = HANDLE_INIT;
   if (handle_open(root, id, &h, err) < 0) {
-    /* --force: a half-created container (no state.json) is removed, and one that
-     * does not exist is no error (runc's contract: engines call delete --force
-     * to clean up after a create that failed and left nothing) */
-    if (force && *err && (*err)->code == ENOENT) {
+    /* --force: a half-created container (no state.json) or a corrupt one is removed (there
+     * is no pid or cgroup berth could trust to clean up), and one that does not exist is no
+     * error (runc's contract: engines call delete --force to clean up after a create that
+     * failed and left nothing) */
+    if (force && *err && ((*err)->code == ENOENT || ((*err)->code == EINVAL && h.dirfd >= 0))) {
+      if ((*err)->code == EINVAL)
+        log_warn("%s: removing the state directory only", (*err)->msg);
       berr_cleanup(err);
       return h.dirfd >= 0 ? state_dir_remove(h.rootfd, id, err) : 0;
     }

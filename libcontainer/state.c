@@ -78,7 +78,7 @@ static int mkdir_p(const char *path, mode_t mode) {
 }
 
 int state_root_open(const char *root, int *rootfd, struct berr **err) {
-  int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) {
     if (mkdir_p(root, 0700) < 0)
       return berr_errno(err, "create state root %s", root);
@@ -86,7 +86,15 @@ int state_root_open(const char *root, int *rootfd, struct berr **err) {
   }
   if (fd < 0)
     return berr_errno(err, "open state root %s", root);
-  *rootfd = fd;
+  /* whoever can write the root can plant a hostile <id>/state.json */
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return berr_errno(err, "stat state root %s", root);
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) || st.st_uid != geteuid())
+    return berr_code(err, EPERM,
+                     "state root %s: writable by group or others, or not owned by us: refusing "
+                     "it (chmod go-w, or another --root)", root);
+  *rootfd = steal_fd(&fd);
   return 0;
 }
 
@@ -220,7 +228,7 @@ int state_parse(const char *text, size_t len, const char *id, struct container_s
   const json_node *start = json_get(root, "startTime");
   int64_t pidv = 0;
   uint64_t startv = 0;
-  if (!pid || json_type_of(pid) != JSON_NUMBER || json_int64(pid, &pidv) < 0 || pidv <= 0 ||
+  if (!pid || json_type_of(pid) != JSON_NUMBER || json_int64(pid, &pidv) < 0 || pidv < 0 ||
       pidv > (1 << 22) || !start || json_type_of(start) != JSON_NUMBER ||
       json_uint64(start, &startv) < 0 || st->id == NULL || strcmp(st->id, id) != 0)
     return berr_code(err, EINVAL, "container \"%s\": corrupt %s", id, STATE_FILE);

@@ -27,7 +27,7 @@ const char *container_status_name(enum container_status s);
 struct container_state {
   char *oci_version;
   char *id;
-  pid_t pid;
+  pid_t pid; /* 0: create has not cloned the init yet (or was killed before) */
   unsigned long long start_time; /* of pid, from /proc/PID/stat */
   char *bundle;
   char *rootfs;

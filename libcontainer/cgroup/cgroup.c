@@ -245,12 +245,10 @@ static int mkdir_p_once(struct cg_hier *h, const char *path, bool exclusive, str
       return berr_set(err, ENAMETOOLONG, "cgroup: %s%s", h->mnt, path);
     snprintf(buf + used, sizeof(buf) - used, "/%.*s", (int)l, p);
     p += l;
-    if (mkdir(buf, 0755) == 0) {
+    bool made = mkdir(buf, 0755) == 0;
+    if (made) {
       if (h->created == NULL && (h->created = strdup(buf)) == NULL)
         return berr_set(err, ENOMEM, "cgroup");
-      if (!h->v2 && cg_list_has(h->ctls, "cpuset") &&
-          cg_v1_cpuset_init(h, buf + strlen(h->mnt), err) < 0)
-        return -1;
     } else if (errno == ENOENT) {
       return 1;
     } else if (errno == EEXIST && exclusive && p[strspn(p, "/")] == '\0') {
@@ -271,6 +269,15 @@ static int mkdir_p_once(struct cg_hier *h, const char *path, bool exclusive, str
         return -1;
       }
     }
+    /* berth's own default parent too when it existed: the container that made it may not
+     * have filled its cpuset yet, and a child copies its parent's (an empty cpuset refuses
+     * every process). Other existing cgroups are the host's: not ours to write. */
+    bool cpuset = !h->v2 && cg_list_has(h->ctls, "cpuset");
+    if (cpuset && !made && strcmp(buf + strlen(h->mnt), "/berth") == 0 && access(buf, F_OK) < 0)
+      return 1;
+    if (cpuset && (made || strcmp(buf + strlen(h->mnt), "/berth") == 0) &&
+        cg_v1_cpuset_init(h, buf + strlen(h->mnt), err) < 0)
+      return -1;
   }
   return 0;
 }
