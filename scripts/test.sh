@@ -10,6 +10,7 @@
 #   PYTEST_ARGS="-k hooks" scripts/test.sh    pass extra arguments to pytest
 #   BERTH_VM=0 scripts/test.sh      leave out the cgroup v2 guest (counted as 1 skipped)
 #   BERTH_ENGINES=0 scripts/test.sh leave out the engine tests (counted as 1 skipped)
+#   FUZZ_SECONDS=0 scripts/test.sh  skip the fuzz harnesses (default: 20 s each, with clang)
 #
 # Works as root on a fresh Debian 12 clone: missing packages are installed with apt-get.
 set -uo pipefail
@@ -229,6 +230,24 @@ else
         log "tests/vm/run.sh printed no summary (exit $vrc)"
         failed=$((failed + 1)); crashed=1
     fi
+fi
+
+# -- fuzzing (tests/fuzz): each harness 20 s when clang is there; a harness is a test ----------
+if [ "${FUZZ_SECONDS:-20}" != 0 ] && command -v clang >/dev/null; then
+    fuzz_seen=0
+    while read -r line; do
+        echo "  $line" >&2
+        case "$line" in
+            "ok - "*) passed=$((passed + 1)); fuzz_seen=$((fuzz_seen + 1)) ;;
+            "not ok - "*) failed=$((failed + 1)); fuzz_seen=$((fuzz_seen + 1)) ;;
+        esac
+    done < <(FUZZ_BUILD="${FUZZ_BUILD:-$REPO/build-fuzz}" tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" 2>&1)
+    if ((fuzz_seen == 0)); then
+        log "tests/fuzz/run.sh ran no harness (build failed?)"
+        failed=$((failed + 1))
+    fi
+else
+    log "clang not installed: fuzz harnesses not run"
 fi
 
 summary="$passed passed, $failed failed"
