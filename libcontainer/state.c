@@ -105,17 +105,27 @@ static int lock_dir(int fd, const char *id, struct berr **err) {
   return 0;
 }
 
+/* The directory appears under its id already locked: it is made under a hidden name, locked,
+ * then renamed into place (RENAME_NOREPLACE keeps create exclusive). Otherwise a concurrent
+ * `delete --force` could lock it first, find no state.json, remove it, and leave the create
+ * going on in a deleted directory with nobody able to find its container. */
 int state_dir_create(int rootfd, const char *id, int *dirfd, struct berr **err) {
-  if (mkdirat(rootfd, id, 0700) < 0) {
-    if (errno == EEXIST)
-      return berr_code(err, EEXIST, "container \"%s\" already exists", id);
+  char tmp[64];
+  snprintf(tmp, sizeof(tmp), ".creating-%d", (int)getpid());
+  if (mkdirat(rootfd, tmp, 0700) < 0)
     return berr_errno(err, "create state directory for %s", id);
-  }
-  cleanup_close int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int fd = openat(rootfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 || lock_dir(fd, id, err) < 0) {
     int e = errno;
-    unlinkat(rootfd, id, AT_REMOVEDIR);
+    unlinkat(rootfd, tmp, AT_REMOVEDIR);
     return berr_set(err, e, "open state directory for %s", id);
+  }
+  if (renameat2(rootfd, tmp, rootfd, id, RENAME_NOREPLACE) < 0) {
+    int e = errno;
+    unlinkat(rootfd, tmp, AT_REMOVEDIR);
+    if (e == EEXIST)
+      return berr_code(err, EEXIST, "container \"%s\" already exists", id);
+    return berr_set(err, e, "create state directory for %s", id);
   }
   *dirfd = steal_fd(&fd);
   return 0;

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     berr_free(err);
     return 0;
   }
-  if (st->pid <= 0 || st->id == NULL || strcmp(st->id, "c1") != 0)
+  if (st->pid < 0 || st->id == NULL || strcmp(st->id, "c1") != 0)
     abort();
   for (int s = STATUS_CREATING; s <= STATUS_PAUSED; s++) {
     char *json = state_to_json(st, (enum container_status)s, s & 1);

@@ -230,6 +230,7 @@ def test_racing_commands_on_one_id(berth, bundle):
            ("delete", "--force", "race"), ("state", "race"), ("list",)]
     problems = []
     counts = {"ok": 0, "fail": 0}
+    msgs = set()
     lock = threading.Lock()
     deadline = time.monotonic() + 40
 
@@ -250,6 +251,8 @@ def test_racing_commands_on_one_id(berth, bundle):
                 problems.append(f"{args}: exit {p.returncode}: {err}")
             with lock:
                 counts["ok" if p.returncode == 0 else "fail"] += 1
+                if p.returncode:
+                    msgs.add(f"{args[0]}: {err.strip()}")
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
     for t in threads:
@@ -260,6 +263,7 @@ def test_racing_commands_on_one_id(berth, bundle):
     assert not problems, "\n".join(problems[:5])
     assert counts["ok"] > 50, counts
     berth("delete", "--force", "race")
+    assert not cgroups_of("race"), "cgroups left; the failures seen:\n" + "\n".join(sorted(msgs))
     assert_clean(berth, "race")
 
 
