@@ -11,7 +11,36 @@
 struct json_node; /* is a struct yajl_val_s: we only cast */
 #define Y(n) ((yajl_val)(n))
 
+/* Deeper than this is refused before yajl sees it: yajl_tree_free() recurses once per level
+ * (a config.json of a few MB of "[" overflowed the stack), and yajl_gen cannot write more
+ * than 128 levels back. No OCI document comes near it. */
+#define JSON_MAX_DEPTH 128
+
+static bool too_deep(const char *text, size_t len) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < len; i++) {
+    char ch = text[i];
+    if (in_string) {
+      if (ch == '\\')
+        i++;
+      else if (ch == '"')
+        in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > JSON_MAX_DEPTH)
+        return true;
+    } else if ((ch == ']' || ch == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 int json_parse(const char *text, size_t len, json_node **out, struct berr **err) {
+  if (too_deep(text, len))
+    return berr_code(err, EINVAL, "invalid json: nested deeper than %d levels", JSON_MAX_DEPTH);
   char *buf = malloc(len + 1);
   if (buf == NULL)
     return berr_set(err, ENOMEM, "parse json");

@@ -294,3 +294,29 @@ def test_hostile_state_json_never_signals_host(berth, bundle, variant):
     else:
         assert r.returncode == 0, r
     assert not d.exists()
+
+
+# ---------------------------------------------------------------- hostile config / state text
+
+@pytest.mark.parametrize("where", ["config", "state", "process"])
+def test_deeply_nested_json_is_refused(berth, bundle, tmp_path, where):
+    """A few MB of "[" overflowed the stack in yajl_tree_free (found by fuzz_json): every JSON
+    berth reads is refused above 128 levels, with a message."""
+    deep = '{"a":' + "[" * 2_000_000 + "]" * 2_000_000 + "}"
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    if where == "config":
+        b.raw = deep
+        res = berth.create("deep", b, check=False)
+    elif where == "state":
+        d = berth.root / "deep"
+        d.mkdir(mode=0o700)
+        (d / "state.json").write_text(deep)
+        berth.track("deep")
+        res = berth("state", "deep")
+    else:
+        berth.create_and_start("deep", b)
+        f = tmp_path / "process.json"
+        f.write_text(deep)
+        res = berth("exec", "--process", f, "deep")
+    assert res.returncode == 1, res
+    assert "nested deeper than 128" in res.stderr, res
