@@ -250,3 +250,42 @@ const char *json_writer_text(json_writer *w, size_t *len) {
     *len = l;
   return (const char *)buf;
 }
+
+void jw_node(json_writer *w, const json_node *n) {
+  switch (json_type_of(n)) {
+  case JSON_NULL:
+    jw_null(w);
+    break;
+  case JSON_BOOL:
+    jw_bool(w, json_bool(n));
+    break;
+  case JSON_NUMBER: {
+    int64_t i;
+    uint64_t u;
+    if (json_int64(n, &i) == 0)
+      jw_int(w, i);
+    else if (json_uint64(n, &u) == 0)
+      jw_uint(w, u);
+    else /* the writer has no floats: their text, as a string */
+      jw_string(w, json_number_text(n));
+    break;
+  }
+  case JSON_STRING:
+    jw_string(w, json_string(n));
+    break;
+  case JSON_ARRAY:
+    jw_array_begin(w);
+    for (size_t i = 0; i < json_array_len(n); i++)
+      jw_node(w, json_array_at(n, i));
+    jw_array_end(w);
+    break;
+  case JSON_OBJECT:
+    jw_object_begin(w);
+    for (size_t i = 0; i < json_object_len(n); i++) {
+      jw_key(w, json_object_key(n, i));
+      jw_node(w, json_object_value(n, i));
+    }
+    jw_object_end(w);
+    break;
+  }
+}

@@ -66,6 +66,9 @@ void jw_kv_int(json_writer *w, const char *key, int64_t v);
 void jw_kv_uint(json_writer *w, const char *key, uint64_t v);
 void jw_kv_bool(json_writer *w, const char *key, bool v);
 
+/* Writes a parsed tree back (numbers that are not 64-bit integers as their text, a string). */
+void jw_node(json_writer *w, const json_node *n);
+
 /* The text so far (NUL-terminated, owned by the writer). Returns NULL if a
  * generator error occurred (unbalanced calls). */
 const char *json_writer_text(json_writer *w, size_t *len);

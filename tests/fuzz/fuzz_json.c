@@ -1,4 +1,4 @@
-/* The JSON round trip: json.c's reader and writer (and the features document, which is
+/* The JSON round trip: json.c's reader and writer (jw_node, as the seccomp agent's state uses it) (and the features document, which is
  * written with them). Any input that parses is written back; that text must parse to an
  * equal tree and write back byte for byte the same. */
 #include <stdio.h>
@@ -7,45 +7,6 @@
 #include "json.h"
 #include "runtime_features.h"
 #include "tables.h"
-
-static void write_node(json_writer *w, const json_node *n) {
-  switch (json_type_of(n)) {
-  case JSON_NULL:
-    jw_null(w);
-    break;
-  case JSON_BOOL:
-    jw_bool(w, json_bool(n));
-    break;
-  case JSON_NUMBER: {
-    int64_t i;
-    uint64_t u;
-    if (json_int64(n, &i) == 0)
-      jw_int(w, i);
-    else if (json_uint64(n, &u) == 0)
-      jw_uint(w, u);
-    else
-      jw_null(w); /* floats and huge numbers are not something berth writes */
-    break;
-  }
-  case JSON_STRING:
-    jw_string(w, json_string(n));
-    break;
-  case JSON_ARRAY:
-    jw_array_begin(w);
-    for (size_t i = 0; i < json_array_len(n); i++)
-      write_node(w, json_array_at(n, i));
-    jw_array_end(w);
-    break;
-  case JSON_OBJECT:
-    jw_object_begin(w);
-    for (size_t i = 0; i < json_object_len(n); i++) {
-      jw_key(w, json_object_key(n, i));
-      write_node(w, json_object_value(n, i));
-    }
-    jw_object_end(w);
-    break;
-  }
-}
 
 /* text -> tree -> text; NULL when text does not parse */
 static char *round_trip(const char *text, size_t len, bool pretty) {
@@ -58,7 +19,7 @@ static char *round_trip(const char *text, size_t len, bool pretty) {
     return NULL;
   }
   json_writer *w = json_writer_new(pretty);
-  write_node(w, root);
+  jw_node(w, root);
   const char *out = json_writer_text(w, NULL);
   char *copy = out ? strdup(out) : NULL;
   if (copy == NULL)
