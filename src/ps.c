@@ -15,7 +15,7 @@
 #include "container.h"
 
 static int run_ps(char **args, int nargs, char **out, struct berr **err) {
-  char *argv[nargs + 2];
+  char *argv[nargs + 3]; /* "ps", the args or the default "-ef", NULL */
   char def[] = "-ef";
   argv[0] = "ps";
   for (int i = 0; i < nargs; i++)
