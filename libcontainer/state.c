@@ -270,7 +270,9 @@ static bool in_our_mount_ns(pid_t pid) {
   struct stat theirs, ours;
   snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
   if (stat(path, &theirs) < 0 || stat("/proc/self/ns/mnt", &ours) < 0)
-    return true; /* cannot tell: not ours to signal */
+    /* rootless: a non-dumpable init of ours is not inspectable (EACCES), and the kernel's own
+     * checks stop us signalling what we may not; anything else: cannot tell, not ours */
+    return errno != EACCES && errno != EPERM;
   return theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev;
 }
 
