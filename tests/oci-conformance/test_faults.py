@@ -228,7 +228,7 @@ def test_full_state_root(berth, bundle, tmp_path, opts):
 
 def test_racing_commands_on_one_id(berth, bundle):
     """8 workers run create/start/kill/delete/state on one id for ~40 s: no crash, no
-    deadlock (every command returns within its timeout), nothing left afterwards."""
+    deadlock (every command returns within 45 s), nothing left afterwards."""
     b = bundle(shared_rootfs=True, args=["sleep", "2"])
     berth.prepare(b)
     berth.track("race", b)
@@ -249,9 +249,11 @@ def test_racing_commands_on_one_id(berth, bundle):
             try:
                 p = subprocess.run(argv, env=berth.env(), stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                   timeout=20)
+                                   timeout=45)
             except subprocess.TimeoutExpired:
-                problems.append(f"deadlock: {args} did not return in 20 s")
+                # generous: a loaded 2-core host (other suites, a fuzz campaign) once took a
+                # create past 20 s; a deadlock never returns
+                problems.append(f"deadlock: {args} did not return in 45 s")
                 return
             err = p.stderr.decode(errors="replace")
             if p.returncode not in (0, 1) or "Sanitizer" in err or "runtime error" in err:
@@ -265,7 +267,7 @@ def test_racing_commands_on_one_id(berth, bundle):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=90)
+        t.join(timeout=120)
     assert not any(t.is_alive() for t in threads), "a worker hung"
     assert not problems, "\n".join(problems[:5])
     assert counts["ok"] > 50, counts
