@@ -30,6 +30,7 @@ ninja -C "$BUILD" >/dev/null || { echo "run.sh: build failed" >&2; exit 1; }
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp}
 passed=0 failed=0
 for h in "${HARNESSES[@]}"; do
     bin=$BUILD/tests/fuzz/fuzz_$h
