@@ -258,9 +258,14 @@ static int mkdir_p_once(struct cg_hier *h, const char *path, bool exclusive, str
                        path);
     } else if (errno != EEXIST) {
       return berr_errno(err, "cgroup: mkdir %s", buf);
-    } else if (!h->v2 && cg_list_has(h->ctls, "cpuset")) {
-      /* another berth may have just made this parent and not copied cpus/mems
-       * into it yet; the init only fills empty files */
+    }
+    /* v1 cpuset: a child copies its parent's cpus/mems and an empty cpuset refuses every
+     * process. Fill what we made, and berth's own default parent even when it existed (the
+     * container that made it may not have filled it yet); other existing cgroups are the
+     * host's, not ours to write. A concurrent delete may remove an empty /berth at any
+     * moment (ENOENT): start over then. */
+    bool ours = made || strcmp(buf + strlen(h->mnt), "/berth") == 0;
+    if (!h->v2 && ours && cg_list_has(h->ctls, "cpuset")) {
       cleanup_berr struct berr *e = NULL;
       if (cg_v1_cpuset_init(h, buf + strlen(h->mnt), &e) < 0) {
         if (e->code == ENOENT)
@@ -269,15 +274,6 @@ static int mkdir_p_once(struct cg_hier *h, const char *path, bool exclusive, str
         return -1;
       }
     }
-    /* berth's own default parent too when it existed: the container that made it may not
-     * have filled its cpuset yet, and a child copies its parent's (an empty cpuset refuses
-     * every process). Other existing cgroups are the host's: not ours to write. */
-    bool cpuset = !h->v2 && cg_list_has(h->ctls, "cpuset");
-    if (cpuset && !made && strcmp(buf + strlen(h->mnt), "/berth") == 0 && access(buf, F_OK) < 0)
-      return 1;
-    if (cpuset && (made || strcmp(buf + strlen(h->mnt), "/berth") == 0) &&
-        cg_v1_cpuset_init(h, buf + strlen(h->mnt), err) < 0)
-      return -1;
   }
   return 0;
 }
