@@ -7,7 +7,8 @@
 #
 #   scripts/test.sh                 build in build/, test build/src/berth
 #   SANITIZE=1 scripts/test.sh      build in build-sanitize/ with ASan+UBSan, test that binary
-#   PYTEST_ARGS="-k hooks" scripts/test.sh    pass extra arguments to pytest
+#   PYTEST_ARGS="-k hooks" scripts/test.sh    pass extra arguments to pytest, quoted as on a
+#                                   shell command line: PYTEST_ARGS="-k 'kill or delete'"
 #   BERTH_VM=0 scripts/test.sh      leave out the cgroup v2 guest (counted as 1 skipped)
 #   BERTH_ENGINES=0 scripts/test.sh leave out the engine tests (counted as 1 skipped)
 #   FUZZ_SECONDS=0 scripts/test.sh  skip the fuzz harnesses (default: 20 s each, with clang)
@@ -162,9 +163,13 @@ run_pytest() {
     local dir=$1 junit=$2 prc jp jf js
     mkdir -p "$(dirname "$junit")"
     rm -f "$junit"
-    # shellcheck disable=SC2086
-    $PY -m pytest -q "$dir" -p no:cacheprovider --junitxml="$junit" \
-        -o junit_family=xunit2 ${PYTEST_ARGS:-}
+    # the suites use fixed container ids and the default cgroup /berth/<id>: two runs on one
+    # machine (several worktrees) would collide, so they take turns on one lock
+    local -a extra=()
+    eval "extra=(${PYTEST_ARGS:-})"
+    flock "${BERTH_SUITE_LOCK:-/run/lock/berth-suites.lock}" \
+        $PY -m pytest -q "$dir" -p no:cacheprovider --junitxml="$junit" \
+        -o junit_family=xunit2 "${extra[@]}"
     prc=$?
     if [ ! -f "$junit" ]; then
         log "pytest $dir produced no report (exit $prc)"
@@ -246,6 +251,8 @@ if [ "${FUZZ_SECONDS:-20}" != 0 ] && command -v clang >/dev/null; then
         log "tests/fuzz/run.sh ran no harness (build failed?)"
         failed=$((failed + 1))
     fi
+elif [ "${FUZZ_SECONDS:-20}" = 0 ]; then
+    log "FUZZ_SECONDS=0: fuzz harnesses not run"
 else
     log "clang not installed: fuzz harnesses not run"
 fi

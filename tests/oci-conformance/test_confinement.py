@@ -111,8 +111,9 @@ def test_scheduler_deadline(berth, bundle):
     out = berth.run_ok(b)
     f = {l.split(":")[0].strip(): int(l.split(":")[1]) for l in out.splitlines()}
     assert f["policy"] == 6, out
-    # dl.runtime is what is left of this period's budget
-    assert 0 < f.get("dl.runtime", 1) <= 1000000, out
+    # dl.runtime is what is left of this period's budget: at most the 1 ms given, negative
+    # when the task overran it by up to a tick before the throttle (seen in CI: -322411)
+    assert -10000000 < f.get("dl.runtime", 1) <= 1000000, out
 
 
 def test_scheduler_negative_nice_reset_on_fork(berth, bundle):

@@ -59,7 +59,9 @@ def test_lifecycle_create_start_stopped_delete(berth, bundle):
     os.close(w)
     st = berth.wait_status("life", "stopped")
     wait_output(out, "got hello")
-    assert not pid_alive(pid)
+    # "stopped" is reported once the process is in do_exit (its namespaces released); it is
+    # a zombie a moment later
+    wait_for(lambda: not pid_alive(pid), what="process gone")
 
     berth.delete("life")
     assert berth.state("life", check=False) is None
@@ -168,7 +170,7 @@ def test_kill_sigkill(berth, bundle, sigarg):
     st = berth.create_and_start("k9", b)
     berth.kill("k9", sigarg)
     berth.wait_status("k9", "stopped")
-    assert not pid_alive(st["pid"])
+    wait_for(lambda: not pid_alive(st["pid"]), what="process gone")
 
 
 def test_kill_bogus_signal_fails(berth, bundle):
@@ -185,7 +187,7 @@ def test_kill_all(berth, bundle):
     st = berth.create_and_start("killall", b)
     berth.kill("killall", "--all", "KILL")
     berth.wait_status("killall", "stopped")
-    assert not pid_alive(st["pid"])
+    wait_for(lambda: not pid_alive(st["pid"]), what="process gone")
 
 
 def test_delete_running_without_force_fails(berth, bundle):
