@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build berth and run every test: the unit test binaries, the OCI conformance suite, the
-# engines end to end (tests/engines: podman, containerd, Docker on berth) and the cgroup v2
-# guest (tests/vm/run.sh: qemu, about a minute).
+# engines end to end (tests/engines: podman, containerd, Docker on berth) and the qemu test
+# guests (tests/vm/run.sh: cgroup v2, AppArmor, SELinux; about 30 s each).
 # Prints ONE final line "N passed, M failed[, K skipped]" and exits non-zero when anything
 # failed or crashed.
 #
@@ -9,7 +9,7 @@
 #   SANITIZE=1 scripts/test.sh      build in build-sanitize/ with ASan+UBSan, test that binary
 #   PYTEST_ARGS="-k hooks" scripts/test.sh    pass extra arguments to pytest, quoted as on a
 #                                   shell command line: PYTEST_ARGS="-k 'kill or delete'"
-#   BERTH_VM=0 scripts/test.sh      leave out the cgroup v2 guest (counted as 1 skipped)
+#   BERTH_VM=0 scripts/test.sh      leave out the qemu guests (counted as 1 skipped)
 #   BERTH_ENGINES=0 scripts/test.sh leave out the engine tests (counted as 1 skipped)
 #   FUZZ_SECONDS=0 scripts/test.sh  skip the fuzz harnesses (default: 20 s each, with clang)
 #
@@ -215,10 +215,11 @@ else
     crashed=1
 fi
 
-# -- cgroup v2 guest (tests/vm: berth under qemu on a pure cgroup v2 kernel) -------------------
-# its checks count as tests; when qemu or the kernel cannot be had it reports 1 skipped (exit 77)
+# -- the qemu guests (tests/vm: berth under Debian's kernel: cgroup v2, AppArmor, SELinux) -----
+# their checks count as tests; a guest whose qemu, kernel or tools cannot be had reports 1
+# skipped (run.sh exits 77 when none could run)
 if [ "${BERTH_VM:-1}" = 0 ]; then
-    log "BERTH_VM=0: cgroup v2 guest not run (counted as 1 skipped)"
+    log "BERTH_VM=0: the qemu guests not run (counted as 1 skipped)"
     skipped=$((skipped + 1))
 else
     vm_summary=$(BUILD_DIR=$BUILD_ABS tests/vm/run.sh | tail -n 1)

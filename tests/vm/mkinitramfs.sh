@@ -1,18 +1,22 @@
 #!/bin/bash
-# Build the cgroup-v2 test guest's initramfs (cpio newc, gzip):
+# Build one test guest's initramfs (cpio newc, gzip). Every guest has the same base:
 #   /bin/busybox + applet links      the guest's userland (static)
 #   /bin/berth + its shared libs     found by parsing `ldd`, the dynamic loader included
 #   /init                            tests/vm/init: tmpfs root, mounts, cgroup2, runs the tests
-#   /berth-tests.sh                  tests/vm/guest-tests.sh
+#   /berth-vm/lib.sh                 tests/vm/lib.sh, the helpers the guests' tests share
 #   /rootfs                          the containers' busybox rootfs (shared, read-only use)
 #   /etc/berth-vm.conf               what the host knows about this berth build
+# and the guest's own (GUEST_DIR, e.g. tests/vm/apparmor):
+#   /berth-vm/*                      every file of GUEST_DIR; /berth-vm/tests.sh is run by /init
+#   /bin/<tool> + its shared libs    each host command named in guest.conf's TOOLS
 #
-#   tests/vm/mkinitramfs.sh OUT.cpio.gz BERTH [BUSYBOX]
+#   tests/vm/mkinitramfs.sh OUT.cpio.gz BERTH GUEST_DIR [BUSYBOX]
 set -euo pipefail
 
 out=$1
 berth=$2
-busybox=${3:-/bin/busybox}
+guest=$(cd "$3" && pwd)
+busybox=${4:-/bin/busybox}
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
@@ -35,13 +39,26 @@ for a in $("$busybox" --list); do
     [ "$a" = busybox ] || ln -sf busybox "$stage/bin/$a"
 done
 
-# berth and every shared library ldd names, at the paths the loader will look for them
-cp "$berth" "$stage/bin/berth"
-while read -r line; do
-    # "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or "/lib64/ld-linux-x86-64.so.2 (0x...)"
-    lib=$(printf '%s\n' "$line" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^\(\/[^ ]*\) (0x.*/\1/p')
-    [ -n "$lib" ] && copy_path "$lib"
-done < <(ldd "$berth" 2>/dev/null || true)
+# copy_exe SRC NAME: SRC as /bin/NAME and every shared library ldd names, at the paths the
+# loader will look for them
+copy_exe() {
+    local line lib
+    rm -f "$stage/bin/$2" # not through a busybox applet link
+    cp -L "$1" "$stage/bin/$2"
+    while read -r line; do
+        # "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or "/lib64/ld-linux-x86-64.so.2 (0x...)"
+        lib=$(printf '%s\n' "$line" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^\(\/[^ ]*\) (0x.*/\1/p')
+        [ -n "$lib" ] && copy_path "$lib"
+    done < <(ldd "$1" 2>/dev/null || true)
+}
+
+copy_exe "$berth" berth
+# the guest's tools (guest.conf: TOOLS=(name...), looked up in $PATH)
+TOOLS=()
+. "$guest/guest.conf"
+for t in "${TOOLS[@]}"; do
+    copy_exe "$(command -v "$t")" "$t"
+done
 # the dynamic loader under its usual names (ldd may print either)
 for ld in /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2; do
     [ -e "$ld" ] && copy_path "$ld"
@@ -65,7 +82,9 @@ grep -rqs 'BPF_CGROUP_DEVICE' "$repo/libcontainer" && ebpf=1
 printf 'DEVICES_EBPF=%s\n' "$ebpf" > "$stage/etc/berth-vm.conf"
 
 install -m 0755 "$here/init" "$stage/init"
-install -m 0755 "$here/guest-tests.sh" "$stage/berth-tests.sh"
+mkdir -p "$stage/berth-vm"
+cp -r "$guest/." "$stage/berth-vm/"
+install -m 0644 "$here/lib.sh" "$stage/berth-vm/lib.sh"
 
 mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) |

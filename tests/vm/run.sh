@@ -1,14 +1,21 @@
 #!/bin/bash
-# Boot the cgroup-v2 test guest under qemu (TCG) and run berth's cgroup v2 tests in it.
+# Boot the test guests under qemu (TCG) one after the other and run berth's tests in each.
+# A guest is a directory of tests/vm holding guest.conf (kernel command line, host tools to
+# copy in: see cgroup2/guest.conf) and tests.sh (run by the guest's /init, helpers in lib.sh):
+#   cgroup2    pure cgroup v2, every controller
+#   apparmor   AppArmor as the kernel's LSM, a test profile loaded with apparmor_parser
+#   selinux    SELinux as the kernel's LSM, a tiny policy built with checkpolicy and loaded
 #
-#   tests/vm/run.sh            uses $BERTH (default $BUILD_DIR/src/berth, BUILD_DIR=build)
+#   tests/vm/run.sh [GUEST...]  every guest by default; uses $BERTH (default
+#                               $BUILD_DIR/src/berth, BUILD_DIR=build)
 #
 # Installs qemu-system-x86 and linux-image-amd64 when missing (the kernel is only used as a
-# file: /boot/vmlinuz-*; the host is not rebooted). The initramfs is rebuilt only when its
-# inputs change (cached in $BUILD_DIR/vm/). Prints the guest's lines on stderr and ONE line on
-# stdout: "N passed, M failed, K skipped". Exits 0 when the guest reported 0 failed, 77 when
-# the guest could not be run (counted as 1 skipped, reason printed), 1 otherwise.
-#   VM_TIMEOUT=300   seconds before qemu is killed
+# file: /boot/vmlinuz-*; the host is not rebooted), and each guest's PACKAGES. A guest's
+# initramfs is rebuilt only when its inputs change (cached in $BUILD_DIR/vm/GUEST/). Prints the
+# guests' lines on stderr and ONE line on stdout, the sum over the guests: "N passed, M failed,
+# K skipped". A guest that cannot be run (no qemu, a tool that cannot be installed) counts as 1
+# skipped, reason printed. Exits 0 when no guest failed, 77 when none could be run, 1 otherwise.
+#   VM_TIMEOUT=300   seconds before a guest's qemu is killed
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +29,7 @@ BUSYBOX=/bin/busybox
 
 log() { echo "vm: $*" >&2; }
 skip() {
-    log "SKIP the cgroup v2 guest: $*"
+    log "SKIP the test guests: $*"
     echo "0 passed, 0 failed, 1 skipped"
     exit 77
 }
@@ -36,6 +43,13 @@ fail() {
 
 # -- qemu and a kernel ---------------------------------------------------------------------------
 kernel() { ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1; }
+# apt_install PACKAGE...: quietly, after apt-get update when the first try fails
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends "$@" > /dev/null 2>&1 ||
+        { apt-get update -q > /dev/null 2>&1 &&
+            apt-get install -y -q --no-install-recommends "$@" > /dev/null 2>&1; }
+}
 need=()
 command -v qemu-system-x86_64 > /dev/null || need+=(qemu-system-x86)
 [ -n "$(kernel)" ] || need+=(linux-image-amd64)
@@ -44,54 +58,110 @@ command -v cpio > /dev/null || need+=(cpio)
 if ((${#need[@]})); then
     [ "$(id -u)" -eq 0 ] || skip "missing ${need[*]} and not root to install them"
     log "installing ${need[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y -q --no-install-recommends "${need[@]}" > /dev/null 2>&1; then
-        { apt-get update -q > /dev/null 2>&1 &&
-            apt-get install -y -q --no-install-recommends "${need[@]}" > /dev/null 2>&1; } ||
-            skip "apt-get install ${need[*]} failed"
-    fi
+    apt_install "${need[@]}" || skip "apt-get install ${need[*]} failed"
 fi
 command -v qemu-system-x86_64 > /dev/null || skip "no qemu-system-x86_64"
 KERNEL=$(kernel)
 [ -n "$KERNEL" ] && [ -r "$KERNEL" ] || skip "no readable kernel in /boot"
 
-# -- the initramfs, rebuilt when an input changed ------------------------------------------------
-mkdir -p "$VMDIR"
-inputs=("$BERTH" "$BUSYBOX" "$here/init" "$here/guest-tests.sh" "$here/mkinitramfs.sh")
-libs=$(ldd "$BERTH" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^\s*\(\/[^ ]*\) (0x.*/\1/p')
-key=$( { sha256sum "${inputs[@]}" $libs | cut -d' ' -f1
-         grep -rls 'BPF_CGROUP_DEVICE' "$repo/libcontainer" 2>/dev/null; } | sha256sum | cut -d' ' -f1)
-INITRD=$VMDIR/initramfs.cpio.gz
-if [ ! -f "$INITRD" ] || [ "$(cat "$VMDIR/initramfs.key" 2>/dev/null)" != "$key" ]; then
-    log "building $INITRD"
-    "$here/mkinitramfs.sh" "$INITRD" "$BERTH" "$BUSYBOX" || fail "mkinitramfs.sh failed"
-    echo "$key" > "$VMDIR/initramfs.key"
-fi
+# exe_files EXE...: each executable and the shared libraries ldd names for it
+exe_files() {
+    local e
+    for e in "$@"; do
+        echo "$e"
+        ldd "$e" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^\s*\(\/[^ ]*\) (0x.*/\1/p'
+    done
+}
 
-# -- boot ----------------------------------------------------------------------------------------
-CONSOLE=$VMDIR/console.log
-log "booting $(basename "$KERNEL") under qemu (tcg), timeout ${TIMEOUT}s"
-start=$(date +%s)
-timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -nographic -nic none -no-reboot \
-    -kernel "$KERNEL" -initrd "$INITRD" \
-    -append 'console=ttyS0 quiet loglevel=3 panic=-1 oops=panic' < /dev/null > "$CONSOLE" 2>&1
-qrc=$?
-# the console without carriage returns and terminal escapes (the firmware clears the screen)
-tr -d '\r' < "$CONSOLE" | sed 's/\x1b[^a-zA-Z]*[a-zA-Z]//g' > "$CONSOLE.txt"
-# the guest's own lines (from the BEGIN marker on), else the whole console for diagnosis
-if grep -q '^BERTH-VM-BEGIN' "$CONSOLE.txt"; then
-    sed -n '/^BERTH-VM-BEGIN/,$p' "$CONSOLE.txt" >&2
-else
-    tail -n 60 "$CONSOLE.txt" >&2
-fi
-log "qemu exited $qrc after $(($(date +%s) - start))s"
-((qrc == 124 || qrc == 137)) && fail "the guest did not power off within ${TIMEOUT}s"
+# guest NAME: builds NAME's initramfs when an input changed, boots it, prints its lines on
+# stderr and its "N passed, M failed, K skipped" on stdout; exits as this script does (run in a
+# subshell: skip and fail end it)
+guest() {
+    local dir=$here/$1 vmdir=$VMDIR/$1 t
+    local DESCRIPTION=$1 CMDLINE= PACKAGES=() TOOLS=() tools=()
+    [ -f "$dir/guest.conf" ] || fail "no guest $dir/guest.conf"
+    . "$dir/guest.conf"
+    skip() {
+        log "SKIP the $DESCRIPTION guest: $*"
+        echo "0 passed, 0 failed, 1 skipped"
+        exit 77
+    }
+    for t in "${TOOLS[@]}"; do
+        command -v "$t" > /dev/null && continue
+        [ "$(id -u)" -eq 0 ] || skip "no $t and not root to install ${PACKAGES[*]}"
+        log "installing ${PACKAGES[*]}"
+        apt_install "${PACKAGES[@]}" || skip "apt-get install ${PACKAGES[*]} failed: no $t"
+        command -v "$t" > /dev/null || skip "no $t after installing ${PACKAGES[*]}"
+    done
+    for t in "${TOOLS[@]}"; do tools+=("$(command -v "$t")"); done
 
-result=$(sed -n 's/^BERTH-VM-RESULT: \([0-9]* passed, [0-9]* failed, [0-9]* skipped\)$/\1/p' \
-    "$CONSOLE.txt" | tail -n 1)
-exitline=$(sed -n 's/^BERTH-VM-EXIT: \([0-9]*\)$/\1/p' "$CONSOLE.txt" | tail -n 1)
-[ -n "$result" ] || fail "the guest printed no BERTH-VM-RESULT line (exit '${exitline}')"
-echo "$result"
-failed=$(echo "$result" | sed 's/.* passed, \([0-9]*\) failed.*/\1/')
-[ "$failed" = 0 ] && [ "$exitline" = 0 ] && exit 0
-exit 1
+    # -- the initramfs, rebuilt when an input changed --------------------------------------------
+    mkdir -p "$vmdir"
+    local key initrd=$vmdir/initramfs.cpio.gz
+    key=$( { sha256sum $(exe_files "$BERTH" "${tools[@]}") "$BUSYBOX" "$here/init" \
+                 "$here/lib.sh" "$here/mkinitramfs.sh" | cut -d' ' -f1
+             (cd "$dir" && find . -type f | LC_ALL=C sort | xargs sha256sum)
+             grep -rls 'BPF_CGROUP_DEVICE' "$repo/libcontainer" 2>/dev/null; } |
+           sha256sum | cut -d' ' -f1)
+    if [ ! -f "$initrd" ] || [ "$(cat "$vmdir/initramfs.key" 2>/dev/null)" != "$key" ]; then
+        log "building $initrd"
+        "$here/mkinitramfs.sh" "$initrd" "$BERTH" "$dir" "$BUSYBOX" || fail "mkinitramfs.sh failed"
+        echo "$key" > "$vmdir/initramfs.key"
+    fi
+    boot "$vmdir" "$initrd" "$CMDLINE"
+}
+
+# boot VMDIR INITRD CMDLINE: runs the guest, prints its result line; exits 0, or 1 on a failure
+boot() {
+    local CONSOLE=$1/console.log initrd=$2 start qrc
+    log "booting $(basename "$KERNEL") under qemu (tcg) for the $DESCRIPTION guest${3:+ ($3)}, timeout ${TIMEOUT}s"
+    start=$(date +%s)
+    timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -nographic -nic none -no-reboot \
+        -kernel "$KERNEL" -initrd "$initrd" \
+        -append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic${3:+ $3}" < /dev/null > "$CONSOLE" 2>&1
+    qrc=$?
+    # the console without carriage returns and terminal escapes (the firmware clears the screen)
+    tr -d '\r' < "$CONSOLE" | sed 's/\x1b[^a-zA-Z]*[a-zA-Z]//g' > "$CONSOLE.txt"
+    # the guest's own lines (from the BEGIN marker on), else the whole console for diagnosis
+    if grep -q '^BERTH-VM-BEGIN' "$CONSOLE.txt"; then
+        sed -n '/^BERTH-VM-BEGIN/,$p' "$CONSOLE.txt" >&2
+    else
+        tail -n 60 "$CONSOLE.txt" >&2
+    fi
+    log "qemu exited $qrc after $(($(date +%s) - start))s"
+    ((qrc == 124 || qrc == 137)) && fail "the guest did not power off within ${TIMEOUT}s"
+
+    local result exitline failed
+    result=$(sed -n 's/^BERTH-VM-RESULT: \([0-9]* passed, [0-9]* failed, [0-9]* skipped\)$/\1/p' \
+        "$CONSOLE.txt" | tail -n 1)
+    exitline=$(sed -n 's/^BERTH-VM-EXIT: \([0-9]*\)$/\1/p' "$CONSOLE.txt" | tail -n 1)
+    [ -n "$result" ] || fail "the guest printed no BERTH-VM-RESULT line (exit '${exitline}')"
+    echo "$result"
+    failed=$(echo "$result" | sed 's/.* passed, \([0-9]*\) failed.*/\1/')
+    [ "$failed" = 0 ] && [ "$exitline" = 0 ] && exit 0
+    exit 1
+}
+
+# -- every guest, one after the other; the sum of their counts ---------------------------------
+guests=("$@")
+if ((${#guests[@]} == 0)); then
+    for c in "$here"/*/guest.conf; do guests+=("$(basename "$(dirname "$c")")"); done
+fi
+passed=0 failed=0 skipped=0 anyfail=0
+for g in "${guests[@]}"; do
+    line=$( (guest "$g") | tail -n 1)
+    rc=$?
+    if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+        passed=$((passed + BASH_REMATCH[1]))
+        failed=$((failed + BASH_REMATCH[2]))
+        skipped=$((skipped + BASH_REMATCH[3]))
+    else
+        log "FAIL: the $g guest printed no result line"
+        failed=$((failed + 1))
+    fi
+    ((rc != 0 && rc != 77)) && anyfail=1
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+((failed > 0 || anyfail)) && exit 1
+((passed == 0)) && exit 77
+exit 0

@@ -1,92 +1,10 @@
 #!/bin/sh
 # berth's cgroup v2 tests, run by the test guest's init (busybox sh, root, pure cgroup v2 with
-# every controller enabled in the root). Each check prints "PASS name", "FAIL name: why" or
+# every controller enabled in the root); helpers in ../lib.sh. Each check prints "PASS name", "FAIL name: why" or
 # "SKIP name: why"; the last line is "BERTH-VM-RESULT: N passed, M failed, K skipped".
 # Also prints "BERTH-VM-MEMMIN: <bytes>", the smallest memory.max at which `sh -c 'echo ok'`
 # runs 3 of 3 (informational).
-BERTH=/bin/berth
-ROOT=/run/berth-vm
-RFS=/rootfs
-CG=/sys/fs/cgroup
-W=/tmp/berth-vm
-DEVICES_EBPF=0
-. /etc/berth-vm.conf
-mkdir -p "$ROOT" "$W"
-
-pass=0 fail=0 skip=0 T=
-ok() { pass=$((pass + 1)); echo "PASS $T: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $T: $*"; }
-skp() { skip=$((skip + 1)); echo "SKIP $T: $*"; }
-# check DESCRIPTION EXPECTED ACTUAL
-check() {
-    if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: expected '$2', got '$3'"; fi
-}
-# check_grep DESCRIPTION PATTERN TEXT
-check_grep() {
-    if printf '%s\n' "$3" | grep -q -- "$2"; then ok "$1"; else bad "$1: no '$2' in '$3'"; fi
-}
-# section NAME: names the checks that follow; prints the guest's uptime (where the time goes)
-section() { T=$1; echo "-- $1 (at $(cut -d' ' -f1 /proc/uptime)s)"; }
-absent() { if [ -e "$1" ]; then echo present; else echo absent; fi; }
-
-CAPS='"CAP_AUDIT_WRITE","CAP_KILL","CAP_NET_BIND_SERVICE","CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_SETUID","CAP_SETGID","CAP_MKNOD"'
-DENY_ALL='"devices":[{"allow":false,"access":"rwm"}]'
-
-# bundle ID ARGS_JSON RESOURCES_JSON [cgroupns: yes|no] [CGROUPS_PATH]: writes $W/ID/config.json
-bundle() {
-    _ns='{"type":"pid"},{"type":"ipc"},{"type":"uts"},{"type":"mount"},{"type":"network"}'
-    [ "${4:-yes}" = yes ] && _ns="$_ns,{\"type\":\"cgroup\"}"
-    _cp=
-    [ -n "${5:-}" ] && _cp="\"cgroupsPath\": \"$5\","
-    mkdir -p "$W/$1"
-    cat > "$W/$1/config.json" <<EOF
-{
-  "ociVersion": "1.3.0",
-  "process": {
-    "terminal": false, "user": {"uid": 0, "gid": 0}, "args": $2,
-    "env": ["PATH=/bin:/sbin:/usr/bin:/usr/sbin"], "cwd": "/",
-    "capabilities": {"bounding": [$CAPS], "effective": [$CAPS], "permitted": [$CAPS]},
-    "noNewPrivileges": true
-  },
-  "root": {"path": "$RFS", "readonly": true},
-  "hostname": "c",
-  "mounts": [
-    {"destination": "/proc", "type": "proc", "source": "proc"},
-    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
-     "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
-    {"destination": "/sys", "type": "sysfs", "source": "sysfs",
-     "options": ["nosuid", "noexec", "nodev", "ro"]},
-    {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
-     "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]},
-    {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}
-  ],
-  "linux": {
-    $_cp
-    "resources": $3,
-    "namespaces": [$_ns]
-  }
-}
-EOF
-}
-
-B() { timeout 60 "$BERTH" --root "$ROOT" "$@"; }
-# create ID: the container's stdout/stderr (and create's) go to $W/ID.out
-bcreate() { B create --bundle "$W/$1" "$1" > "$W/$1.out" 2>&1; }
-# brun ID: berth run, output in $W/ID.out, returns run's status
-brun() { B run --bundle "$W/$1" "$1" > "$W/$1.out" 2>&1; }
-bpid() { B state "$1" 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p'; }
-# bwait ID: until the container is stopped (10 s)
-bwait() {
-    _i=0
-    while [ $_i -lt 100 ]; do
-        B state "$1" 2>/dev/null | grep -q '"status": *"stopped"' && return 0
-        sleep 0.1
-        _i=$((_i + 1))
-    done
-    return 1
-}
-bdel() { B delete --force "$1" > /dev/null 2>&1; }
-out() { tr '\n' ' ' < "$W/$1.out" | sed 's/ *$//'; }
+. /berth-vm/lib.sh
 weight() { echo $((1 + (($1 - 2) * 9999) / 262142)); }
 
 # -------------------------------------------------------------------------------------------
@@ -329,5 +247,4 @@ section leftovers
 check "no container state left" "" "$(ls $ROOT)"
 check "no cgroup left under /berth" "" "$(ls -d $CG/berth/*/ 2>/dev/null)"
 
-echo "BERTH-VM-RESULT: $pass passed, $fail failed, $skip skipped"
-[ $fail = 0 ]
+result
