@@ -105,12 +105,32 @@ static int replace_string(char **field, const char *value) {
   return 0;
 }
 
-static int from_file(const char *path, struct spec_process **out, struct berr **err) {
+/* A process.json without apparmorProfile or selinuxLabel runs under the
+ * container's (as runc does): leaving a field out never makes an exec less
+ * confined than the container. */
+static int inherit_labels(struct spec_process *p, const struct spec_process *c) {
+  if (c == NULL)
+    return 0;
+  if (p->apparmor_profile == NULL && replace_string(&p->apparmor_profile, c->apparmor_profile) < 0)
+    return -1;
+  if (p->selinux_label == NULL && replace_string(&p->selinux_label, c->selinux_label) < 0)
+    return -1;
+  return 0;
+}
+
+static int from_file(const char *path, const struct spec *bundle, struct spec_process **out,
+                     struct berr **err) {
   cleanup_free char *text = NULL;
   size_t len = 0;
   if (read_file_at(AT_FDCWD, path, &text, &len, err) < 0)
     return berr_prefix(err, "--process");
-  return spec_parse_process(text, len, out, err);
+  if (spec_parse_process(text, len, out, err) < 0)
+    return -1;
+  if (inherit_labels(*out, bundle->process) < 0) {
+    spec_process_free(steal_ptr(out));
+    return berr_set(err, ENOMEM, "--process");
+  }
+  return 0;
 }
 
 static int apply_flags(const struct exec_opts *o, struct spec_process *p, struct berr **err) {
@@ -155,7 +175,7 @@ int exec_build_process(const struct exec_opts *o, struct spec *bundle, struct sp
                        struct berr **err) {
   struct spec_process *p = NULL;
   if (o->process_file) {
-    if (from_file(o->process_file, &p, err) < 0)
+    if (from_file(o->process_file, bundle, &p, err) < 0)
       return -1;
   } else {
     if (bundle->process == NULL)

@@ -75,7 +75,8 @@ static int load_seccomp(const struct launch *l, struct berr **err) {
 
 int launch_prepare(const struct launch *l, struct berr **err) {
   const struct spec_process *p = l->process;
-  if (sched_apply_scheduler(p->scheduler, err) < 0 ||
+  /* the labels take effect at execve: set here, an unknown profile or label fails create */
+  if (lsm_apply_exec_labels(p, err) < 0 || sched_apply_scheduler(p->scheduler, err) < 0 ||
       sched_apply_io_priority(p->io_priority, err) < 0)
     return -1;
   if (l->linux && (personality_apply(l->linux->personality, err) < 0 ||
@@ -86,9 +87,7 @@ int launch_prepare(const struct launch *l, struct berr **err) {
 
 int launch_confine(const struct launch *l, struct berr **err) {
   const struct spec_process *p = l->process;
-  /* labels before no_new_privs, which would restrict the exec transition */
-  if (lsm_apply_exec_labels(p, err) < 0 ||
-      sched_apply_cpu_affinity(l->cpu_affinity, true, err) < 0)
+  if (sched_apply_cpu_affinity(l->cpu_affinity, true, err) < 0)
     return -1;
   if (l->seccomp && !p->no_new_privileges && load_seccomp(l, err) < 0)
     return -1;

@@ -1,6 +1,6 @@
 /* The last steps of every container process, the init and each exec:
- * scheduling and memory policy (before READY, so create/exec report them),
- * then LSM labels, CPU affinity, identity, capabilities, no_new_privs,
+ * LSM exec labels, scheduling and memory policy (before READY, so create/exec
+ * report them), then CPU affinity, identity, capabilities, no_new_privs,
  * seccomp, and execve. */
 #ifndef BERTH_LAUNCH_H
 #define BERTH_LAUNCH_H
@@ -30,10 +30,13 @@ int launch_validate(const struct spec_process *p, const struct spec_linux *lx, s
 
 /* Resets the signal mask and dispositions inherited from the runtime. */
 void launch_reset_signals(void);
-/* Still privileged, before READY: process.scheduler, process.ioPriority,
- * linux.personality, linux.memoryPolicy. */
+/* Still privileged, before READY: the AppArmor profile and SELinux label the
+ * next execve switches to (before no_new_privs, which would restrict that
+ * transition; a startContainer hook is exec'd under them too, as in runc),
+ * process.scheduler, process.ioPriority, linux.personality,
+ * linux.memoryPolicy. */
 int launch_prepare(const struct launch *l, struct berr **err);
-/* LSM exec labels and the final CPU affinity first; then order matters:
+/* The final CPU affinity first; then order matters:
  * without no_new_privs seccomp needs CAP_SYS_ADMIN, so it is loaded before
  * the capabilities go; with it, as late as possible. */
 int launch_confine(const struct launch *l, struct berr **err);
