@@ -78,7 +78,7 @@ exe_files() {
 # subshell: skip and fail end it)
 guest() {
     local dir=$here/$1 vmdir=$VMDIR/$1 t
-    local DESCRIPTION=$1 CMDLINE= PACKAGES=() TOOLS=() tools=()
+    local DESCRIPTION=$1 CMDLINE= PACKAGES=() TOOLS=() OVERLAY= tools=()
     [ -f "$dir/guest.conf" ] || fail "no guest $dir/guest.conf"
     . "$dir/guest.conf"
     skip() {
@@ -106,6 +106,11 @@ guest() {
     if [ ! -f "$initrd" ] || [ "$(cat "$vmdir/initramfs.key" 2>/dev/null)" != "$key" ]; then
         log "building $initrd"
         "$here/mkinitramfs.sh" "$initrd" "$BERTH" "$dir" "$BUSYBOX" || fail "mkinitramfs.sh failed"
+        if [ -n "$OVERLAY" ]; then
+            # the kernel unpacks concatenated archives in order: the overlay's files win
+            "$dir/$OVERLAY" "$vmdir/overlay.cpio.gz" || fail "$OVERLAY failed"
+            cat "$vmdir/overlay.cpio.gz" >> "$initrd"
+        fi
         echo "$key" > "$vmdir/initramfs.key"
     fi
     boot "$vmdir" "$initrd" "$CMDLINE"
