@@ -3,35 +3,71 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <selinux/selinux.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "log.h"
+#include "pathsafe.h"
 #include "util.h"
 
 #define APPARMOR_ENABLED "/sys/module/apparmor/parameters/enabled"
+#define SELINUXFS "/sys/fs/selinux"
+#define SELINUX_MAGIC 0xf97cff8c
 
-bool lsm_selinux_enabled(void) { return is_selinux_enabled() > 0; }
+/* Probed once, by the runtime before it clones (lsm_warn_unavailable): the
+ * container process, after pivot_root, sees the container's /sys, or none. */
+static int selinux_on = -1, apparmor_on = -1;
 
-bool lsm_apparmor_enabled(void) {
+/* As go-selinux (runc): selinuxfs is mounted and a policy is loaded (until
+ * then every process's context is the initial SID's name, "kernel").
+ * libselinux's is_selinux_enabled() also wants /etc/selinux/config, which a
+ * runtime running inside a container (or a minimal host) does not have. */
+static bool probe_selinux(void) {
+  struct statfs sf;
+  if (statfs(SELINUXFS, &sf) < 0 || (unsigned long)sf.f_type != SELINUX_MAGIC)
+    return false;
+  char ctx[16] = "";
+  cleanup_close int fd = proc_openat("self/attr/current", O_RDONLY);
+  ssize_t n = fd < 0 ? -1 : read(fd, ctx, sizeof(ctx) - 1);
+  if (n <= 0)
+    return false;
+  ctx[n] = '\0';
+  ctx[strcspn(ctx, "\n")] = '\0';
+  return strcmp(ctx, "kernel") != 0;
+}
+
+static bool probe_apparmor(void) {
   cleanup_close int fd = open(APPARMOR_ENABLED, O_RDONLY | O_CLOEXEC);
   char c = 0;
   return fd >= 0 && read(fd, &c, 1) == 1 && c == 'Y';
 }
 
+bool lsm_selinux_enabled(void) {
+  if (selinux_on < 0)
+    selinux_on = probe_selinux();
+  return selinux_on;
+}
+
+bool lsm_apparmor_enabled(void) {
+  if (apparmor_on < 0)
+    apparmor_on = probe_apparmor();
+  return apparmor_on;
+}
+
 void lsm_warn_unavailable(const struct spec_process *p, const struct spec_linux *linux) {
-  bool selinux = lsm_selinux_enabled();
+  bool selinux = lsm_selinux_enabled(), apparmor = lsm_apparmor_enabled();
   if (p && p->selinux_label && !selinux)
     log_warn("process.selinuxLabel \"%s\": SELinux is not enabled on this host, label ignored",
              p->selinux_label);
   if (linux && linux->mount_label && !selinux)
     log_warn("linux.mountLabel \"%s\": SELinux is not enabled on this host, label ignored",
              linux->mount_label);
-  if (p && p->apparmor_profile && !lsm_apparmor_enabled())
+  if (p && p->apparmor_profile && !apparmor)
     log_warn("process.apparmorProfile \"%s\": AppArmor is not enabled on this host, profile "
              "ignored",
              p->apparmor_profile);
@@ -66,26 +102,39 @@ static int apply_apparmor(const char *profile, struct berr **err) {
   return berr_prefix(err, "process.apparmorProfile \"%s\" (is the profile loaded?)", profile);
 }
 
+static int apply_selinux(const char *label, struct berr **err) {
+  if (write_attr("exec", label, err) == 0)
+    return 0;
+  if (*err == NULL)
+    berr_errno(err, "open /proc/thread-self/attr/exec");
+  return berr_prefix(err, "process.selinuxLabel \"%s\" (a context the loaded policy knows?)",
+                     label);
+}
+
 int lsm_apply_exec_labels(const struct spec_process *p, struct berr **err) {
-  if (p->selinux_label && lsm_selinux_enabled() && setexeccon(p->selinux_label) < 0)
-    return berr_errno(err, "process.selinuxLabel \"%s\": setexeccon", p->selinux_label);
+  if (p->selinux_label && lsm_selinux_enabled() && apply_selinux(p->selinux_label, err) < 0)
+    return -1;
   if (p->apparmor_profile && lsm_apparmor_enabled() && apply_apparmor(p->apparmor_profile, err) < 0)
     return -1;
   return 0;
 }
 
 static bool labelled_type(const struct spec_mount *m) {
-  static const char *const types[] = {"tmpfs", "devpts", "mqueue"};
+  static const char *const types[] = {"tmpfs", "devpts"};
   for (size_t i = 0; m->type && i < sizeof(types) / sizeof(types[0]); i++)
     if (strcmp(m->type, types[i]) == 0)
       return true;
   return false;
 }
 
+bool lsm_mount_labelled(const char *label, const struct spec_mount *m) {
+  return label && labelled_type(m) && lsm_selinux_enabled();
+}
+
 int lsm_mount_data(const char *label, const struct spec_mount *m, char **data,
                    struct berr **err) {
   *data = NULL;
-  if (label && labelled_type(m) && lsm_selinux_enabled()) {
+  if (lsm_mount_labelled(label, m)) {
     if (asprintf(data, "%s%scontext=\"%s\"", m->data ? m->data : "", m->data ? "," : "",
                  label) < 0) {
       *data = NULL;
@@ -95,5 +144,16 @@ int lsm_mount_data(const char *label, const struct spec_mount *m, char **data,
   }
   if (m->data && (*data = strdup(m->data)) == NULL)
     return berr_errno(err, "mount data");
+  return 0;
+}
+
+int lsm_label_mount_root(const char *label, const struct spec_mount *m, int top,
+                         struct berr **err) {
+  if (label == NULL || m->type == NULL || strcmp(m->type, "mqueue") != 0 ||
+      !lsm_selinux_enabled())
+    return 0;
+  char buf[PATHSAFE_FDPATH_MAX];
+  if (setxattr(pathsafe_fdpath(top, buf), "security.selinux", label, strlen(label), 0) < 0)
+    return berr_errno(err, "linux.mountLabel \"%s\": label the mqueue (security.selinux)", label);
   return 0;
 }

@@ -427,8 +427,12 @@ static int mount_dispatch(const struct spec_mount *m, int target, int rootfd,
   cleanup_free char *data = NULL;
   if (lsm_mount_data(opts->mount_label, m, &data, err) < 0)
     return -1;
-  if (mnt_at(m->source ? m->source : type, target, type, fl, data) < 0)
+  if (mnt_at(m->source ? m->source : type, target, type, fl, data) < 0) {
+    if (errno == EINVAL && lsm_mount_labelled(opts->mount_label, m))
+      return berr_errno(err, "mount %s with linux.mountLabel \"%s\" (a context the loaded "
+                        "policy knows?)", type, opts->mount_label);
     return berr_errno(err, "mount %s", type);
+  }
   return 0;
 }
 
@@ -441,6 +445,8 @@ static int mount_finish(const struct spec_mount *m, int top, int olddir,
                         const struct rootfs_opts *opts, struct berr **err) {
   unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
   bool binding = mnt_is_bind(m) || rebound_sysfs(m, opts);
+  if (!binding && lsm_label_mount_root(opts->mount_label, m, top, err) < 0)
+    return -1;
   if (olddir >= 0 && tmpcopyup(olddir, top, err) < 0)
     return -1;
   if (binding && (extra || m->clear_flags)) {

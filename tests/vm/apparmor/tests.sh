@@ -48,6 +48,11 @@ aa_bundle conf berth-test "[\"sh\",\"-c\",\"$PROBE\"]"
 brun conf
 check "apparmorProfile berth-test: confined, its deny rules hold in a child" \
     "berth-test (enforce) group-denied tmp-written denied-refused" "$(out conf)"
+aa_bundle nosys berth-test "[\"sh\",\"-c\",\"$PROBE\"]"
+nosys nosys
+brun nosys
+check "a container without /sys is confined too (AppArmor probed by the runtime)" \
+    "berth-test (enforce) group-denied tmp-written denied-refused" "$(out nosys)"
 aa_bundle own berth-test '["cat","/proc/self/attr/apparmor/current"]'
 brun own
 check "/proc/self/attr/apparmor/current (the module's own attribute)" "berth-test (enforce)" "$(out own)"
