@@ -10,7 +10,7 @@ BUILD=${BUILD_DIR:-build}
 case "$BUILD" in /*) ;; *) BUILD=$REPO/$BUILD ;; esac
 BERTH=$BUILD/src/berth
 
-PKGS=(meson ninja-build pkg-config gcc libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
+PKGS=(meson ninja-build pkg-config gcc libyajl-dev libseccomp-dev libcap-dev
       busybox-static)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -39,7 +39,7 @@ install_pkgs() {
         { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "$@" >/dev/null; }
 }
 
-PKGS=(meson ninja-build pkg-config gcc libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
+PKGS=(meson ninja-build pkg-config gcc libyajl-dev libseccomp-dev libcap-dev
       busybox-static python3-pytest python3-jsonschema uidmap iproute2 util-linux)
 mapfile -t missing < <(missing_pkgs "${PKGS[@]}")
 if ((${#missing[@]})); then
