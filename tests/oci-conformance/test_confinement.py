@@ -89,6 +89,30 @@ def test_exec_label_flags_go_through_the_same_code(berth, bundle):
         in res.stderr, res
 
 
+@pytest.mark.skipif(SELINUX_ON or apparmor_on(), reason="an LSM is enabled on this host")
+def test_exec_process_file_keeps_the_containers_labels(berth, bundle, tmp_path):
+    """a --process file without apparmorProfile/selinuxLabel gets the container's (as runc), so
+    leaving them out never runs an exec less confined; the warnings name what would apply (the
+    qemu guests check the labels themselves)"""
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    b.process["apparmorProfile"] = "berth-ctr-profile"
+    b.process["selinuxLabel"] = "system_u:system_r:container_t:s0:c5"
+    berth.create_and_start("lsm4", b)
+    proc = {"args": ["echo", "ran"], "cwd": "/", "user": {"uid": 0, "gid": 0}, "env": ["PATH=/bin"]}
+    (tmp_path / "p.json").write_text(json.dumps(proc))
+    res = berth("exec", "--process", str(tmp_path / "p.json"), "lsm4")
+    assert res.returncode == 0 and res.stdout.strip() == "ran", res
+    assert 'process.apparmorProfile "berth-ctr-profile": AppArmor is not enabled' in res.stderr, res
+    assert 'process.selinuxLabel "system_u:system_r:container_t:s0:c5": SELinux is not enabled' \
+        in res.stderr, res
+    proc["apparmorProfile"] = "berth-own-profile"
+    (tmp_path / "p.json").write_text(json.dumps(proc))
+    res = berth("exec", "--process", str(tmp_path / "p.json"), "lsm4")
+    assert res.returncode == 0, res
+    assert 'process.apparmorProfile "berth-own-profile"' in res.stderr, res
+    assert "berth-ctr-profile" not in res.stderr, res
+
+
 # -- process.scheduler --------------------------------------------------------------------------
 
 def test_scheduler_batch_with_nice(berth, bundle):
