@@ -88,6 +88,14 @@ bwait() {
     done
     return 1
 }
+bstatus() { B state "$1" 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
+# leftover ID: "none" when neither a state dir nor a cgroup of ID is left
+leftover() {
+    _l=
+    [ -e "$ROOT/$1" ] && _l="state dir"
+    [ -e "$CG/berth/$1" ] && _l="$_l cgroup"
+    echo "${_l:-none}"
+}
 bdel() { B delete --force "$1" > /dev/null 2>&1; }
 out() { tr '\n' ' ' < "$W/$1.out" | sed 's/ *$//'; }
 

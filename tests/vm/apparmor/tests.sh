@@ -16,13 +16,6 @@ aa_bundle() {
 }
 # what a confined shell reports: its label, then whether the profile's deny rules hold
 PROBE='cat /proc/self/attr/current; cat /etc/group > /dev/null 2>&1 && echo group-read || echo group-denied; echo x > /tmp/ok && echo tmp-written; (echo x > /tmp/denied) 2> /dev/null && echo denied-written || echo denied-refused'
-# leftover ID: "none" when neither a state dir nor a cgroup of ID is left
-leftover() {
-    _l=
-    [ -e "$ROOT/$1" ] && _l="state dir"
-    [ -e "$CG/berth/$1" ] && _l="$_l cgroup"
-    echo "${_l:-none}"
-}
 
 # -------------------------------------------------------------------------------------------
 section apparmor
@@ -87,7 +80,7 @@ EOF2
     rc=$?
     check "exec --apparmor of a profile not loaded: exit 1" 1 "$rc"
     check_grep "exec: the error names process.apparmorProfile" 'process.apparmorProfile "berth-nope"' "$msg"
-    check "the container still runs" running "$(B state ex 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p')"
+    check "the container still runs" running "$(bstatus ex)"
 else
     bad "create: $(out ex)"
 fi

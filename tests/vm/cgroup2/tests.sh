@@ -156,7 +156,6 @@ fi
 
 # -------------------------------------------------------------------------------------------
 section freeze
-bstatus() { B state "$1" 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
 bundle fr '["sh","-c","while :; do sleep 0.05; done"]' "{$DENY_ALL}"
 if ! "$BERTH" help pause > /dev/null 2>&1; then
     skp "berth has no pause command"

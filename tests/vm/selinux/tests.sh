@@ -23,13 +23,6 @@ se_bundle() {
 # a process's context (attr/current ends with a NUL)
 ctx() { tr -d '\000' < "$1"; }
 CTX='tr -d \"\\\\000\" < /proc/self/attr/current; echo'
-leftover() {
-    _l=
-    [ -e "$ROOT/$1" ] && _l="state dir"
-    [ -e "$CG/berth/$1" ] && _l="$_l cgroup"
-    echo "${_l:-none}"
-}
-bstatus() { B state "$1" 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
 
 # -------------------------------------------------------------------------------------------
 section selinux
