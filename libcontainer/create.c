@@ -240,6 +240,7 @@ static int new_state(struct create_ctx *c, struct berr **err) {
   st->cgroup_path = c->cgroup ? strdup(cgroup_path(c->cgroup)) : NULL;
   st->has_poststart = c->spec->hooks.poststart.len > 0;
   st->has_poststop = c->spec->hooks.poststop.len > 0;
+  st->creating = true;
   st->annotations = c->spec->annotations; /* borrowed; unset before free */
   st->annotations_len = c->spec->annotations_len;
   return 0;
@@ -380,6 +381,7 @@ static int write_pid_file(const char *path, pid_t pid, struct berr **err) {
 }
 
 static int on_ready(struct create_ctx *c, struct berr **err) {
+  c->st->creating = false;
   if (state_write(c->dirfd, c->st, err) < 0)
     return -1;
   if (c->o->pid_file && write_pid_file(c->o->pid_file, c->init, err) < 0)

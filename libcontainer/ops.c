@@ -1,5 +1,6 @@
 /* start, kill, delete, state and list: the operations on an existing
- * container. Each holds the container's lock while it works. */
+ * container. Those that change it hold the container's lock while they work; state and list
+ * only read (state.json is replaced atomically) and never wait behind a slow create. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,28 +29,49 @@ void handle_release(struct handle *h) {
   container_state_free(h->st);
 }
 
-int handle_open(const char *root, const char *id, struct handle *h, struct berr **err) {
-  h->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (h->rootfd < 0) {
-    if (errno == ENOENT)
-      return berr_code(err, ENOENT, "container \"%s\" does not exist", id);
-    return berr_errno(err, "open state root %s", root);
-  }
-  if (state_dir_open(h->rootfd, id, &h->dirfd, err) < 0 ||
-      state_read(h->dirfd, id, &h->st, err) < 0)
+static int root_open(const char *root, const char *id, struct berr **err) {
+  int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0)
+    return fd;
+  if (errno == ENOENT)
+    return berr_code(err, ENOENT, "container \"%s\" does not exist", id);
+  return berr_errno(err, "open state root %s", root);
+}
+
+/* Reads <rootfd>/<id>'s state and status; `lock` for operations that change the container. */
+static int load_at(int rootfd, const char *id, bool lock, struct handle *h, struct berr **err) {
+  int r = lock ? state_dir_open(rootfd, id, &h->dirfd, err)
+               : state_dir_open_unlocked(rootfd, id, &h->dirfd, err);
+  if (r < 0 || state_read(h->dirfd, id, &h->st, err) < 0)
     return -1;
-  h->status = state_status(h->dirfd, h->st);
+  h->status = !lock && state_create_in_progress(h->dirfd, h->st) ? STATUS_CREATING
+                                                                  : state_status(h->dirfd, h->st);
+  return 0;
+}
+
+int handle_open(const char *root, const char *id, struct handle *h, struct berr **err) {
+  h->rootfd = root_open(root, id, err);
+  if (h->rootfd < 0)
+    return -1;
+  return load_at(h->rootfd, id, true, h, err);
+}
+
+static int load_unlocked(int rootfd, const char *id, struct container_state **st,
+                         enum container_status *status, struct berr **err) {
+  cleanup_handle struct handle h = HANDLE_INIT;
+  if (load_at(rootfd, id, false, &h, err) < 0)
+    return -1;
+  *status = h.status;
+  *st = steal_ptr(&h.st);
   return 0;
 }
 
 int container_load(const char *root, const char *id, struct container_state **st,
                    enum container_status *status, struct berr **err) {
-  cleanup_handle struct handle h = HANDLE_INIT;
-  if (handle_open(root, id, &h, err) < 0)
+  cleanup_close int rootfd = root_open(root, id, err);
+  if (rootfd < 0)
     return -1;
-  *status = h.status;
-  *st = steal_ptr(&h.st);
-  return 0;
+  return load_unlocked(rootfd, id, st, status, err);
 }
 
 /* The spec of the bundle, for hooks run after create (poststart, poststop). */
@@ -272,11 +294,11 @@ static int compare_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void visit_one(const char *root, const char *id, container_visit_fn fn, void *data) {
+static void visit_one(int rootfd, const char *id, container_visit_fn fn, void *data) {
   struct container_state *st = NULL;
   enum container_status status;
   cleanup_berr struct berr *err = NULL;
-  if (container_load(root, id, &st, &status, &err) < 0) {
+  if (load_unlocked(rootfd, id, &st, &status, &err) < 0) {
     log_debug("list: skipping %s: %s", id, err->msg);
     return;
   }
@@ -307,6 +329,6 @@ int container_list(const char *root, container_visit_fn fn, void *data, struct b
   if (n)
     qsort(names, n, sizeof(*names), compare_names);
   for (size_t i = 0; i < n; i++)
-    visit_one(root, names[i], fn, data);
+    visit_one(dirfd(d), names[i], fn, data);
   return 0;
 }

@@ -131,16 +131,22 @@ int state_dir_create(int rootfd, const char *id, int *dirfd, struct berr **err) 
   return 0;
 }
 
-int state_dir_open(int rootfd, const char *id, int *dirfd, struct berr **err) {
+/* Readers (state, list, exec's look-up) do not lock: state.json is replaced atomically, so they
+ * see the old or the new one, and they never wait behind a create that runs slow hooks. */
+int state_dir_open_unlocked(int rootfd, const char *id, int *dirfd, struct berr **err) {
   if (container_id_validate(id, err) < 0)
     return -1;
-  cleanup_close int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT)
-      return berr_code(err, ENOENT, "container \"%s\" does not exist", id);
-    return berr_errno(err, "open state directory for %s", id);
-  }
-  if (lock_dir(fd, id, err) < 0)
+  *dirfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (*dirfd >= 0)
+    return 0;
+  if (errno == ENOENT)
+    return berr_code(err, ENOENT, "container \"%s\" does not exist", id);
+  return berr_errno(err, "open state directory for %s", id);
+}
+
+int state_dir_open(int rootfd, const char *id, int *dirfd, struct berr **err) {
+  cleanup_close int fd = -1;
+  if (state_dir_open_unlocked(rootfd, id, &fd, err) < 0 || lock_dir(fd, id, err) < 0)
     return -1;
   /* deleted while we waited for the lock? */
   struct stat st;
@@ -179,6 +185,8 @@ int state_write(int dirfd, const struct container_state *st, struct berr **err) 
     jw_kv_string(w, "cgroupPath", st->cgroup_path);
   jw_kv_bool(w, "poststartHooks", st->has_poststart);
   jw_kv_bool(w, "poststopHooks", st->has_poststop);
+  if (st->creating)
+    jw_kv_bool(w, "creating", true);
   write_annotations(w, st);
   jw_object_end(w);
   size_t len = 0;
@@ -234,6 +242,8 @@ int state_parse(const char *text, size_t len, const char *id, struct container_s
   st->cgroup_path = dup_string(root, "cgroupPath");
   st->has_poststart = get_bool_or_true(root, "poststartHooks");
   st->has_poststop = get_bool_or_true(root, "poststopHooks");
+  const json_node *creating = json_get(root, "creating");
+  st->creating = creating && json_type_of(creating) == JSON_BOOL && json_bool(creating);
   const json_node *pid = json_get(root, "pid");
   const json_node *start = json_get(root, "startTime");
   int64_t pidv = 0;
@@ -267,9 +277,10 @@ int state_read(int dirfd, const char *id, struct container_state **out, struct b
  * one), so a pid in our own mount namespace is a host process, whatever state.json says. */
 static bool in_our_mount_ns(pid_t pid) {
   char path[64];
-  struct stat theirs, ours;
+  struct stat theirs;
+  static struct stat ours; /* once per process: `list` asks for every container */
   snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
-  if (stat(path, &theirs) < 0 || stat("/proc/self/ns/mnt", &ours) < 0)
+  if (stat(path, &theirs) < 0 || (ours.st_ino == 0 && stat("/proc/self/ns/mnt", &ours) < 0))
     /* rootless: a non-dumpable init of ours is not inspectable (EACCES), and the kernel's own
      * checks stop us signalling what we may not; anything else: cannot tell, not ours */
     return errno != EACCES && errno != EPERM;
@@ -288,6 +299,15 @@ enum container_status state_status(int dirfd, const struct container_state *st) 
   if (st->cgroup_path && cgroup_is_frozen(st->cgroup_path))
     return STATUS_PAUSED;
   return STATUS_RUNNING;
+}
+
+bool state_create_in_progress(int dirfd, const struct container_state *st) {
+  if (!st->creating)
+    return false;
+  if (flock(dirfd, LOCK_SH | LOCK_NB) < 0)
+    return errno == EWOULDBLOCK;
+  flock(dirfd, LOCK_UN);
+  return false;
 }
 
 char *state_to_json(const struct container_state *st, enum container_status status, bool pretty) {

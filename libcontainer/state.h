@@ -38,6 +38,8 @@ struct container_state {
    * and delete read and parse config.json only when they have hooks to run. True when unknown
    * (a state.json written before these fields existed). */
   bool has_poststart, has_poststop;
+  /* create has not finished (true in the state.json written before the init is ready) */
+  bool creating;
   struct spec_key_value *annotations;
   size_t annotations_len;
 };
@@ -55,6 +57,8 @@ int state_root_open(const char *root, int *rootfd, struct berr **err);
 int state_dir_create(int rootfd, const char *id, int *dirfd, struct berr **err);
 /* Opens and locks an existing <root>/<id>; ENOENT "container X does not exist". */
 int state_dir_open(int rootfd, const char *id, int *dirfd, struct berr **err);
+/* The same without the lock, for readers. */
+int state_dir_open_unlocked(int rootfd, const char *id, int *dirfd, struct berr **err);
 int state_dir_remove(int rootfd, const char *id, struct berr **err);
 
 int state_write(int dirfd, const struct container_state *st, struct berr **err);
@@ -72,6 +76,9 @@ bool state_pid_is_container(const struct container_state *st);
 
 /* Derived from the pid, its start time and the exec fifo (paused from the cgroup freezer). */
 enum container_status state_status(int dirfd, const struct container_state *st);
+/* For a reader that does not hold the lock: true while a create of this container still holds
+ * it (a create that died leaves "creating" in state.json but no lock). */
+bool state_create_in_progress(int dirfd, const struct container_state *st);
 
 /* The OCI state JSON (state-schema.json), e.g. for `state` and hooks' stdin. */
 char *state_to_json(const struct container_state *st, enum container_status status, bool pretty);

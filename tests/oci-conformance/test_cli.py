@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import config_validator, copy_rootfs
+from conftest import config_validator, copy_rootfs, wait_for
 
 
 def test_version(berth):
@@ -165,6 +165,37 @@ def test_list_shows_stopped(berth, bundle):
     berth.wait_status("list-stopped", "stopped")
     entries = json.loads(berth("list", "-f", "json").stdout)
     assert [(e["id"], e["status"]) for e in entries] == [("list-stopped", "stopped")]
+
+
+def test_list_and_state_do_not_wait_for_a_create(berth, bundle, tmp_path):
+    """A create held in a createRuntime hook keeps its container locked; list and state only
+    read, so they answer at once instead of waiting for it (runc's list does not wait either),
+    and say "creating" until the create has finished."""
+    gate = tmp_path / "gate"
+    hook = tmp_path / "hold.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {tmp_path}/held\nwhile [ ! -e {gate} ]; do sleep 0.05; done\n")
+    os.chmod(hook, 0o755)
+    other = bundle(shared_rootfs=True, args=["sleep", "30"])
+    berth.create("list-ready", other)
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    b.config["hooks"] = {"createRuntime": [{"path": str(hook)}]}
+    berth.track("list-held", b)
+    berth.prepare(b)
+    creating = berth.popen("create", "--bundle", b.path, "list-held")
+    try:
+        wait_for(lambda: (tmp_path / "held").exists(), what="the hook to run")
+        res = berth("list", "-f", "json")
+        assert res.returncode == 0, res
+        status = {e["id"]: e["status"] for e in json.loads(res.stdout)}
+        assert status == {"list-ready": "created", "list-held": "creating"}, res
+        assert berth.state("list-ready")["status"] == "created"
+        # "created" only once the create operation finished (runtime.md)
+        assert berth.state("list-held")["status"] == "creating"
+        assert creating.poll() is None, "the create finished: the test proved nothing"
+    finally:
+        gate.touch()
+        assert creating.wait(timeout=20) == 0, creating.err_path.read_text()
+    assert berth.state("list-held")["status"] == "created"
 
 
 # -- spec -----------------------------------------------------------------------------------
