@@ -38,8 +38,10 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, struct berr **err);
 int cgroup_open_unified(const struct cgroup *cg);
 /* The path to store in state.json, relative to the hierarchy roots ("/berth/c1"). */
 const char *cgroup_path(const struct cgroup *cg);
-/* After a failed create: kills any process in the cgroup and removes the directories made by
- * cgroup_create (parents it made included, when empty). Does not free cg. */
+/* After a failed create: removes the directories made by cgroup_create, killing the processes
+ * in those it made (parents it made go too, when empty). A directory it found existing, even
+ * below a parent it made (another --root's create of the same id racing ours), is left alone.
+ * Does not free cg. */
 void cgroup_destroy(struct cgroup *cg);
 void cgroup_free(struct cgroup *cg);
 void cgroup_cleanup(struct cgroup **cg); /* cgroup_free for __attribute__((cleanup)) */

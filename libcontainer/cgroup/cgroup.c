@@ -235,6 +235,7 @@ static char *own_cgroup(bool unified) {
 static int mkdir_p_once(struct cg_hier *h, const char *path, bool exclusive, struct berr **err) {
   char buf[4096];
   snprintf(buf, sizeof(buf), "%s", h->mnt);
+  h->made_dir = false;
   for (const char *p = path; *p;) {
     p += strspn(p, "/");
     size_t l = strcspn(p, "/");
@@ -245,13 +246,15 @@ static int mkdir_p_once(struct cg_hier *h, const char *path, bool exclusive, str
       return berr_set(err, ENAMETOOLONG, "cgroup: %s%s", h->mnt, path);
     snprintf(buf + used, sizeof(buf) - used, "/%.*s", (int)l, p);
     p += l;
+    bool last = p[strspn(p, "/")] == '\0';
     bool made = mkdir(buf, 0755) == 0;
     if (made) {
+      h->made_dir = last;
       if (h->created == NULL && (h->created = strdup(buf)) == NULL)
         return berr_set(err, ENOMEM, "cgroup");
     } else if (errno == ENOENT) {
       return 1;
-    } else if (errno == EEXIST && exclusive && p[strspn(p, "/")] == '\0') {
+    } else if (errno == EEXIST && exclusive && last) {
       return berr_code(err, EEXIST,
                        "cgroup %s already exists: another container with this id (in another "
                        "--root?) uses it",
@@ -454,11 +457,16 @@ void cgroup_destroy(struct cgroup *cg) {
     struct cg_hier *h = &cg->h[i];
     if (h->dir == NULL || h->created == NULL)
       continue; /* never remove a directory we did not make */
-    kill_all(h->dir, h->v2);
-    cleanup_berr struct berr *e = NULL;
-    if (rmdir_tree(h->dir, 0, &e) < 0) {
-      log_warn("%s", e->msg);
-      continue;
+    /* We may have made only a parent: a create of the same id in another --root (or another
+     * runtime) can make the directory between our two mkdirs, and we then fail with "already
+     * exists". That directory and its processes are the other container's. */
+    if (h->made_dir) {
+      kill_all(h->dir, h->v2);
+      cleanup_berr struct berr *e = NULL;
+      if (rmdir_tree(h->dir, 0, &e) < 0) {
+        log_warn("%s", e->msg);
+        continue;
+      }
     }
     /* the parents we made, up to the topmost one, when nothing else lives there */
     size_t top = strlen(h->created);

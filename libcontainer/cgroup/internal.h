@@ -19,6 +19,8 @@ struct cg_hier {
   bool v2;
   char *dir;     /* mnt + path */
   char *created; /* topmost directory cgroup_create made (full path), NULL if none */
+  bool made_dir; /* cgroup_create made dir itself (not only a parent of it): only then is it
+                    ours to empty and remove */
 };
 
 struct cgroup {

@@ -31,6 +31,13 @@ def berth_cgroups():
     return found
 
 
+def hierarchies():
+    """The mounted cgroup hierarchies (the root itself on a pure cgroup v2 host)."""
+    if (CGROUP_ROOT / "cgroup.procs").exists():
+        return [CGROUP_ROOT]
+    return [d for d in CGROUP_ROOT.iterdir() if (d / "cgroup.procs").exists()]
+
+
 def cgroups_of(cid):
     return [c for c in berth_cgroups() if c.endswith("/" + cid)]
 
@@ -290,6 +297,61 @@ def test_racing_commands_on_one_id(berth, bundle):
                 pass
         pytest.xfail("known bug: racing commands leaked the cgroup /berth/race; failures seen: "
                      + "; ".join(sorted(msgs)))
+
+
+@needs_strace
+def test_failed_create_leaves_other_roots_cgroup_alone(berth, bundle, tmp_path):
+    """Two --roots, one linux.cgroupsPath (shared, as a pod's may be). B makes the parent
+    directory, then (held up by strace) A makes the leaf and creates its container; B then
+    fails: B's cleanup removes what B made, never A's cgroup, and never kills A's process."""
+    parent = f"/berth/two{os.getpid()}"
+    a = bundle(shared_rootfs=True, args=["sleep", "30"])
+    a.config["linux"]["cgroupsPath"] = parent + "/c"
+    bb = bundle(shared_rootfs=True, args=["true"])
+    bb.config["linux"]["cgroupsPath"] = parent + "/c"
+    # applied after the directories are made; no host has 4096 cpus
+    bb.config["linux"]["resources"] = {"cpu": {"cpus": "4096"}}
+    berth.prepare(a)
+    berth.prepare(bb)
+    berth.track("ca", a)
+    root2 = tmp_path / "root2"
+    root2.mkdir(mode=0o700)
+    try:
+        # B's mkdir calls: <h>/berth, <h>/berth/twoN (then held 3 s), <h>/berth/twoN/c, ...
+        argv = ["strace", "-f", "-o", "/dev/null", "-e", "inject=mkdir:delay_exit=3000000:when=2",
+                str(berth.binary), "--root", str(root2), "create", "--bundle", str(bb.path), "cb"]
+        with open(berth.workdir / "b.err", "wb") as fe:
+            pb = subprocess.Popen(argv, env=no_lsan_env(berth), stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=fe)
+        try:
+            wait_for(lambda: any(CGROUP_ROOT.glob(f"*{parent}")), timeout=10,
+                     what="B to make the parent cgroup")
+            berth.create("ca", a)
+            assert pb.wait(timeout=30) == 1
+        finally:
+            if pb.poll() is None:
+                pb.kill()
+                pb.wait()
+        err = (berth.workdir / "b.err").read_text()
+        assert "cpu.cpus" in err, err
+        assert berth.state("ca")["status"] == "created", "B's cleanup killed A's process"
+        mine = sorted(c for c in berth_cgroups() if c.endswith(parent + "/c"))
+        assert len(mine) == len(hierarchies()), f"A's cgroup lost a directory: {mine}"
+        berth.start("ca")
+        assert berth.state("ca")["status"] == "running"
+        berth.delete("ca", "--force")
+        assert not [c for c in berth_cgroups() if c.endswith(parent + "/c")]
+    finally:
+        subprocess.run([str(berth.binary), "--root", str(root2), "delete", "--force", "cb"],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        for d in sorted(CGROUP_ROOT.glob(f"*{parent}"), key=lambda p: len(str(p)), reverse=True):
+            for sub in (d / "c", d):
+                try:
+                    sub.rmdir()
+                except OSError:
+                    pass
+    assert not any(CGROUP_ROOT.glob(f"*{parent}")), "parent cgroups left behind"
+    assert not os.listdir(root2)
 
 
 # ---------------------------------------------------------------- many runs
