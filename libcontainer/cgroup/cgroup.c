@@ -410,7 +410,7 @@ static void sleep_ms(long ms) {
   nanosleep(&ts, NULL);
 }
 
-/* Removes dir and its sub-cgroups, depth first, retrying EBUSY (dying tasks) for a while. */
+/* Removes dir and its sub-cgroups, depth first, killing what is in them. */
 static int rmdir_tree(const char *dir, int depth, struct berr **err) {
   if (depth < 32) {
     cleanup_dir DIR *d = opendir(dir);
@@ -427,11 +427,15 @@ static int rmdir_tree(const char *dir, int depth, struct berr **err) {
         return -1;
     }
   }
+  /* EBUSY while tasks are still attached: SIGKILLed ones still exiting (listed in cgroup.procs
+   * for a few ms, then briefly not), or one moved in meanwhile. Kill what is listed and retry
+   * while they drain (bounded: 10 s). */
   for (int i = 0;; i++) {
     if (rmdir(dir) == 0 || errno == ENOENT)
       return 0;
-    if (errno != EBUSY || i >= 200)
+    if (errno != EBUSY || i >= 1000)
       return berr_errno(err, "cgroup: rmdir %s", dir);
+    signal_tree(dir, SIGKILL, 0);
     sleep_ms(10);
   }
 }
