@@ -75,6 +75,13 @@ bool cg_v2_kill(const char *dir); /* writes cgroup.kill; false when the kernel l
  * by create and update. */
 int cg_v1_apply(const struct cgroup *cg, const struct spec_resources *r, struct berr **err);
 int cg_v2_apply(const struct cgroup *cg, const struct spec_resources *r, struct berr **err);
+/* The hierarchy to write ctl's files in for a config field, or NULL with the "controller is
+ * missing" error set (resources_v1.c and resources_v2.c each have theirs). */
+typedef const struct cg_hier *(*cg_lookup_fn)(const struct cgroup *cg, const char *ctl,
+                                              const char *field, struct berr **err);
+/* cpu.cpus / cpu.mems: the same cpuset files on both versions, shared by both. */
+int cg_apply_cpuset(const struct cgroup *cg, const struct spec_cpu *c, cg_lookup_fn lookup,
+                    struct berr **err);
 /* hugepageLimits on any hierarchy (v1 or v2 file names), shared by both. */
 int cg_apply_hugetlb(const struct cgroup *cg, const struct spec_resources *res, struct berr **err);
 int cg_rdma(const struct cg_hier *h, const struct spec_resources *r, struct berr **err);

@@ -106,17 +106,7 @@ static int cpu(const struct cgroup *cg, const struct spec_cpu *c, struct berr **
                   (long long)c->realtime_runtime) < 0)
       return -1;
   }
-  bool cpus = c->cpus && *c->cpus, mems = c->mems && *c->mems;
-  if (cpus || mems) {
-    const struct cg_hier *h = v1(cg, "cpuset", cpus ? F "cpu.cpus" : F "cpu.mems", err);
-    if (h == NULL)
-      return -1;
-    if (cpus && cg_write(h->dir, "cpuset.cpus", c->cpus, F "cpu.cpus", err) < 0)
-      return -1;
-    if (mems && cg_write(h->dir, "cpuset.mems", c->mems, F "cpu.mems", err) < 0)
-      return -1;
-  }
-  return 0;
+  return cg_apply_cpuset(cg, c, v1, err);
 }
 
 static int throttle(const char *dir, const char *file, const char *field,
@@ -205,6 +195,21 @@ static int rdma(const struct cg_hier *h, const struct spec_resources *r, struct 
     if (cg_write(h->dir, "rdma.max", v, f, err) < 0)
       return -1;
   }
+  return 0;
+}
+
+int cg_apply_cpuset(const struct cgroup *cg, const struct spec_cpu *c, cg_lookup_fn lookup,
+                    struct berr **err) {
+  bool cpus = c->cpus && *c->cpus, mems = c->mems && *c->mems;
+  if (!cpus && !mems)
+    return 0;
+  const struct cg_hier *h = lookup(cg, "cpuset", cpus ? F "cpu.cpus" : F "cpu.mems", err);
+  if (h == NULL)
+    return -1;
+  if (cpus && cg_write(h->dir, "cpuset.cpus", c->cpus, F "cpu.cpus", err) < 0)
+    return -1;
+  if (mems && cg_write(h->dir, "cpuset.mems", c->mems, F "cpu.mems", err) < 0)
+    return -1;
   return 0;
 }
 

@@ -112,17 +112,7 @@ static int cpu(const struct cgroup *cg, const struct spec_cpu *c, struct berr **
                                  (long long)c->idle) < 0)
       return -1;
   }
-  bool cpus = c->cpus && *c->cpus, mems = c->mems && *c->mems;
-  if (cpus || mems) {
-    const struct cg_hier *h = v2(cg, "cpuset", cpus ? F "cpu.cpus" : F "cpu.mems", err);
-    if (h == NULL)
-      return -1;
-    if (cpus && cg_write(h->dir, "cpuset.cpus", c->cpus, F "cpu.cpus", err) < 0)
-      return -1;
-    if (mems && cg_write(h->dir, "cpuset.mems", c->mems, F "cpu.mems", err) < 0)
-      return -1;
-  }
-  return 0;
+  return cg_apply_cpuset(cg, c, v2, err);
 }
 
 static int io_max(const char *dir, const char *key, const char *field,
