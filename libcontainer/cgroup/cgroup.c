@@ -378,31 +378,23 @@ void cgroup_cleanup(struct cgroup **cg) { cgroup_free(*cg); }
 
 /* ---- kill, wait, remove ---- */
 
+struct signal_count {
+  int sig, found;
+};
+
+static int signal_one(pid_t pid, void *data, struct berr **err) {
+  (void)err;
+  struct signal_count *s = data;
+  if (kill(pid, s->sig) == 0)
+    s->found++;
+  return 0;
+}
+
 /* Sends sig to every pid in dir/cgroup.procs and below; returns how many were found. */
-static int signal_tree(const char *dir, int sig, int depth) {
-  int found = 0;
-  cleanup_free char *procs = cg_read(dir, "cgroup.procs");
-  for (char *p = procs; p && *p;) {
-    char *end;
-    long pid = strtol(p, &end, 10);
-    if (end == p)
-      break;
-    if (pid > 0 && kill((pid_t)pid, sig) == 0)
-      found++;
-    p = end + strspn(end, "\n");
-  }
-  if (depth > 32)
-    return found;
-  cleanup_dir DIR *d = opendir(dir);
-  struct dirent *de;
-  while (d && (de = readdir(d)) != NULL) {
-    if (de->d_type != DT_DIR || de->d_name[0] == '.')
-      continue;
-    cleanup_free char *sub = NULL;
-    if (asprintf(&sub, "%s/%s", dir, de->d_name) >= 0)
-      found += signal_tree(sub, sig, depth + 1);
-  }
-  return found;
+static int signal_tree(const char *dir, int sig) {
+  struct signal_count s = {.sig = sig};
+  cg_for_each_pid(dir, signal_one, &s, NULL);
+  return s.found;
 }
 
 static void sleep_ms(long ms) {
@@ -435,7 +427,7 @@ static int rmdir_tree(const char *dir, int depth, struct berr **err) {
       return 0;
     if (errno != EBUSY || i >= 1000)
       return berr_errno(err, "cgroup: rmdir %s", dir);
-    signal_tree(dir, SIGKILL, 0);
+    signal_tree(dir, SIGKILL);
     sleep_ms(10);
   }
 }
@@ -447,7 +439,7 @@ static void kill_all(const char *dir, bool v2) {
   if (v2)
     cg_v2_kill(dir);
   for (int i = 0; i < 500; i++) {
-    if (signal_tree(dir, SIGKILL, 0) == 0)
+    if (signal_tree(dir, SIGKILL) == 0)
       return;
     sleep_ms(10);
   }
@@ -606,7 +598,7 @@ static int signal_dir(const char *dir, const struct cg_hier *h, void *sig, struc
   /* the processes are the same in every hierarchy: the first that has the directory does */
   if (access(dir, F_OK) != 0)
     return 0;
-  signal_tree(dir, *(int *)sig, 0);
+  signal_tree(dir, *(int *)sig);
   return 1;
 }
 

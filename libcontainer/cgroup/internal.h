@@ -50,6 +50,12 @@ int cg_open_stored(const char *path, struct cgroup **out, struct berr **err);
 /* The "controller is missing" error for a field. */
 int cg_missing(const char *field, const char *ctl, bool v2, struct berr **err);
 
+/* procs.c: calls fn for every pid in dir/cgroup.procs and in its sub-cgroups (depth first, at
+ * most 32 levels); a sub-cgroup removed meanwhile is skipped, an unreadable dir is an error.
+ * fn returning < 0 (its error set) stops the walk. */
+typedef int (*cg_pid_fn)(pid_t pid, void *data, struct berr **err);
+int cg_for_each_pid(const char *dir, cg_pid_fn fn, void *data, struct berr **err);
+
 /* v1.c */
 int cg_v1_discover(struct cg_hier **out, size_t *n, struct berr **err);
 int cg_v1_cpuset_init(const struct cg_hier *h, const char *path, struct berr **err);

@@ -1,5 +1,6 @@
-/* The processes of a container's cgroup (ps): cgroup.procs of its directory and every
- * sub-cgroup, read in one hierarchy (the processes are the same in all of them). */
+/* The processes of a cgroup: cgroup.procs of its directory and every sub-cgroup (ps lists
+ * them, delete and kill --all signal them), read in one hierarchy (the processes are the same
+ * in all of them). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@ static int pidset_add(struct pidset *s, pid_t pid) {
   return 0;
 }
 
-static int collect(const char *dir, struct pidset *s, int depth, struct berr **err) {
+static int walk(const char *dir, cg_pid_fn fn, void *data, int depth, struct berr **err) {
   cleanup_free char *procs = cg_read(dir, "cgroup.procs");
   if (procs == NULL)
     return errno == ENOENT && depth > 0 ? 0 : berr_errno(err, "cgroup: read %s/cgroup.procs", dir);
@@ -40,8 +41,8 @@ static int collect(const char *dir, struct pidset *s, int depth, struct berr **e
     long pid = strtol(p, &end, 10);
     if (end == p)
       break;
-    if (pid > 0 && pidset_add(s, (pid_t)pid) < 0)
-      return berr_set(err, ENOMEM, "cgroup");
+    if (pid > 0 && fn((pid_t)pid, data, err) < 0)
+      return -1;
     p = end + strspn(end, "\n");
   }
   if (depth > 32)
@@ -54,10 +55,18 @@ static int collect(const char *dir, struct pidset *s, int depth, struct berr **e
     cleanup_free char *sub = NULL;
     if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
       return berr_set(err, ENOMEM, "cgroup");
-    if (collect(sub, s, depth + 1, err) < 0)
+    if (walk(sub, fn, data, depth + 1, err) < 0)
       return -1;
   }
   return 0;
+}
+
+int cg_for_each_pid(const char *dir, cg_pid_fn fn, void *data, struct berr **err) {
+  return walk(dir, fn, data, 0, err);
+}
+
+static int collect(pid_t pid, void *set, struct berr **err) {
+  return pidset_add(set, pid) < 0 ? berr_set(err, ENOMEM, "cgroup") : 0;
 }
 
 int cgroup_pids(const char *path, pid_t **out, size_t *n, struct berr **err) {
@@ -75,7 +84,7 @@ int cgroup_pids(const char *path, pid_t **out, size_t *n, struct berr **err) {
   if (h == NULL)
     return berr_set(err, ENOENT, "cgroup %s: not found in any hierarchy", path);
   struct pidset s = {0};
-  if (collect(h->dir, &s, 0, err) < 0) {
+  if (cg_for_each_pid(h->dir, collect, &s, err) < 0) {
     free(s.v);
     return -1;
   }
