@@ -17,18 +17,9 @@
 
 #include "cleanup.h"
 #include "json.h"
+#include "mount_attr.h"
 #include "spec_internal.h"
 #include "tables.h"
-
-#ifndef MOUNT_ATTR__ATIME
-#define MOUNT_ATTR__ATIME 0x00000070
-#endif
-#ifndef MOUNT_ATTR_RELATIME
-#define MOUNT_ATTR_RELATIME 0x00000000
-#endif
-#ifndef MOUNT_ATTR_STRICTATIME
-#define MOUNT_ATTR_STRICTATIME 0x00000020
-#endif
 
 /* ---------------------------------------------------------------- paths */
 
