@@ -108,7 +108,29 @@ static const struct name_value *nv_find(const struct name_value *t, size_t n, co
       return &t[i];
   return NULL;
 }
+
+static int nv_int(const struct name_value *e) { return e ? (int)e->value : -1; }
+
+static const char *nv_name(const struct name_value *t, size_t n, uint64_t value,
+                           const char *fallback) {
+  for (size_t i = 0; i < n; i++)
+    if (t[i].value == value)
+      return t[i].name;
+  return fallback;
+}
 #define NV_FIND(table, name) nv_find((table), ARRAY_LEN(table), (name))
+/* name's value as an int, -1 when the table does not have it */
+#define NV_INT(table, name) nv_int(NV_FIND(table, name))
+/* name's value into *out (converted to its type): 0, or -1 when the table does not have it */
+#define NV_VALUE(table, name, out)                                                                 \
+  ({                                                                                               \
+    const struct name_value *e_ = NV_FIND(table, name);                                            \
+    if (e_ != NULL)                                                                                \
+      *(out) = (__typeof__(*(out)))e_->value;                                                      \
+    e_ != NULL ? 0 : -1;                                                                           \
+  })
+/* the name of value, or fallback */
+#define NV_NAME(table, value, fallback) nv_name((table), ARRAY_LEN(table), (value), (fallback))
 #define NV_NAME_AT(table, i) ((i) < ARRAY_LEN(table) ? (table)[i].name : NULL)
 
 /* ---- namespaces ---- */
@@ -194,17 +216,9 @@ static const struct name_value rlimits[] = {
 };
 #undef RL
 
-int rlimit_from_name(const char *name) {
-  const struct name_value *e = NV_FIND(rlimits, name);
-  return e ? (int)e->value : -1;
-}
+int rlimit_from_name(const char *name) { return NV_INT(rlimits, name); }
 
-const char *rlimit_name(int resource) {
-  for (size_t i = 0; i < ARRAY_LEN(rlimits); i++)
-    if (rlimits[i].value == (uint64_t)resource)
-      return rlimits[i].name;
-  return NULL;
-}
+const char *rlimit_name(int resource) { return NV_NAME(rlimits, (uint64_t)resource, NULL); }
 
 /* ---- signals (names without the SIG prefix) ---- */
 #define SIG(x) {#x, SIG##x}
@@ -416,35 +430,19 @@ static const struct name_value seccomp_flags[] = {
 #undef SFLAG
 
 int seccomp_action_from_name(const char *name, uint32_t *action) {
-  const struct name_value *e = NV_FIND(seccomp_actions, name);
-  if (e == NULL)
-    return -1;
-  *action = (uint32_t)e->value;
-  return 0;
+  return NV_VALUE(seccomp_actions, name, action);
 }
 
 int seccomp_operator_from_name(const char *name, int *op) {
-  const struct name_value *e = NV_FIND(seccomp_operators, name);
-  if (e == NULL)
-    return -1;
-  *op = (int)e->value;
-  return 0;
+  return NV_VALUE(seccomp_operators, name, op);
 }
 
 int seccomp_arch_from_name(const char *name, uint32_t *arch) {
-  const struct name_value *e = NV_FIND(seccomp_archs, name);
-  if (e == NULL)
-    return -1;
-  *arch = (uint32_t)e->value;
-  return 0;
+  return NV_VALUE(seccomp_archs, name, arch);
 }
 
 int seccomp_flag_from_name(const char *name, unsigned int *flag) {
-  const struct name_value *e = NV_FIND(seccomp_flags, name);
-  if (e == NULL)
-    return -1;
-  *flag = (unsigned int)e->value;
-  return 0;
+  return NV_VALUE(seccomp_flags, name, flag);
 }
 
 const char *seccomp_action_name_at(size_t i) { return NV_NAME_AT(seccomp_actions, i); }
@@ -488,45 +486,23 @@ static const struct name_value mempolicy_flags[] = {
     {"MPOL_F_STATIC_NODES", BERTH_MPOL_F_STATIC_NODES},
 };
 
-int sched_policy_from_name(const char *name) {
-  const struct name_value *e = NV_FIND(sched_policies, name);
-  return e ? (int)e->value : -1;
-}
+int sched_policy_from_name(const char *name) { return NV_INT(sched_policies, name); }
 
 int sched_flag_from_name(const char *name, uint64_t *flag) {
-  const struct name_value *e = NV_FIND(sched_flags, name);
-  if (e == NULL)
-    return -1;
-  *flag = e->value;
-  return 0;
+  return NV_VALUE(sched_flags, name, flag);
 }
 
-int ioprio_class_from_name(const char *name) {
-  const struct name_value *e = NV_FIND(ioprio_classes, name);
-  return e ? (int)e->value : -1;
-}
+int ioprio_class_from_name(const char *name) { return NV_INT(ioprio_classes, name); }
 
-int mempolicy_mode_from_name(const char *name) {
-  const struct name_value *e = NV_FIND(mempolicy_modes, name);
-  return e ? (int)e->value : -1;
-}
+int mempolicy_mode_from_name(const char *name) { return NV_INT(mempolicy_modes, name); }
 
-const char *mempolicy_mode_name(int mode) {
-  for (size_t i = 0; i < ARRAY_LEN(mempolicy_modes); i++)
-    if (mempolicy_modes[i].value == (uint64_t)mode)
-      return mempolicy_modes[i].name;
-  return "?";
-}
+const char *mempolicy_mode_name(int mode) { return NV_NAME(mempolicy_modes, (uint64_t)mode, "?"); }
 
 const char *mempolicy_mode_name_at(size_t i) { return NV_NAME_AT(mempolicy_modes, i); }
 const char *mempolicy_flag_name_at(size_t i) { return NV_NAME_AT(mempolicy_flags, i); }
 
 int mempolicy_flag_from_name(const char *name, unsigned int *flag) {
-  const struct name_value *e = NV_FIND(mempolicy_flags, name);
-  if (e == NULL)
-    return -1;
-  *flag = (unsigned int)e->value;
-  return 0;
+  return NV_VALUE(mempolicy_flags, name, flag);
 }
 
 /* ---- personality flags (sys/personality.h) ---- */
@@ -539,9 +515,5 @@ static const struct name_value personality_flags[] = {
 #undef PF
 
 int personality_flag_from_name(const char *name, unsigned long *flag) {
-  const struct name_value *e = NV_FIND(personality_flags, name);
-  if (e == NULL)
-    return -1;
-  *flag = (unsigned long)e->value;
-  return 0;
+  return NV_VALUE(personality_flags, name, flag);
 }
