@@ -126,8 +126,11 @@ void init_direct(struct init_ctx *c) {
 
 /* ---------------- init: before the fifo ---------------- */
 
-/* The state hooks and the seccomp agent receive; pid is the init's pid as
- * the runtime sees it (GO carries it). */
+/* The state hooks and the seccomp agent receive. pid: for the seccomp agent
+ * (runtime namespace) the init's pid as the runtime sees it (GO carries it);
+ * for createContainer and startContainer hooks, which run in the container's
+ * namespaces, the pid as the container sees it (runtime.md, State: getpid(),
+ * 1 in a new pid namespace). */
 static char *hook_state(const struct init_ctx *c, pid_t pid, enum container_status status) {
   struct container_state st = {
       .oci_version = c->spec->oci_version,
@@ -153,7 +156,7 @@ static bool has_runtime_hooks(const struct spec *s) {
   return s->hooks.prestart.len > 0 || s->hooks.create_runtime.len > 0;
 }
 
-static int build_rootfs(struct init_ctx *c, pid_t pid, struct berr **err) {
+static int build_rootfs(struct init_ctx *c, struct berr **err) {
   struct rootfs_opts o = {
       .rootfs = c->rootfs,
       .no_pivot = c->no_pivot,
@@ -176,7 +179,7 @@ static int build_rootfs(struct init_ctx *c, pid_t pid, struct berr **err) {
        sync_expect(c->sync_fd, SYNC_HOOKS_DONE, NULL, err) < 0))
     return -1;
   if (c->spec->hooks.create_container.len) {
-    cleanup_free char *json = hook_state(c, pid, STATUS_CREATING);
+    cleanup_free char *json = hook_state(c, getpid(), STATUS_CREATING);
     if (hooks_run(&c->spec->hooks.create_container, "createContainer", json, err) < 0)
       return -1;
   }
@@ -201,11 +204,11 @@ static int join_session_keyring(const struct init_ctx *c) {
 }
 
 /* Everything that can fail is done before READY, so `create` reports it. */
-static int prepare(struct init_ctx *c, pid_t pid, char **exe, struct berr **err) {
+static int prepare(struct init_ctx *c, char **exe, struct berr **err) {
   const struct spec_process *p = c->spec->process;
   if (setsid() < 0)
     return berr_errno(err, "setsid");
-  if (build_rootfs(c, pid, err) < 0)
+  if (build_rootfs(c, err) < 0)
     return -1;
   if (process_chdir(p, err) < 0)
     return -1;
@@ -265,7 +268,7 @@ static void init_main(struct init_ctx *c) {
   cleanup_close int proc_fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (proc_fd_dir < 0)
     berr_errno(&err, "open /proc/self/fd");
-  if (err || prepare(c, go.code, &exe, &err) < 0)
+  if (err || prepare(c, &exe, &err) < 0)
     init_fail(err, 1);
   if (sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, &err) < 0 ||
       sync_expect(c->sync_fd, SYNC_READY_ACK, NULL, &err) < 0)
@@ -284,7 +287,7 @@ static void init_main(struct init_ctx *c) {
   close(c->fifo_fd);
   prctl(PR_SET_NAME, "berth:init");
   if (c->spec->hooks.start_container.len) {
-    cleanup_free char *json = hook_state(c, go.code, STATUS_CREATED);
+    cleanup_free char *json = hook_state(c, getpid(), STATUS_CREATED);
     if (hooks_run(&c->spec->hooks.start_container, "startContainer", json, &err) < 0)
       init_fail(err, 1);
   }

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_one_error_line, state_validator
+from conftest import assert_one_error_line, state_validator, wait_for
 
 HOOK_SCRIPT = """#!/bin/sh
 # $1 = hook name; logs to {log} (bind-mounted at the same path inside the container)
@@ -94,6 +94,9 @@ def test_hook_order_and_state(berth, bundle, tmp_path):
         assert st.get("annotations", {}) == {"hook.test": "yes"}, name
     for name in ("prestart", "createRuntime", "poststart"):
         assert hook_state(log, name)["pid"] == pid, name
+    # runtime.md, State: hooks in the container namespace get the pid as the container sees it
+    for name in ("createContainer", "startContainer"):
+        assert hook_state(log, name)["pid"] == 1, name
 
     host = {n: os.readlink(f"/proc/self/ns/{n}") for n in ("mnt", "uts")}
     ctr = {n: (log / f"container.{n}").read_text().strip() for n in ("mnt", "uts")}
@@ -105,6 +108,23 @@ def test_hook_order_and_state(berth, bundle, tmp_path):
         # container namespace hooks
         for name in ("createContainer", "startContainer"):
             assert (log / f"{name}.{n}").read_text().strip() == ctr[n], f"{name} {n}"
+
+
+def test_container_namespace_hook_pid_without_pid_namespace(berth, bundle, tmp_path):
+    """without a new pid namespace the container sees the host pid: createContainer and
+    startContainer get that (their own getpid()), the same as the runtime namespace hooks"""
+    b = bundle()
+    b.remove_ns("pid")
+    log = setup_hooks(b, tmp_path / "hooklog",
+                      names=["createRuntime", "createContainer", "startContainer"])
+    b.sh(f"echo $$ > {log}/container.pid; sleep 30")
+    berth.create("hookpid", b)
+    pid = berth.state("hookpid")["pid"]
+    berth.start("hookpid")
+    wait_for(lambda: (log / "container.pid").exists(), what="the container process")
+    assert int((log / "container.pid").read_text()) == pid
+    for name in ("createRuntime", "createContainer", "startContainer"):
+        assert hook_state(log, name)["pid"] == pid, name
 
 
 def test_hooks_with_run(berth, bundle, tmp_path):
