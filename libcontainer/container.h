@@ -22,7 +22,9 @@ struct create_opts {
                                  The caller keeps it (create uses a copy). */
   bool no_pivot;
   bool no_new_keyring;
-  int preserve_fds;           /* fds 3..3+n-1 pass to the container */
+  int listen_fds;             /* socket activation: fds 3..3+n-1 pass to the container,
+                                 which gets LISTEN_FDS=n and LISTEN_PID (as runc) */
+  int preserve_fds;           /* the next n fds (3+listen_fds...) pass to the container */
   bool systemd_cgroup;        /* --systemd-cgroup */
 };
 

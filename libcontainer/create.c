@@ -137,6 +137,8 @@ static int validate(struct create_ctx *c, struct berr **err) {
                     c->spec->hostname ? "hostname" : "domainname");
   if (o->preserve_fds < 0)
     return berr_code(err, EINVAL, "--preserve-fds: must not be negative");
+  if (o->listen_fds < 0)
+    return berr_code(err, EINVAL, "LISTEN_FDS: must not be negative");
   if (geteuid() != 0 && spec_find_namespace(c->spec, NS_USER) == NULL)
     return berr_code(err, EPERM,
                      "running as uid %u: linux.namespaces needs a user namespace to create a "
@@ -299,7 +301,8 @@ static int spawn_stage1(struct create_ctx *c, struct berr **err) {
       .fifo_fd = c->fifo_fd,
       .console_fd = c->console_fd,
       .listener_fd = c->listener_fd,
-      .preserve_fds = c->o->preserve_fds,
+      .preserve_fds = c->o->listen_fds + c->o->preserve_fds,
+      .listen_fds = c->o->listen_fds,
       .no_pivot = c->o->no_pivot,
       .no_new_keyring = c->o->no_new_keyring,
       .ns = c->ns,

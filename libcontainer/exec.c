@@ -27,6 +27,7 @@
 #include "launch.h"
 #include "log.h"
 #include "process.h"
+#include "process_env.h"
 #include "scheduling.h"
 #include "seccomp_filter.h"
 #include "sync.h"
@@ -78,18 +79,19 @@ __attribute__((noreturn)) static void exec_process_main(struct exec_ctx *c) {
   cleanup_berr struct berr *err = NULL;
   const struct spec_process *p = c->process;
   cleanup_free char *exe = NULL;
+  cleanup_strv char **env = NULL;
   prctl(PR_SET_NAME, "berth:exec");
   launch_reset_signals();
   if (sync_expect(c->sync_fd, SYNC_GO, NULL, &err) < 0)
     _exit(1);
   if (p->terminal && (setsid() < 0 || terminal_setup_exec(p, c->console_fd, &err) < 0))
     exec_fail(c->sync_fd, err);
-  if (process_chdir(p, &err) < 0)
+  if (process_chdir(p, &err) < 0 || process_env_build(p, 0, &env, &err) < 0)
     exec_fail(c->sync_fd, err);
   struct launch l = {.process = p, .linux = c->spec->linux,
                      .cpu_affinity = p->exec_cpu_affinity, .seccomp = c->seccomp,
                      .listener_sock = c->listener_fd, .listener_state_json = c->listener_json,
-                     .preserve_fds = c->o->preserve_fds};
+                     .preserve_fds = c->o->preserve_fds, .env = env};
   if (process_find_executable(p, &exe, &err) < 0 || process_apply_rlimits(p, &err) < 0 ||
       process_apply_oom_score_adj(p, &err) < 0 || launch_prepare(&l, &err) < 0)
     exec_fail(c->sync_fd, err);

@@ -23,6 +23,7 @@
 #include "launch.h"
 #include "log.h"
 #include "process.h"
+#include "process_env.h"
 #include "rootfs.h"
 #include "seccomp_filter.h"
 #include "state.h"
@@ -204,13 +205,13 @@ static int join_session_keyring(const struct init_ctx *c) {
 }
 
 /* Everything that can fail is done before READY, so `create` reports it. */
-static int prepare(struct init_ctx *c, char **exe, struct berr **err) {
+static int prepare(struct init_ctx *c, char **exe, char ***env, struct berr **err) {
   const struct spec_process *p = c->spec->process;
   if (setsid() < 0)
     return berr_errno(err, "setsid");
   if (build_rootfs(c, err) < 0)
     return -1;
-  if (process_chdir(p, err) < 0)
+  if (process_chdir(p, err) < 0 || process_env_build(p, c->listen_fds, env, err) < 0)
     return -1;
   if (process_find_executable(p, exe, err) < 0)
     return -1;
@@ -243,6 +244,7 @@ static void init_main(struct init_ctx *c) {
   cleanup_berr struct berr *err = NULL;
   struct sync_msg go = {0};
   cleanup_free char *exe = NULL;
+  cleanup_strv char **env = NULL;
   prctl(PR_SET_NAME, "berth:init");
   launch_reset_signals();
   /* until created, the init dies with the runtime (its parent), even while it waits for a
@@ -268,7 +270,7 @@ static void init_main(struct init_ctx *c) {
   cleanup_close int proc_fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (proc_fd_dir < 0)
     berr_errno(&err, "open /proc/self/fd");
-  if (err || prepare(c, &exe, &err) < 0)
+  if (err || prepare(c, &exe, &env, &err) < 0)
     init_fail(err, 1);
   if (sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, &err) < 0 ||
       sync_expect(c->sync_fd, SYNC_READY_ACK, NULL, &err) < 0)
@@ -299,7 +301,7 @@ static void init_main(struct init_ctx *c) {
   }
   struct launch l = {.process = c->spec->process, .linux = c->spec->linux, .seccomp = c->seccomp,
                      .listener_sock = c->listener_fd, .listener_state_json = listener_json,
-                     .preserve_fds = c->preserve_fds};
+                     .preserve_fds = c->preserve_fds, .env = env};
   if (launch_confine(&l, &err) < 0)
     init_fail(err, 1);
   launch_exec(&l, exe, &err);

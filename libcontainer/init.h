@@ -19,7 +19,8 @@ struct init_ctx {
   int fifo_fd;            /* O_PATH fd of <state>/exec.fifo */
   int console_fd;         /* connected --console-socket, or -1 */
   int listener_fd;        /* connected seccomp listenerPath socket, or -1 */
-  int preserve_fds;
+  int preserve_fds;       /* listen_fds included: fds 3..3+n-1 stay open */
+  int listen_fds;         /* socket activation: the first of them, LISTEN_FDS in process.env */
   bool no_pivot;
   bool no_new_keyring;
   struct ns_plan ns;

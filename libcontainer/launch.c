@@ -103,6 +103,7 @@ int launch_exec(const struct launch *l, const char *exe, struct berr **err) {
   static char *const empty_env[] = {NULL};
   const struct spec_process *p = l->process;
   fds_cloexec_from(3 + l->preserve_fds);
-  execve(exe, p->args.items, p->env.items ? p->env.items : empty_env);
+  char *const *env = l->env ? l->env : p->env.items ? p->env.items : empty_env;
+  execve(exe, p->args.items, env);
   return berr_errno(err, "exec %s", exe);
 }

@@ -21,6 +21,7 @@ struct launch {
   int listener_sock;                     /* connected to listenerPath, or -1 */
   const char *listener_state_json;       /* containerProcessState sent with the listener fd */
   int preserve_fds;
+  char *const *env;                      /* process_env_build()'s; NULL: process.env as is */
 };
 
 /* Runtime side, before anything is started: the values the kernel cannot

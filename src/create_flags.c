@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -18,6 +19,18 @@ static int parse_preserve(const char *cmd, const char *s, int *out) {
   }
   *out = (int)v;
   return 0;
+}
+
+/* systemd socket activation (sd_listen_fds(3)): the fds 3..3+n-1 handed to this process
+ * (LISTEN_PID is ours) go to the container first, as runc passes them. */
+static int listen_fds_from_env(void) {
+  const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+  if (pid == NULL || fds == NULL || strtol(pid, NULL, 10) != (long)getpid())
+    return 0;
+  char *end;
+  errno = 0;
+  long n = strtol(fds, &end, 10);
+  return errno || *end || end == fds || n < 0 || n > 65536 ? 0 : (int)n;
 }
 
 int parse_create_flags(const char *cmd, int argc, char **argv, struct create_opts *o,
@@ -63,5 +76,6 @@ int parse_create_flags(const char *cmd, int argc, char **argv, struct create_opt
   if (cli_expect_args(cmd, argc, argv, optind, 1))
     return -1;
   o->id = argv[optind];
+  o->listen_fds = listen_fds_from_env();
   return 0;
 }

@@ -124,3 +124,16 @@ def test_exec_bad_input(berth, bundle, tmp_path):
         assert res.returncode == 1, (args, res)
         assert res.stderr.strip(), res
     assert berth.state("ex12")["status"] == "running"
+
+
+def test_exec_env_flag_overrides_and_home(berth, bundle):
+    """runc: exec -e replaces a variable of the bundle's process.env (one entry per name) and
+    HOME comes from the container's /etc/passwd for --user"""
+    b = running(berth, bundle, "ex14")
+    assert any(e.startswith("PATH=") for e in b.process["env"])
+    res = berth("exec", "-e", "PATH=/bin", "-e", "NEW=1", "--user", "1000", "ex14", "env")
+    assert res.returncode == 0, res
+    lines = res.stdout.splitlines()
+    assert [l for l in lines if l.startswith("PATH=")] == ["PATH=/bin"]
+    assert "NEW=1" in lines
+    assert [l for l in lines if l.startswith("HOME=")] == ["HOME=/home/user"]

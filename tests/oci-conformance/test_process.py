@@ -7,6 +7,7 @@ import os
 import resource
 import select
 import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -219,6 +220,42 @@ def test_env_is_exactly_process_env(berth, bundle):
     assert got <= set(b.process["env"]) | {"HOME=/root", "PWD=/", "SHLVL=1", "_=/bin/env"}
 
 
+# runc's environment: HOME from the container's /etc/passwd when process.env has none, one
+# entry per name (the last value wins), and an entry that is not NAME=VALUE is refused.
+@pytest.mark.parametrize("uid,home", [(0, "/root"), (1000, "/home/user"), (4242, "/")])
+def test_env_home_from_container_passwd(berth, bundle, uid, home):
+    b = bundle(shared_rootfs=True, args=["env"])
+    b.process["user"] = {"uid": uid, "gid": uid}
+    b.process["env"] = [e for e in b.process["env"] if not e.startswith("HOME=")]
+    homes = [l for l in berth.run_ok(b).splitlines() if l.startswith("HOME=")]
+    assert homes == [f"HOME={home}"]
+
+
+def test_env_home_given_is_kept(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["env"])
+    b.set_env("HOME", "/tmp")
+    homes = [l for l in berth.run_ok(b).splitlines() if l.startswith("HOME=")]
+    assert homes == ["HOME=/tmp"]
+
+
+def test_env_duplicate_name_last_value_wins(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["env"])
+    b.process["env"] += ["DUP=first", "OTHER=1", "DUP=last"]
+    lines = berth.run_ok(b).splitlines()
+    assert [l for l in lines if l.startswith("DUP=")] == ["DUP=last"]
+    assert "OTHER=1" in lines
+
+
+@pytest.mark.parametrize("entry", ["NOEQUALS", "=value"])
+def test_env_entry_not_name_value_fails(berth, bundle, entry):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.process["env"].append(entry)
+    res = berth.create("badenv", b, check=False)
+    assert res.returncode == 1, res
+    assert "process.env[" in res.stderr and entry in res.stderr, res
+    assert berth.state("badenv", check=False) is None
+
+
 def test_cwd_home_for_user(berth, bundle):
     b = bundle(shared_rootfs=True)
     b.process["user"] = {"uid": 1000, "gid": 1000}
@@ -315,6 +352,46 @@ def test_preserve_fds(berth, bundle, tmp_path):
     assert dst.read_text() == "written-by-container\n"
     fds = fd_list("\n".join(out[1:]))
     assert fds[:5] == [0, 1, 2, 3, 4] and len(fds) == 6, f"container sees fds {fds}"
+
+
+def socket_activation_run(berth, b, cid, tmp_path, listen_pid_is_berth, preserve=0):
+    """runs berth as systemd would start it socket-activated: fds 3 and 4 are the "sockets"
+    (LISTEN_FDS=2), fd 5 a file for --preserve-fds; LISTEN_PID is berth's own pid, or not"""
+    berth.prepare(b)
+    berth.track(cid, b)
+    for n in (3, 4, 5):
+        (tmp_path / f"fd{n}").write_text(f"content-of-fd{n}\n")
+    opts = ("--preserve-fds", str(preserve)) if preserve else ()
+    argv = berth.argv("run", "--bundle", b.path, *opts, cid)
+    pid = "$$" if listen_pid_is_berth else "1"
+    redir = " ".join(f"{n}<{tmp_path / f'fd{n}'}" for n in (3, 4, 5))
+    out = tmp_path / f"{cid}.out"
+    with open(out, "wb") as fo:
+        res = subprocess.run(["/bin/sh", "-c", f'LISTEN_PID={pid} exec "$@" {redir}', "w", *argv],
+                             env=berth.env({"LISTEN_FDS": "2"}), stdout=fo,
+                             stderr=subprocess.PIPE, timeout=20)
+    assert res.returncode == 0, res.stderr
+    return out.read_text().splitlines()
+
+
+def test_listen_fds_passed_first_then_preserved_fds(berth, bundle, tmp_path):
+    b = bundle(shared_rootfs=True)
+    b.sh('echo "LISTEN_FDS=$LISTEN_FDS LISTEN_PID=$LISTEN_PID"; cat <&3; cat <&4; cat <&5; '
+         'ls /proc/self/fd')
+    out = socket_activation_run(berth, b, "listenfds", tmp_path, True, preserve=1)
+    assert out[0] == "LISTEN_FDS=2 LISTEN_PID=1"  # the pid sd_listen_fds() sees: its own
+    assert out[1:4] == ["content-of-fd3", "content-of-fd4", "content-of-fd5"]
+    fds = fd_list("\n".join(out[4:]))
+    assert fds[:6] == [0, 1, 2, 3, 4, 5] and len(fds) == 7, f"container sees fds {fds}"
+
+
+def test_listen_fds_for_another_process_ignored(berth, bundle, tmp_path):
+    b = bundle(shared_rootfs=True)
+    b.sh('echo "LISTEN_FDS=[$LISTEN_FDS]"; ls /proc/self/fd')
+    out = socket_activation_run(berth, b, "listenother", tmp_path, False)
+    assert out[0] == "LISTEN_FDS=[]"
+    fds = fd_list("\n".join(out[1:]))
+    assert fds[:3] == [0, 1, 2] and len(fds) == 4, f"container sees fds {fds}"
 
 
 # -- console --------------------------------------------------------------------------------
