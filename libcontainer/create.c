@@ -368,26 +368,11 @@ static int on_init_pid(struct create_ctx *c, pid_t pid, struct berr **err) {
   return sync_send(c->sync_fd, SYNC_GO, pid, NULL, 0, err);
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct berr **err) {
-  char buf[32];
-  int n = snprintf(buf, sizeof(buf), "%d", pid);
-  cleanup_free char *copy = strdup(path);
-  char *slash = copy ? strrchr(copy, '/') : NULL;
-  const char *dir = slash ? (slash == copy ? "/" : (*slash = '\0', copy)) : ".";
-  const char *name = slash ? slash + 1 : path;
-  cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return berr_errno(err, "--pid-file %s", path);
-  if (write_file_atomic_at(dfd, name, buf, n, 0644, err) < 0)
-    return berr_prefix(err, "--pid-file");
-  return 0;
-}
-
 static int on_ready(struct create_ctx *c, struct berr **err) {
   c->st->creating = false;
   if (state_write(c->dirfd, c->st, err) < 0)
     return -1;
-  if (c->o->pid_file && write_pid_file(c->o->pid_file, c->init, err) < 0)
+  if (c->o->pid_file && pid_file_write(c->o->pid_file, c->init, err) < 0)
     return -1;
   if (sync_send(c->sync_fd, SYNC_READY_ACK, 0, NULL, 0, err) < 0)
     return -1;

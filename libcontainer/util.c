@@ -110,6 +110,21 @@ int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t l
   return 0;
 }
 
+int pid_file_write(const char *path, pid_t pid, struct berr **err) {
+  char buf[32];
+  int n = snprintf(buf, sizeof(buf), "%d", pid);
+  cleanup_free char *copy = strdup(path);
+  char *slash = copy ? strrchr(copy, '/') : NULL;
+  const char *dir = slash ? (slash == copy ? "/" : (*slash = '\0', copy)) : ".";
+  const char *name = slash ? slash + 1 : path;
+  cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return berr_errno(err, "--pid-file %s", path);
+  if (write_file_atomic_at(dfd, name, buf, n, 0644, err) < 0)
+    return berr_prefix(err, "--pid-file");
+  return 0;
+}
+
 unsigned long long proc_start_time(pid_t pid, bool *zombie) {
   char path[64];
   snprintf(path, sizeof(path), "/proc/%d/stat", pid);

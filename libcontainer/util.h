@@ -14,6 +14,10 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len, struct be
 /* Writes `len` bytes to an existing file (e.g. a /proc or /sys file). */
 int write_file_at(int dirfd, const char *path, const char *data, size_t len, struct berr **err);
 /* Writes via a temp file + fsync-free rename, so readers see old or new content, never half. */
+/* --pid-file: writes pid to path (relative to the cwd) atomically, through a temporary file
+ * renamed over it, so a reader never sees a partial pid (and a symlink there is replaced, not
+ * followed); errors name --pid-file. */
+int pid_file_write(const char *path, pid_t pid, struct berr **err);
 int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                          struct berr **err);
 int write_all(int fd, const void *buf, size_t len);

@@ -98,14 +98,6 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f) {
   return 0;
 }
 
-static int write_pid(const char *path, pid_t pid) {
-  FILE *f = fopen(path, "we");
-  if (f == NULL)
-    return -1;
-  fprintf(f, "%d", pid);
-  return fclose(f);
-}
-
 int cmd_exec(const struct global_opts *g, int argc, char **argv) {
   struct exec_flags f = {.o = {.root = g->root}};
   struct tty_relay relay = {.ours = -1, .theirs = -1, .master = -1};
@@ -135,8 +127,8 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
     status = cli_fail(err);
     goto out;
   }
-  if (f.o.pid_file && write_pid(f.o.pid_file, pid) < 0) {
-    log_error("--pid-file %s: %s", f.o.pid_file, strerror(errno));
+  if (f.o.pid_file && pid_file_write(f.o.pid_file, pid, &err) < 0) {
+    status = cli_fail(err);
     goto out;
   }
   bool tty = false;

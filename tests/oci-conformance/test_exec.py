@@ -137,3 +137,24 @@ def test_exec_env_flag_overrides_and_home(berth, bundle):
     assert [l for l in lines if l.startswith("PATH=")] == ["PATH=/bin"]
     assert "NEW=1" in lines
     assert [l for l in lines if l.startswith("HOME=")] == ["HOME=/home/user"]
+
+
+def test_exec_pid_file_relative_and_atomic(berth, bundle, tmp_path):
+    """--pid-file relative to berth's cwd, written through a temporary file renamed over it (as
+    create's): a symlink at the path is replaced, the file it points to stays untouched"""
+    running(berth, bundle, "ex15")
+    victim = tmp_path / "victim"
+    victim.write_text("keep me\n")
+    (tmp_path / "exec.pid").symlink_to(victim)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        res = berth("exec", "-d", "--pid-file", "exec.pid", "ex15", "sleep", "30")
+    finally:
+        os.chdir(cwd)
+    assert res.returncode == 0, res
+    pidfile = tmp_path / "exec.pid"
+    assert not pidfile.is_symlink() and victim.read_text() == "keep me\n"
+    pid = int(pidfile.read_text())
+    assert open(f"/proc/{pid}/cmdline").read().startswith("sleep")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
