@@ -160,7 +160,7 @@ int state_dir_remove(int rootfd, const char *id, struct berr **err) {
   return remove_tree_at(rootfd, id, err);
 }
 
-static void write_annotations(json_writer *w, const struct container_state *st) {
+void state_json_annotations(json_writer *w, const struct container_state *st) {
   jw_key(w, "annotations");
   jw_object_begin(w);
   for (size_t i = 0; i < st->annotations_len; i++)
@@ -187,7 +187,7 @@ int state_write(int dirfd, const struct container_state *st, struct berr **err) 
   jw_kv_bool(w, "poststopHooks", st->has_poststop);
   if (st->creating)
     jw_kv_bool(w, "creating", true);
-  write_annotations(w, st);
+  state_json_annotations(w, st);
   jw_object_end(w);
   size_t len = 0;
   const char *text = json_writer_text(w, &len);
@@ -324,7 +324,7 @@ char *state_to_json(const struct container_state *st, enum container_status stat
   jw_kv_string(w, "rootfs", st->rootfs);
   jw_kv_string(w, "created", st->created);
   jw_kv_string(w, "owner", st->owner ? st->owner : "");
-  write_annotations(w, st);
+  state_json_annotations(w, st);
   jw_object_end(w);
   const char *text = json_writer_text(w, NULL);
   return text ? strdup(text) : NULL;

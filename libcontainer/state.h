@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "json.h"
 #include "spec.h"
 
 #define BERTH_DEFAULT_ROOT "/run/berth"
@@ -79,6 +80,9 @@ enum container_status state_status(int dirfd, const struct container_state *st);
 /* For a reader that does not hold the lock: true while a create of this container still holds
  * it (a create that died leaves "creating" in state.json but no lock). */
 bool state_create_in_progress(int dirfd, const struct container_state *st);
+
+/* Writes "annotations": {...} (the config's annotations) into the object w is in. */
+void state_json_annotations(json_writer *w, const struct container_state *st);
 
 /* The OCI state JSON (state-schema.json), e.g. for `state` and hooks' stdin. */
 char *state_to_json(const struct container_state *st, enum container_status status, bool pretty);

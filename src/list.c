@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "container.h"
 #include "json.h"
+#include "state.h"
 
 enum list_format { LIST_TABLE, LIST_JSON, LIST_QUIET };
 
@@ -30,6 +31,9 @@ static void add_json(const struct container_state *st, enum container_status s, 
   jw_kv_string(w, "rootfs", st->rootfs);
   jw_kv_string(w, "created", st->created);
   jw_kv_string(w, "owner", st->owner && st->owner[0] ? st->owner : "root");
+  /* as runc's list: only when there are some */
+  if (st->annotations_len)
+    state_json_annotations(w, st);
   jw_object_end(w);
 }
 

@@ -125,6 +125,7 @@ def test_list_empty(berth):
 def test_list(berth, bundle):
     b1 = bundle(shared_rootfs=True, args=["sleep", "30"])
     b2 = bundle(shared_rootfs=True, args=["sleep", "30"])
+    b2.config["annotations"] = {"org.example.list": "yes"}
     berth.create("list-created", b1)
     berth.create_and_start("list-running", b2)
     pids = {"list-created": berth.state("list-created")["pid"],
@@ -149,6 +150,9 @@ def test_list(berth, bundle):
     assert entries["list-running"]["status"] == "running"
     assert entries["list-running"]["pid"] == pids["list-running"]
     assert entries["list-created"]["bundle"] == str(b1.path)
+    # runc's list -f json: annotations when the config has some (omitted when empty)
+    assert entries["list-running"]["annotations"] == {"org.example.list": "yes"}
+    assert entries["list-created"].get("annotations", {}) == {}
 
     res = berth("list", "-f", "json")
     assert {e["id"] for e in json.loads(res.stdout)} == set(entries)
