@@ -383,6 +383,39 @@ def test_create_no_pivot_no_new_keyring(berth, bundle):
     assert last_out(berth).read_text() == "flags-ok\n"
 
 
+def run_in_named_session_keyring(berth, b, cid, ring, *opts):
+    """berth run with its session keyring replaced by a new one called `ring` (keyctl(2)
+    KEYCTL_JOIN_SESSION_KEYRING in the child before exec); returns the container's stdout"""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def join():
+        if libc.syscall(250, 1, ring.encode()) < 0:  # SYS_keyctl on x86_64
+            os._exit(99)
+    berth.prepare(b)
+    berth.track(cid, b)
+    p = subprocess.run(berth.argv("run", "--bundle", b.path, *opts, cid), env=berth.env(),
+                       preexec_fn=join, capture_output=True, text=True, timeout=20)
+    assert p.returncode == 0, p
+    return p.stdout
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="keyctl syscall number for x86_64")
+def test_no_new_keyring(berth, bundle):
+    """without --no-new-keyring the container gets a new anonymous session keyring, so the
+    caller's keys are not reachable; with it, the caller's session keyring is its own. Seen from
+    inside as a non-root user: /proc/keys lists the caller's keyring only when possessed."""
+    ring = f"berth-test-{os.getpid()}-{time.monotonic_ns()}"
+    b = bundle(shared_rootfs=True)
+    b.config["linux"]["maskedPaths"] = [
+        m for m in b.config["linux"].get("maskedPaths", []) if m != "/proc/keys"]
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.sh(f"grep -c {ring} /proc/keys; true")
+    assert run_in_named_session_keyring(berth, b, "keyring1", ring).strip() == "0"
+    assert run_in_named_session_keyring(berth, b, "keyring2", ring,
+                                        "--no-new-keyring").strip() == "1"
+
+
 def test_kill_all_short_flag(berth, bundle):
     b = bundle(shared_rootfs=True)
     b.sh("sleep 30 & sleep 30")
