@@ -206,6 +206,11 @@ int seccomp_program_build(const struct spec_seccomp *sc, struct seccomp_program 
   for (size_t i = 0; i < sc->syscalls_len; i++)
     if (add_syscall(ctx, &sc->syscalls[i], i, def_act, &prog->notify, err) < 0)
       return -1;
+  /* checked here, before anything connects to the path or loads the filter */
+  if (prog->notify && sc->listener_path == NULL)
+    return berr_set(err, EINVAL,
+                    "linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (the "
+                    "seccomp agent's socket)");
   if (export_bpf(ctx, prog, err) < 0)
     return -1;
   log_debug("linux.seccomp: %zu BPF instructions, flags %#x%s", prog->len, prog->flags,

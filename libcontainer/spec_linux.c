@@ -536,6 +536,10 @@ static int parse_seccomp(const json_node *lo, const char *path, struct spec_secc
       get_object_array(o, "syscalls", sp, sizeof(*sc->syscalls), (void **)&sc->syscalls,
                        &sc->syscalls_len, parse_seccomp_syscall, err) < 0)
     return -1;
+  char mp[JP_MAX];
+  if (sc->listener_metadata && sc->listener_path == NULL)
+    return spec_err(err, jp_key(mp, sp, "listenerMetadata"),
+                    "must not be set without listenerPath");
   return 0;
 }
 
