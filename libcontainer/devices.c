@@ -23,6 +23,7 @@ struct devnode {
   bool has_uid, has_gid;
   uid_t uid;
   gid_t gid;
+  bool configured; /* from linux.devices: what the image has there must match */
 };
 
 /* config-linux.md, "Default Devices" */
@@ -45,8 +46,11 @@ static const struct {
 };
 
 /* Removes what is at parent/name unless it is a `type` node (with `rdev`
- * when type is a device). Returns 1 when a good node is already there. */
-static int clear_spot(int parent, const char *name, mode_t type, dev_t rdev, struct berr **err) {
+ * when type is a device). Returns 1 when a good node is already there. With
+ * `strict` (a linux.devices entry) something else there is an error, as
+ * config-linux.md requires, instead of being replaced. */
+static int clear_spot(int parent, const char *name, mode_t type, dev_t rdev, bool strict,
+                      struct berr **err) {
   struct stat st;
   if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return errno == ENOENT ? 0 : berr_errno(err, "stat");
@@ -55,6 +59,10 @@ static int clear_spot(int parent, const char *name, mode_t type, dev_t rdev, str
     return 1;
   if (S_ISDIR(st.st_mode))
     return berr_set(err, EISDIR, "a directory is in the way");
+  if (strict)
+    return berr_code(err, EEXIST,
+                    "the rootfs already has a different file there (mode %06o, device %u:%u)",
+                    (unsigned)st.st_mode, major(st.st_rdev), minor(st.st_rdev));
   if (unlinkat(parent, name, 0) < 0)
     return berr_errno(err, "remove what the image has there");
   return 0;
@@ -62,7 +70,7 @@ static int clear_spot(int parent, const char *name, mode_t type, dev_t rdev, str
 
 /* Binds the host's node at the same path over an empty file (user namespaces). */
 static int bind_host_node(int parent, const char *name, const char *host, struct berr **err) {
-  int r = clear_spot(parent, name, S_IFREG, 0, err);
+  int r = clear_spot(parent, name, S_IFREG, 0, false, err);
   if (r < 0)
     return -1;
   if (r == 0) {
@@ -79,7 +87,7 @@ static int bind_host_node(int parent, const char *name, const char *host, struct
 
 static int make_node(int parent, const char *name, const struct devnode *d, struct berr **err) {
   dev_t rdev = makedev(d->major, d->minor);
-  int r = clear_spot(parent, name, d->type, rdev, err);
+  int r = clear_spot(parent, name, d->type, rdev, d->configured, err);
   if (r < 0)
     return -1;
   if (r == 0 && mknodat(parent, name, d->type | (d->mode & 07777), rdev) < 0)
@@ -151,7 +159,8 @@ static int devnode_from_spec(const struct spec_device *s, struct devnode *d, str
                         .has_uid = s->has_uid,
                         .has_gid = s->has_gid,
                         .uid = s->uid,
-                        .gid = s->gid};
+                        .gid = s->gid,
+                        .configured = true};
   switch (s->type) {
   case 'c':
   case 'u':

@@ -120,7 +120,7 @@ int process_env_build(const struct spec_process *p, int listen_fds, char ***out,
   for (size_t i = 0; i < len; i++) {
     const char *e = p->env.items[i];
     if (e == NULL || strchr(e, '=') == NULL || e[0] == '=')
-      return berr_set(err, EINVAL, "process.env[%zu] \"%s\": not NAME=VALUE", i, e ? e : "");
+      return berr_code(err, EINVAL, "process.env[%zu] \"%s\": not NAME=VALUE", i, e ? e : "");
     /* a name given twice: the last value, where the name first appeared (as runc) */
     if (put(v, &n, strdup(e), err) < 0)
       return -1;

@@ -208,7 +208,7 @@ int seccomp_program_build(const struct spec_seccomp *sc, struct seccomp_program 
       return -1;
   /* checked here, before anything connects to the path or loads the filter */
   if (prog->notify && sc->listener_path == NULL)
-    return berr_set(err, EINVAL,
+    return berr_code(err, EINVAL,
                     "linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (the "
                     "seccomp agent's socket)");
   if (export_bpf(ctx, prog, err) < 0)

@@ -233,6 +233,25 @@ def test_linux_devices_entry(berth, bundle):
     assert parse(lines[1]) == (7, 99, "600", "1000:1000", "block special file")
 
 
+def test_linux_devices_entry_conflicting_file_is_an_error(berth, bundle):
+    """config-linux.md: a file already at the path that does not match the requested device is
+    an error (here the image's own /dev, no tmpfs over it); a matching node is kept"""
+    b = bundle()
+    b.config["mounts"] = [m for m in b.config["mounts"] if not m["destination"].startswith("/dev")]
+    b.config["linux"]["devices"] = [{"path": "/dev/mydev", "type": "c", "major": 1, "minor": 3}]
+    b.set_args("true")
+    (b.rootfs / "dev" / "mydev").write_text("image file\n")
+    res = berth.create("devconflict", b, check=False)
+    assert res.returncode == 1, res
+    assert "linux.devices[0]" in res.stderr and "/dev/mydev" in res.stderr, res
+    assert (b.rootfs / "dev" / "mydev").read_text() == "image file\n"
+    assert berth.state("devconflict", check=False) is None
+    (b.rootfs / "dev" / "mydev").unlink()
+    os.mknod(b.rootfs / "dev" / "mydev", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    b.sh("stat -c '%t,%T' /dev/mydev")
+    assert berth.run_ok(b).strip() == "1,3"
+
+
 @pytest.mark.parametrize("link,target", [
     ("/dev/fd", "/proc/self/fd"), ("/dev/stdin", "/proc/self/fd/0"),
     ("/dev/stdout", "/proc/self/fd/1"), ("/dev/stderr", "/proc/self/fd/2"),
