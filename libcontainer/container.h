@@ -54,6 +54,13 @@ int container_update(const char *root, const char *id, const struct spec_resourc
 int container_stats(const char *root, const char *id, char **json, uint64_t *oom_kills,
                     struct berr **err);
 
+/* The config.json the container was created from (the copy in its state dir; the bundle's
+ * for a container created without one). The _at variant takes the open state dir. */
+int container_spec(const char *root, const struct container_state *st, struct spec **out,
+                   struct berr **err);
+int container_spec_at(int dirfd, const struct container_state *st, struct spec **out,
+                      struct berr **err);
+
 /* Reads the state and its live status (the state dir is locked while reading). */
 int container_load(const char *root, const char *id, struct container_state **st,
                    enum container_status *status, struct berr **err);

@@ -39,6 +39,8 @@
 struct create_ctx {
   const struct create_opts *o;
   struct spec *spec;
+  char *config_text; /* config.json as read, copied into the state dir */
+  size_t config_len;
   char *bundle;
   char *rootfs;
   int rootfd, dirfd, fifo_fd, console_fd, listener_fd, sync_fd;
@@ -93,6 +95,7 @@ static void create_ctx_release(struct create_ctx *c) {
   container_state_free(c->st);
   spec_free(c->spec);
   free(c->bundle);
+  free(c->config_text);
   free(c->rootfs);
 }
 
@@ -121,7 +124,7 @@ static int validate(struct create_ctx *c, struct berr **err) {
   c->bundle = realpath(o->bundle ? o->bundle : ".", NULL);
   if (c->bundle == NULL)
     return berr_errno(err, "bundle \"%s\"", o->bundle ? o->bundle : ".");
-  if (spec_load_bundle(c->bundle, &c->spec, err) < 0)
+  if (spec_load_text(c->bundle, &c->spec, &c->config_text, &c->config_len, err) < 0)
     return -1;
   if (c->spec->process == NULL)
     return berr_code(err, EINVAL, "config.json: process: required to create a container");
@@ -218,7 +221,8 @@ static int open_resources(struct create_ctx *c, struct berr **err) {
     return -1;
   /* from here on a killed create leaves a state.json (pid 0 until the init exists) naming the
    * cgroup, so `delete` can still remove everything */
-  if (new_state(c, err) < 0 || state_write(c->dirfd, c->st, err) < 0)
+  if (new_state(c, err) < 0 || state_write(c->dirfd, c->st, err) < 0 ||
+      write_file_atomic_at(c->dirfd, STATE_CONFIG, c->config_text, c->config_len, 0600, err) < 0)
     return -1;
   if (mkfifoat(c->dirfd, EXEC_FIFO, 0600) < 0)
     return berr_errno(err, "create exec fifo");

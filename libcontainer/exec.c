@@ -147,7 +147,7 @@ static int check_container(struct exec_ctx *c, struct berr **err) {
 }
 
 static int prepare(struct exec_ctx *c, struct berr **err) {
-  if (spec_load_bundle(c->st->bundle, &c->spec, err) < 0 ||
+  if (container_spec(c->o->root, c->st, &c->spec, err) < 0 ||
       exec_build_process(c->o, c->spec, &c->process, err) < 0)
     return -1;
   const struct spec_linux *lx = c->spec->linux;

@@ -74,12 +74,34 @@ int container_load(const char *root, const char *id, struct container_state **st
   return load_unlocked(rootfd, id, st, status, err);
 }
 
-/* The spec of the bundle, for hooks run after create (poststart, poststop). */
-static struct spec *load_bundle_spec(const struct container_state *st) {
+int container_spec_at(int dirfd, const struct container_state *st, struct spec **out,
+                      struct berr **err) {
+  if (spec_load_copy(dirfd, STATE_CONFIG, out, err) == 0)
+    return 0;
+  if (err == NULL || *err == NULL || (*err)->code != ENOENT)
+    return -1;
+  /* created by a berth that kept no copy */
+  berr_cleanup(err);
+  return spec_load_bundle(st->bundle, out, err);
+}
+
+int container_spec(const char *root, const struct container_state *st, struct spec **out,
+                   struct berr **err) {
+  cleanup_close int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int dirfd =
+      rootfd < 0 ? -1 : openat(rootfd, st->id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dirfd < 0)
+    return berr_errno(err, "container \"%s\": open its state directory", st->id);
+  return container_spec_at(dirfd, st, out, err);
+}
+
+/* The config the container was created from, for hooks run after create (poststart,
+ * poststop). */
+static struct spec *load_created_spec(const struct handle *h) {
   struct spec *s = NULL;
   cleanup_berr struct berr *err = NULL;
-  if (spec_load_bundle(st->bundle, &s, &err) < 0)
-    log_warn("container %s: cannot read the bundle's config for hooks: %s", st->id, err->msg);
+  if (container_spec_at(h->dirfd, h->st, &s, &err) < 0)
+    log_warn("container %s: cannot read its config for hooks: %s", h->st->id, err->msg);
   return s;
 }
 
@@ -166,7 +188,7 @@ int container_start(const char *root, const char *id, struct berr **err) {
                     container_status_name(h.status));
   if (release_fifo(&h, err) < 0)
     return -1;
-  cleanup_spec struct spec *s = h.st->has_poststart ? load_bundle_spec(h.st) : NULL;
+  cleanup_spec struct spec *s = h.st->has_poststart ? load_created_spec(&h) : NULL;
   /* a failing poststart hook stops the container (runtime.md, lifecycle step 9) */
   if (s && run_hooks(h.st, STATUS_RUNNING, &s->hooks.poststart, "poststart", err) < 0) {
     kill_and_wait(h.st, NULL);
@@ -280,7 +302,7 @@ int container_delete(const char *root, const char *id, bool force, struct berr *
     return -1;
   if (h.st->cgroup_path && cgroup_destroy_path(h.st->cgroup_path, err) < 0)
     return berr_prefix(err, "delete container \"%s\"", id);
-  struct spec *s = h.st->has_poststop ? load_bundle_spec(h.st) : NULL;
+  struct spec *s = h.st->has_poststop ? load_created_spec(&h) : NULL;
   if (s) {
     run_hooks_warn(h.st, STATUS_STOPPED, &s->hooks.poststop, "poststop");
     spec_free(s);

@@ -877,12 +877,31 @@ static int read_file_at(int dirfd, const char *name, char **out, size_t *len) {
   return 0;
 }
 
-int spec_load_bundle(const char *bundle, struct spec **out, struct berr **err) {
+int spec_load_text(const char *bundle, struct spec **out, char **text_out, size_t *len_out,
+                   struct berr **err) {
   cleanup_close int dirfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
   cleanup_free char *text = NULL;
   size_t len = 0;
   if (dirfd < 0 || read_file_at(dirfd, "config.json", &text, &len) < 0)
     return berr_errno(err, "open config.json in bundle %s", bundle);
+  if (spec_parse(text, len, out, err) < 0)
+    return -1;
+  if (text_out) {
+    *text_out = steal_ptr(&text);
+    *len_out = len;
+  }
+  return 0;
+}
+
+int spec_load_bundle(const char *bundle, struct spec **out, struct berr **err) {
+  return spec_load_text(bundle, out, NULL, NULL, err);
+}
+
+int spec_load_copy(int dirfd, const char *name, struct spec **out, struct berr **err) {
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  if (read_file_at(dirfd, name, &text, &len) < 0)
+    return berr_errno(err, "open %s", name);
   return spec_parse(text, len, out, err);
 }
 

@@ -377,6 +377,11 @@ struct spec {
 int spec_parse(const char *text, size_t len, struct spec **out, struct berr **err);
 /* Reads <bundle>/config.json and parses it. */
 int spec_load_bundle(const char *bundle, struct spec **out, struct berr **err);
+/* spec_load_bundle() that also hands over the text read (malloc'ed) when text is not NULL. */
+int spec_load_text(const char *bundle, struct spec **out, char **text, size_t *len,
+                   struct berr **err);
+/* Reads and parses dirfd/name (a copy of a config.json); errno ENOENT when there is none. */
+int spec_load_copy(int dirfd, const char *name, struct spec **out, struct berr **err);
 /* Parses a process object alone (exec --process FILE), same rules as config.json's. */
 int spec_parse_process(const char *text, size_t len, struct spec_process **out, struct berr **err);
 

@@ -15,6 +15,9 @@
 #define BERTH_DEFAULT_ROOT "/run/berth"
 #define STATE_FILE "state.json"
 #define EXEC_FIFO "exec.fifo"
+/* the config.json the container was created from: later edits of the bundle's do not affect
+ * it (runtime.md, lifecycle step 2); start, delete (hooks) and exec read this copy */
+#define STATE_CONFIG "config.json"
 
 enum container_status {
   STATUS_CREATING = 0,

@@ -383,6 +383,40 @@ def test_create_no_pivot_no_new_keyring(berth, bundle):
     assert last_out(berth).read_text() == "flags-ok\n"
 
 
+def test_config_edits_after_create_do_not_affect_the_container(berth, bundle, tmp_path):
+    """runtime.md, lifecycle step 2: updates to config.json after create MUST NOT affect the
+    container: start's poststart hooks, exec's process defaults and namespaces, and delete's
+    poststop hooks come from the config it was created with"""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+
+    def hooks(tag):
+        return {ph: [{"path": "/bin/sh", "args": ["sh", "-c", f"echo {tag} >> {marks}/{ph}"]}]
+                for ph in ("poststart", "poststop")}
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    b.set_env("WHICH", "created")
+    b.config["hooks"] = hooks("original")
+    berth.create("cfgsnap", b)
+    b.set_env("WHICH", "edited")
+    b.config["hooks"] = hooks("edited")
+    b.config["linux"]["namespaces"] = [n for n in b.config["linux"]["namespaces"]
+                                       if n["type"] not in ("pid", "uts")]
+    b.config.pop("hostname", None)
+    b.write()
+    berth.start("cfgsnap")
+    res = berth("exec", "cfgsnap", "sh", "-c", "echo $WHICH; readlink /proc/self/ns/pid")
+    assert res.returncode == 0, res
+    which, pidns = res.stdout.split()
+    assert which == "created"
+    assert pidns == os.readlink(f"/proc/{berth.state('cfgsnap')['pid']}/ns/pid")
+    assert pidns != os.readlink("/proc/self/ns/pid")
+    berth.kill("cfgsnap", "KILL")
+    berth.wait_status("cfgsnap", "stopped")
+    berth.delete("cfgsnap")
+    assert (marks / "poststart").read_text() == "original\n"
+    assert (marks / "poststop").read_text() == "original\n"
+
+
 def run_in_named_session_keyring(berth, b, cid, ring, *opts):
     """berth run with its session keyring replaced by a new one called `ring` (keyctl(2)
     KEYCTL_JOIN_SESSION_KEYRING in the child before exec); returns the container's stdout"""
