@@ -230,6 +230,34 @@ def test_failing_poststart_hook(berth, bundle):
     assert st is None or st["status"] == "stopped"
 
 
+def test_failing_start_container_hook(berth, bundle):
+    """runtime.md lifecycle 7: a failing startContainer hook makes start fail, the user program
+    does not run and the container is stopped"""
+    b = bundle(shared_rootfs=True, args=["sh", "-c", "echo PROGRAM-RAN"])
+    b.config["hooks"] = {"startContainer": [{"path": "/bin/false", "args": ["false"]}]}
+    berth.create("startfail", b)
+    res = berth.start("startfail", check=False)
+    assert res.returncode == 1, res
+    assert "hooks.startContainer[0]" in res.stderr, res
+    berth.wait_status("startfail", "stopped")
+    out = sorted(berth.workdir.glob("*-create.out"))[-1].read_text()
+    assert "PROGRAM-RAN" not in out
+
+
+@pytest.mark.parametrize("hook,needle", [
+    ({"path": "bin/true"}, "hooks.prestart[0].path"),
+    ({"path": "/bin/true", "timeout": 0}, "hooks.prestart[0].timeout"),
+    ({"path": "/bin/true", "timeout": -1}, "hooks.prestart[0].timeout"),
+])
+def test_hook_path_and_timeout_checked(berth, bundle, hook, needle):
+    """config.md: path MUST be absolute, timeout MUST be greater than zero"""
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["hooks"] = {"prestart": [hook]}
+    res = berth.create("hookcheck", b, check=False)
+    assert_one_error_line(res, needle)
+    assert berth.state("hookcheck", check=False) is None
+
+
 def test_nonexistent_hook_path(berth, bundle):
     b = bundle(shared_rootfs=True, args=["true"])
     b.config["hooks"] = {"prestart": [{"path": "/nonexistent/hook"}]}

@@ -108,6 +108,17 @@ def test_join_nonexistent_namespace_path_fails(berth, bundle):
     berth.assert_nothing_left()
 
 
+def test_join_namespace_of_wrong_type_fails(berth, bundle):
+    """config-linux.md: a path not associated with a namespace of `type` is an error"""
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.add_ns("ipc", path="/proc/self/ns/net")
+    res = berth.create("wrongns", b, check=False)
+    assert res.returncode == 1, res
+    assert "linux.namespaces[" in res.stderr and "ipc" in res.stderr, res
+    assert berth.state("wrongns", check=False) is None
+    berth.assert_nothing_left()
+
+
 def userns_config(b):
     b.add_ns("user")
     b.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]

@@ -193,6 +193,20 @@ def test_oom_score_adj(berth, bundle):
     assert berth.run_ok(b).strip() == "500"
 
 
+def test_oom_score_adj_inherited_when_unset(berth, bundle):
+    """config.md: without oomScoreAdj the runtime MUST NOT change oom_score_adj: the
+    container keeps the caller's"""
+    b = bundle(shared_rootfs=True, args=["cat", "/proc/self/oom_score_adj"])
+    b.process.pop("oomScoreAdj", None)
+    berth.prepare(b)
+    berth.track("oominherit", b)
+    argv = berth.argv("run", "--bundle", b.path, "oominherit")
+    p = subprocess.run(["/bin/sh", "-c", 'echo 123 > /proc/self/oom_score_adj && exec "$@"',
+                        "w", *argv], env=berth.env(), capture_output=True, text=True, timeout=20)
+    assert p.returncode == 0, p
+    assert p.stdout.strip() == "123"
+
+
 # -- env, cwd, args -------------------------------------------------------------------------
 
 def test_env_and_cwd(berth, bundle):
