@@ -286,3 +286,50 @@ def test_root_option_is_used(berth, bundle):
     assert (berth.root / "rooted" / "state.json").is_file()
     st = json.loads((berth.root / "rooted" / "state.json").read_text())
     assert isinstance(st, dict)
+
+
+MAN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "man")
+COMMANDS = ["create", "start", "state", "kill", "delete", "run", "exec", "pause", "resume", "ps",
+            "update", "events", "list", "spec", "features"]
+
+
+def help_flags(text):
+    """long flags defined in a help options block: the text before the description column"""
+    flags = set()
+    for line in text.splitlines():
+        m = re.match(r"^ {2,6}(-\S.*)$", line)
+        if m:
+            head = re.split(r" {2,}", m.group(1))[0]
+            flags |= set(re.findall(r"--[a-z][a-z-]*", head))
+    return flags
+
+
+def man_flags(path, section="OPTIONS"):
+    """long flags in the .TP item headers of a man page section"""
+    flags, in_section, after_tp = set(), False, False
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith(".SH"):
+                in_section = section in line
+                continue
+            if in_section and after_tp:
+                flags |= set(re.findall(r"--[a-z][a-z-]*", line.replace("\\-", "-")))
+            after_tp = line.startswith(".TP")
+    return flags - {"--help"}
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_man_page_matches_help(berth, cmd):
+    """every flag berth accepts is documented in man/berth-CMD.8, and nothing more"""
+    res = berth("help", cmd)
+    assert res.returncode == 0, res
+    documented = man_flags(os.path.join(MAN_DIR, f"berth-{cmd}.8"))
+    assert help_flags(res.stdout) == documented
+
+
+def test_man_page_global_options(berth):
+    res = berth("--help")
+    assert res.returncode == 0, res
+    given = help_flags(res.stdout.split("global options:", 1)[1]) - {"--help"}
+    assert given == man_flags(os.path.join(MAN_DIR, "berth.8"), "GLOBAL OPTIONS")

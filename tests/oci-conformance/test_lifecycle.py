@@ -1,5 +1,6 @@
 """create / start / state / kill / delete / run: the lifecycle and its state JSON."""
 
+import json
 import os
 import signal
 import subprocess
@@ -217,12 +218,18 @@ def test_delete_force_short_flag(berth, bundle):
     berth.assert_nothing_left()
 
 
-def test_delete_created_kills_it(berth, bundle):
+def test_delete_created_kills_it(berth, bundle, tmp_path):
+    """runc's delete of a created container: killed, destroyed, and (lifecycle 12-13) its
+    poststop hooks run with the stopped state"""
+    mark = tmp_path / "poststop.json"
     b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    b.config["hooks"] = {"poststop": [{"path": "/bin/sh", "args": ["sh", "-c", f"cat > {mark}"]}]}
     berth.create("delcreated", b)
     pid = berth.state("delcreated")["pid"]
     berth.delete("delcreated")
     wait_for(lambda: not pid_alive(pid), what="created process killed")
+    st = json.loads(mark.read_text())
+    assert st["id"] == "delcreated" and st["status"] == "stopped"
     berth.assert_nothing_left()
 
 
