@@ -147,6 +147,8 @@ static int check_container(struct exec_ctx *c, struct berr **err) {
 }
 
 static int prepare(struct exec_ctx *c, struct berr **err) {
+  if (c->o->preserve_fds < 0)
+    return berr_code(err, EINVAL, "--preserve-fds: must not be negative");
   if (container_spec(c->o->root, c->st, &c->spec, err) < 0 ||
       exec_build_process(c->o, c->spec, &c->process, err) < 0)
     return -1;

@@ -32,6 +32,8 @@ int cli_fail(struct berr *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The usage error for getopt's '?' (unknown option or missing argument); returns 1. */
 int cli_bad_option(const char *cmd, char **argv);
+/* --preserve-fds N: 0..65536, else a usage error (returns -1). */
+int cli_parse_preserve_fds(const char *cmd, const char *s, int *out);
 /* Parses "--help" and "-h" the same way for every command. */
 bool cli_wants_help(int argc, char **argv);
 int cli_print_help(const char *name);

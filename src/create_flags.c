@@ -9,18 +9,6 @@
 
 enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP };
 
-static int parse_preserve(const char *cmd, const char *s, int *out) {
-  char *end;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (errno || *end || v < 0 || v > 65536) {
-    cli_usage_error(cmd, "--preserve-fds: invalid number \"%s\"", s);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
-
 /* systemd socket activation (sd_listen_fds(3)): the fds 3..3+n-1 handed to this process
  * (LISTEN_PID is ours) go to the container first, as runc passes them. */
 static int listen_fds_from_env(void) {
@@ -54,7 +42,7 @@ int parse_create_flags(const char *cmd, int argc, char **argv, struct create_opt
     case OPT_NO_PIVOT: o->no_pivot = true; break;
     case OPT_NO_KEYRING: o->no_new_keyring = true; break;
     case OPT_PRESERVE:
-      if (parse_preserve(cmd, optarg, &o->preserve_fds) < 0)
+      if (cli_parse_preserve_fds(cmd, optarg, &o->preserve_fds) < 0)
         return -1;
       break;
     case 'd':

@@ -50,6 +50,7 @@ static int split_gids(struct strv *gids, char *arg) {
   return 0;
 }
 
+/* 0, or -1 for an unknown option, -2 for a bad value already reported */
 static int parse_flag(struct exec_flags *f, int c, char *arg) {
   switch (c) {
   case 'p':
@@ -64,7 +65,7 @@ static int parse_flag(struct exec_flags *f, int c, char *arg) {
   case 'g': return split_gids(&f->gids, arg);
   case OPT_CAP: return strv_push(&f->caps, arg);
   case OPT_NNP: f->o.no_new_privs = true; return 0;
-  case OPT_PRESERVE: f->o.preserve_fds = atoi(arg); return 0;
+  case OPT_PRESERVE: return cli_parse_preserve_fds("exec", arg, &f->o.preserve_fds) < 0 ? -2 : 0;
   case OPT_IGNORE_PAUSED: f->o.ignore_paused = true; return 0;
   case OPT_LABEL: f->o.process_label = arg; return 0;
   case OPT_APPARMOR: f->o.apparmor = arg; return 0;
@@ -86,8 +87,11 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f) {
       {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED}, {NULL, 0, NULL, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "+tde:u:g:p:", opts, NULL)) != -1)
-    if (parse_flag(f, c, optarg) < 0)
-      return cli_bad_option("exec", argv);
+    switch (parse_flag(f, c, optarg)) {
+    case 0: break;
+    case -2: return 1; /* reported */
+    default: return cli_bad_option("exec", argv);
+    }
   if (optind >= argc)
     return cli_usage_error("exec", "missing container id");
   f->o.id = argv[optind];

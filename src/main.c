@@ -1,4 +1,5 @@
 /* berth: the command table, global options and dispatch. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -149,6 +150,18 @@ int cli_bad_option(const char *cmd, char **argv) {
   if (optopt && !(arg[0] == '-' && arg[1] == '-'))
     return cli_usage_error(cmd, "invalid option \"-%c\" (or its argument is missing)", optopt);
   return cli_usage_error(cmd, "invalid option \"%s\" (or its argument is missing)", arg);
+}
+
+int cli_parse_preserve_fds(const char *cmd, const char *s, int *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || *end || v < 0 || v > 65536) {
+    cli_usage_error(cmd, "--preserve-fds: invalid number \"%s\"", s);
+    return -1;
+  }
+  *out = (int)v;
+  return 0;
 }
 
 bool cli_wants_help(int argc, char **argv) {

@@ -3,6 +3,8 @@ gets its identity from the flags or a process.json, and its exit status."""
 import json
 import os
 
+import pytest
+
 
 
 def running(berth, bundle, cid, **kw):
@@ -124,6 +126,17 @@ def test_exec_bad_input(berth, bundle, tmp_path):
         assert res.returncode == 1, (args, res)
         assert res.stderr.strip(), res
     assert berth.state("ex12")["status"] == "running"
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "65537"])
+def test_exec_preserve_fds_checked(berth, bundle, value):
+    """--preserve-fds as create's: a negative count would have marked stderr close-on-exec, a
+    non-number meant 0: both are usage errors now, the process does not run"""
+    running(berth, bundle, "ex16")
+    res = berth("exec", "--preserve-fds", value, "ex16", "sh", "-c", "echo RAN")
+    assert res.returncode == 1, res
+    assert "--preserve-fds" in res.stderr and "RAN" not in res.stdout, res
+    assert len([l for l in res.stderr.splitlines() if l.strip()]) == 1, res
 
 
 def test_exec_env_flag_overrides_and_home(berth, bundle):
