@@ -201,3 +201,30 @@ def test_hostname_without_uts_namespace_fails(berth, bundle):
     assert res.returncode == 1, res
     assert "hostname" in res.stderr
     berth.assert_nothing_left()
+
+
+def test_sysctl_applied_inside(berth, bundle):
+    """linux.sysctl: written in the container's namespaces, seen from inside, the host's
+    values untouched"""
+    host_fwd = open("/proc/sys/net/ipv4/ip_forward").read()
+    host_msgmax = open("/proc/sys/kernel/msgmax").read()
+    b = bundle(shared_rootfs=True, args=["cat", "/proc/sys/net/ipv4/ip_forward",
+                                         "/proc/sys/kernel/msgmax"])
+    fwd = "0" if host_fwd.strip() == "1" else "1"
+    b.config["linux"]["sysctl"] = {"net.ipv4.ip_forward": fwd, "kernel.msgmax": "12345"}
+    assert berth.run_ok(b).split() == [fwd, "12345"]
+    assert open("/proc/sys/net/ipv4/ip_forward").read() == host_fwd
+    assert open("/proc/sys/kernel/msgmax").read() == host_msgmax
+
+
+@pytest.mark.parametrize("key,needle", [("net.ipv4.ip_forward", "network namespace"),
+                                        ("vm.swappiness", "not namespaced")])
+def test_sysctl_that_would_change_the_host_is_refused(berth, bundle, key, needle):
+    b = bundle(shared_rootfs=True, args=["true"])
+    if key.startswith("net."):
+        b.remove_ns("network")
+    b.config["linux"]["sysctl"] = {key: "1"}
+    res = berth.create("sysctlbad", b, check=False)
+    assert res.returncode == 1, res
+    assert key in res.stderr and needle in res.stderr, res
+    assert berth.state("sysctlbad", check=False) is None
