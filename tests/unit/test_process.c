@@ -560,6 +560,12 @@ static int t_seccomp_notify_listener(void) {
                                      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV};
   cleanup_berr struct berr *e = NULL;
   cleanup_seccomp_program struct seccomp_program *prog = NULL;
+  /* a NOTIFY rule without a listenerPath to send the fd to is an error, not a NULL path later */
+  if (seccomp_program_build(&sc, &prog, &e) == 0 || prog != NULL ||
+      !contains(e->msg, "linux.seccomp.listenerPath"))
+    return fail("NOTIFY without listenerPath accepted");
+  berr_cleanup(&e);
+  sc.listener_path = (char *)"/run/agent.sock";
   if (seccomp_program_build(&sc, &prog, &e) < 0)
     return fail_err("build", e);
   if (!seccomp_program_needs_listener(prog))
