@@ -171,3 +171,38 @@ def test_exec_pid_file_relative_and_atomic(berth, bundle, tmp_path):
     pid = int(pidfile.read_text())
     assert open(f"/proc/{pid}/cmdline").read().startswith("sleep")
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_exec_process_json_every_field(berth, bundle, tmp_path):
+    """exec --process as engines send it (podman, containerd): every field of the process
+    object takes effect in the new process, seen from inside"""
+    running(berth, bundle, "ex17")
+    caps = ["CAP_KILL", "CAP_CHOWN"]
+    proc = {
+        "terminal": False,
+        "user": {"uid": 1000, "gid": 1000, "umask": 0o077, "additionalGids": [10, 100]},
+        "args": ["sh", "-c", "id -u; id -g; id -G; umask; cat /proc/self/oom_score_adj; "
+                 "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/self/status; "
+                 "ulimit -Sn; ulimit -Hn; pwd; echo X=$X"],
+        "env": ["PATH=/bin", "X=1", "X=2"],
+        "cwd": "/tmp",
+        "capabilities": {"bounding": caps, "effective": ["CAP_KILL"], "permitted": caps,
+                         "inheritable": ["CAP_KILL"], "ambient": ["CAP_KILL"]},
+        "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 200, "soft": 100}],
+        "noNewPrivileges": True,
+        "oomScoreAdj": 77,
+    }
+    f = tmp_path / "process.json"
+    f.write_text(json.dumps(proc))
+    res = berth("exec", "--process", f, "ex17")
+    assert res.returncode == 0, res
+    lines = res.stdout.splitlines()
+    assert lines[:5] == ["1000", "1000", "1000 10 100", "0077", "77"], lines
+    st = dict(l.split(":\t") for l in lines[5:11])
+    kill, chown = 1 << 5, 1 << 0
+    assert int(st["CapBnd"], 16) == kill | chown
+    # across execve as a non-root user only what is ambient stays (capabilities(7))
+    assert int(st["CapEff"], 16) == kill and int(st["CapAmb"], 16) == kill
+    assert int(st["CapInh"], 16) == kill and int(st["CapPrm"], 16) == kill
+    assert st["NoNewPrivs"] == "1"
+    assert lines[11:] == ["100", "200", "/tmp", "X=2"]
