@@ -1,6 +1,7 @@
 /* berth kill: signal the container's process (or all of them). */
 #include <getopt.h>
 #include <signal.h>
+#include <string.h>
 
 #include "cli.h"
 #include "container.h"
@@ -20,7 +21,10 @@ int cmd_kill(const struct global_opts *g, int argc, char **argv) {
   if (argc - optind > 2)
     return cli_usage_error("kill", "unexpected argument \"%s\"", argv[optind + 2]);
   int sig = SIGTERM;
-  if (argc - optind == 2 && (sig = signal_from_name(argv[optind + 1])) < 0)
+  /* 0 (as runc takes any number): no signal, only the checks that the container is alive */
+  if (argc - optind == 2 && strcmp(argv[optind + 1], "0") == 0)
+    sig = 0;
+  else if (argc - optind == 2 && (sig = signal_from_name(argv[optind + 1])) < 0)
     return cli_usage_error("kill", "unknown signal \"%s\"", argv[optind + 1]);
   cleanup_berr struct berr *err = NULL;
   if (container_kill(g->root, argv[optind], sig, all, &err) < 0)

@@ -182,6 +182,19 @@ def test_kill_bogus_signal_fails(berth, bundle):
     assert berth.state("bogussig")["status"] == "running" and pid_alive(st["pid"])
 
 
+def test_kill_signal_zero_checks_liveness(berth, bundle):
+    """runc takes any signal number, 0 included: nothing is sent, the exit status says whether
+    the container's process is there"""
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    st = berth.create_and_start("sigzero", b)
+    assert berth.kill("sigzero", "0", check=False).returncode == 0
+    assert berth.kill("sigzero", "--all", "0", check=False).returncode == 0
+    assert berth.state("sigzero")["status"] == "running" and pid_alive(st["pid"])
+    berth.kill("sigzero", "KILL")
+    berth.wait_status("sigzero", "stopped")
+    assert berth.kill("sigzero", "0", check=False).returncode == 1
+
+
 def test_kill_all(berth, bundle):
     b = bundle(shared_rootfs=True)
     b.sh("sleep 30 & sleep 30 & wait")
