@@ -109,6 +109,22 @@ def test_bind_mount_rw(berth, bundle, tmp_path):
     assert (host / "out").read_text() == "from-container\n"
 
 
+def test_bind_mount_source_relative_to_bundle(berth, bundle, tmp_path):
+    """config.md: bind mount sources are absolute or relative to the bundle (not to berth's
+    cwd)"""
+    b = bundle()
+    (b.path / "data").mkdir()
+    (b.path / "data" / "f").write_text("from-the-bundle\n")
+    b.add_mount("/data", "bind", "data", ["rbind", "ro"])
+    b.set_args("cat", "/data/f")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)  # where no "data" exists
+    try:
+        assert berth.run_ok(b) == "from-the-bundle\n"
+    finally:
+        os.chdir(cwd)
+
+
 def test_bind_mount_file(berth, bundle, tmp_path):
     f = tmp_path / "single"
     f.write_text("single-file\n")
