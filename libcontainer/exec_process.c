@@ -136,6 +136,9 @@ static int from_file(const char *path, const struct spec *bundle, struct spec_pr
 static int apply_flags(const struct exec_opts *o, struct spec_process *p, struct berr **err) {
   if (o->args == NULL || o->args[0] == NULL)
     return berr_code(err, EINVAL, "exec: no command given (arguments or --process FILE)");
+  for (size_t i = 0; o->env && o->env[i]; i++)
+    if (strchr(o->env[i], '=') == NULL || o->env[i][0] == '=')
+      return berr_code(err, EINVAL, "--env \"%s\": not NAME=VALUE", o->env[i]);
   if (strv_merge(&p->args, o->args, true) < 0 || strv_merge(&p->env, o->env, false) < 0)
     return berr_set(err, ENOMEM, "exec");
   p->terminal = o->tty;

@@ -121,6 +121,7 @@ def test_exec_bad_input(berth, bundle, tmp_path):
     bad.write_text(json.dumps({"cwd": "rel", "args": ["true"]}))
     for args in (["--process", bad, "ex12"], ["--cap", "CAP_BOGUS", "ex12", "true"],
                  ["--cwd", "relative", "ex12", "true"], ["ex12"],
+                 ["-e", "NOEQUALS", "ex12", "true"], ["--env", "=v", "ex12", "true"],
                  ["-t", "--console-socket", tmp_path / "nope.sock", "ex12", "true"]):
         res = berth("exec", *args)
         assert res.returncode == 1, (args, res)
