@@ -193,6 +193,17 @@ int get_string(const json_node *obj, const char *key, const char *path, char **o
   return node_string(n, p, out, err) < 0 ? -1 : 1;
 }
 
+int get_label(const json_node *obj, const char *key, const char *path, char **out,
+              struct berr **err) {
+  int r = get_string(obj, key, path, out, err);
+  if (r > 0 && (*out)[0] == '\0') {
+    free(*out);
+    *out = NULL;
+    return 0;
+  }
+  return r;
+}
+
 int get_bool(const json_node *obj, const char *key, const char *path, bool *out,
              struct berr **err) {
   char p[JP_MAX];
@@ -573,8 +584,8 @@ static int parse_process_extras(const json_node *o, const char *path, struct spe
     return -1;
   p->has_oom_score_adj = r > 0;
   if (get_bool(o, "noNewPrivileges", path, &p->no_new_privileges, err) < 0 ||
-      get_string(o, "apparmorProfile", path, &p->apparmor_profile, err) < 0 ||
-      get_string(o, "selinuxLabel", path, &p->selinux_label, err) < 0 ||
+      get_label(o, "apparmorProfile", path, &p->apparmor_profile, err) < 0 ||
+      get_label(o, "selinuxLabel", path, &p->selinux_label, err) < 0 ||
       get_string(o, "commandLine", path, &p->command_line, err) < 0)
     return -1;
   return 0;

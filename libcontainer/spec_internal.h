@@ -48,6 +48,10 @@ int get_array(const json_node *obj, const char *key, const char *path, const jso
               struct berr **err);
 int get_string(const json_node *obj, const char *key, const char *path, char **out,
                struct berr **err);
+/* get_string for an LSM label or profile: "" (as some engines write "none") is absent, as runc
+ * takes it; 0 then. */
+int get_label(const json_node *obj, const char *key, const char *path, char **out,
+              struct berr **err);
 int get_bool(const json_node *obj, const char *key, const char *path, bool *out,
              struct berr **err);
 int get_uint16(const json_node *obj, const char *key, const char *path, uint16_t *out,

@@ -660,7 +660,7 @@ static int parse_linux_fields(const json_node *o, const char *path, struct spec_
       get_string_map(o, "sysctl", path, &l->sysctl, &l->sysctl_len, err) < 0 ||
       get_string_list(o, "maskedPaths", path, &l->masked_paths, err) < 0 ||
       get_string_list(o, "readonlyPaths", path, &l->readonly_paths, err) < 0 ||
-      get_string(o, "mountLabel", path, &l->mount_label, err) < 0 ||
+      get_label(o, "mountLabel", path, &l->mount_label, err) < 0 ||
       parse_intel_rdt(o, path, &l->intel_rdt, err) < 0 ||
       parse_personality(o, path, &l->personality, err) < 0 ||
       parse_memory_policy(o, path, &l->memory_policy, err) < 0)

@@ -76,6 +76,19 @@ def test_apparmor_profile_ignored_with_warning(berth, bundle):
             'profile ignored') in res.stderr, res
 
 
+def test_empty_labels_mean_none(berth, bundle):
+    """an empty apparmorProfile, selinuxLabel or mountLabel (engines write "" for none) is no
+    label, as runc takes it: nothing to warn about here, nothing to apply (an AppArmor host
+    would have refused the profile "")"""
+    b = bundle(shared_rootfs=True, args=["echo", "ran"])
+    b.process["apparmorProfile"] = ""
+    b.process["selinuxLabel"] = ""
+    b.config["linux"]["mountLabel"] = ""
+    res = berth.run("lsmempty", b)
+    assert res.returncode == 0 and res.stdout == "ran\n", res
+    assert "Label" not in res.stderr and "Profile" not in res.stderr, res
+
+
 @pytest.mark.skipif(SELINUX_ON or apparmor_on(), reason="an LSM is enabled on this host")
 def test_exec_label_flags_go_through_the_same_code(berth, bundle):
     b = bundle(shared_rootfs=True, args=["sleep", "60"])

@@ -748,6 +748,14 @@ static void test_capabilities(void) {
   CHECK(s && s->process->capabilities->has_bounding &&
         s->process->capabilities->bounding == UINT64_C(1));
   end("capability names");
+  /* "" as a label or profile means none (as runc) */
+  begin();
+  cleanup_spec struct spec *l = NULL;
+  CHECK(parse_q("{" BASE "," PROC(",'apparmorProfile':'','selinuxLabel':''") ","
+                "'linux':{'mountLabel':''}}", &l, &err) == 0);
+  CHECK(l && l->process->apparmor_profile == NULL && l->process->selinux_label == NULL &&
+        l->linux->mount_label == NULL);
+  end("empty LSM labels are none");
 }
 
 static void test_other_tables(void) {
