@@ -164,6 +164,7 @@ static int build_rootfs(struct init_ctx *c, struct berr **err) {
       .in_userns = c->ns.create[NS_USER] || c->ns.join_fd[NS_USER] >= 0,
       .new_netns = c->ns.create[NS_NETWORK],
       .new_pidns = c->ns.create[NS_PID],
+      .new_ipcns = c->ns.create[NS_IPC],
       .mount_label = c->spec->linux ? c->spec->linux->mount_label : NULL,
       .idmap_fds = c->idmap_fds,
   };

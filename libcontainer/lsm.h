@@ -39,8 +39,8 @@ bool lsm_mount_labelled(const char *label, const struct spec_mount *m);
 int lsm_mount_data(const char *label, const struct spec_mount *m, char **data,
                    struct berr **err);
 
-/* After mounting `m` on top (the new mount's root): an mqueue gets label as
- * its root's security.selinux, as runc does. Its superblock exists before the
+/* After mounting `m` on top (the new mount's root), in a new IPC namespace: an
+ * mqueue gets label as its root's security.selinux, as runc does. Its superblock exists before the
  * mount (made with the IPC namespace), and SELinux refuses a context= that
  * differs from the one it has (EINVAL). */
 int lsm_label_mount_root(const char *label, const struct spec_mount *m, int top,

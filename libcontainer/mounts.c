@@ -445,7 +445,8 @@ static int mount_finish(const struct spec_mount *m, int top, int olddir,
                         const struct rootfs_opts *opts, struct berr **err) {
   unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
   bool binding = mnt_is_bind(m) || rebound_sysfs(m, opts);
-  if (!binding && lsm_label_mount_root(opts->mount_label, m, top, err) < 0)
+  /* only an mqueue of the container's own IPC namespace: not the host's or a joined one's */
+  if (!binding && opts->new_ipcns && lsm_label_mount_root(opts->mount_label, m, top, err) < 0)
     return -1;
   if (olddir >= 0 && tmpcopyup(olddir, top, err) < 0)
     return -1;

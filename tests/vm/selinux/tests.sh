@@ -162,6 +162,17 @@ BUNDLE_MOUNTS=
 brun mq2
 check_grep "container_t without mountLabel: the mqueue (tmpfs_t) refused" \
     "Permission denied" "$(out mq2)"
+# sharing the guest's IPC namespace, the mqueue mounted is the guest's: mountLabel leaves it
+BUNDLE_MOUNTS=$MQ
+se_bundle mqh "$LABEL" "$MLABEL" '["true"]'
+se_bundle mqh2 "$LABEL" "" "[\"sh\",\"-c\",\"$WRITE\"]"
+BUNDLE_MOUNTS=
+sed -i 's/{"type":"ipc"},//' "$W/mqh/config.json" "$W/mqh2/config.json"
+brun mqh
+check "no IPC namespace, an mqueue mount and mountLabel: runs" 0 "$?"
+brun mqh2
+check_grep "the guest's mqueue was not relabelled (container_t still refused there)" \
+    "Permission denied" "$(out mqh2)"
 WRITE='echo x > /tmp/f && echo tmp-written'
 se_bundle enf3 "" "" "[\"sh\",\"-c\",\"$WRITE\"]"
 brun enf3
