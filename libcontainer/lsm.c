@@ -102,13 +102,19 @@ static int apply_apparmor(const char *profile, struct berr **err) {
   return berr_prefix(err, "process.apparmorProfile \"%s\" (is the profile loaded?)", profile);
 }
 
+/* The label the next execve switches to, and the one of the keys this
+ * process creates: the session keyring the init joins next (as runc). */
 static int apply_selinux(const char *label, struct berr **err) {
-  if (write_attr("exec", label, err) == 0)
-    return 0;
-  if (*err == NULL)
-    berr_errno(err, "open /proc/thread-self/attr/exec");
-  return berr_prefix(err, "process.selinuxLabel \"%s\" (a context the loaded policy knows?)",
-                     label);
+  static const char *const attrs[] = {"exec", "keycreate"};
+  for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+    if (write_attr(attrs[i], label, err) == 0)
+      continue;
+    if (*err == NULL)
+      berr_errno(err, "open /proc/thread-self/attr/%s", attrs[i]);
+    return berr_prefix(err, "process.selinuxLabel \"%s\" (a context the loaded policy knows?)",
+                       label);
+  }
+  return 0;
 }
 
 int lsm_apply_exec_labels(const struct spec_process *p, struct berr **err) {

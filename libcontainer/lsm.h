@@ -25,7 +25,8 @@ void lsm_warn_unavailable(const struct spec_process *p, const struct spec_linux 
 
 /* In the container process, before READY (so create and exec report an
  * unknown label or profile) and no_new_privs: the SELinux exec label
- * (/proc/thread-self/attr/exec) and the AppArmor exec profile
+ * (/proc/thread-self/attr/exec; also attr/keycreate, for the session keyring
+ * joined after it) and the AppArmor exec profile
  * (/proc/thread-self/attr/apparmor/exec, else attr/exec). Does nothing for a
  * module the host lacks. */
 int lsm_apply_exec_labels(const struct spec_process *p, struct berr **err);

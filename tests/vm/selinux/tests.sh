@@ -81,6 +81,9 @@ se_bundle nosys "$LABEL" "$MLABEL" "[\"sh\",\"-c\",\"$CTX\"]"
 nosys nosys
 brun nosys
 check "a container without /sys is labelled too (SELinux probed by the runtime)" "$LABEL" "$(out nosys)"
+se_bundle key "$LABEL" "" '["keylabel"]'
+brun key
+check "the session keyring the init joined has process.selinuxLabel" "$LABEL" "$(out key)"
 se_bundle nolab "" "" "[\"sh\",\"-c\",\"$CTX\"]"
 brun nolab
 check "no selinuxLabel: the runtime's context" system_u:system_r:kernel_t:s0 "$(out nolab)"
