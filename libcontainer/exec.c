@@ -95,6 +95,8 @@ __attribute__((noreturn)) static void exec_process_main(struct exec_ctx *c) {
   if (process_find_executable(p, &exe, &err) < 0 || process_apply_rlimits(p, &err) < 0 ||
       process_apply_oom_score_adj(p, &err) < 0 || launch_prepare(&l, &err) < 0)
     exec_fail(c->sync_fd, err);
+  /* as runc: not the session keyring of whoever ran `berth exec` */
+  launch_new_session_keyring();
   if (sync_send(c->sync_fd, SYNC_READY, 0, NULL, 0, &err) < 0)
     _exit(1);
   if (launch_confine(&l, &err) < 0)

@@ -195,16 +195,6 @@ static int build_rootfs(struct init_ctx *c, struct berr **err) {
   return rootfs_finalize(c->spec, &o, err);
 }
 
-static int join_session_keyring(const struct init_ctx *c) {
-  if (c->no_new_keyring)
-    return 0;
-  /* KEYCTL_JOIN_SESSION_KEYRING = 1: a fresh anonymous keyring, so the
-   * container cannot read the host session's keys */
-  if (syscall(SYS_keyctl, 1, NULL) < 0 && errno != ENOSYS)
-    log_debug("new session keyring: %s", strerror(errno));
-  return 0;
-}
-
 /* Everything that can fail is done before READY, so `create` reports it. */
 static int prepare(struct init_ctx *c, char **exe, char ***env, struct berr **err) {
   const struct spec_process *p = c->spec->process;
@@ -221,7 +211,9 @@ static int prepare(struct init_ctx *c, char **exe, char ***env, struct berr **er
   struct launch l = {.process = p, .linux = c->spec->linux};
   if (launch_prepare(&l, err) < 0)
     return -1;
-  return join_session_keyring(c);
+  if (!c->no_new_keyring)
+    launch_new_session_keyring();
+  return 0;
 }
 
 /* Blocks until `start` opens the fifo for reading, then tells it we go on.

@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "caps.h"
 #include "cleanup.h"
+#include "log.h"
 #include "lsm.h"
 #include "numa.h"
 #include "personality.h"
@@ -83,6 +85,12 @@ int launch_prepare(const struct launch *l, struct berr **err) {
                    numa_apply_memory_policy(l->linux->memory_policy, err) < 0))
     return -1;
   return 0;
+}
+
+void launch_new_session_keyring(void) {
+  /* KEYCTL_JOIN_SESSION_KEYRING = 1 with no name: a fresh anonymous keyring */
+  if (syscall(SYS_keyctl, 1, NULL) < 0 && errno != ENOSYS)
+    log_debug("new session keyring: %s", strerror(errno));
 }
 
 int launch_confine(const struct launch *l, struct berr **err) {

@@ -37,6 +37,10 @@ void launch_reset_signals(void);
  * process.scheduler, process.ioPriority, linux.personality,
  * linux.memoryPolicy. */
 int launch_prepare(const struct launch *l, struct berr **err);
+/* After launch_prepare (SELinux labels the keyring with process.selinuxLabel):
+ * joins a fresh anonymous session keyring, so the process cannot use the
+ * caller's session keys. The init (unless --no-new-keyring) and every exec. */
+void launch_new_session_keyring(void);
 /* The final CPU affinity first; then order matters:
  * without no_new_privs seccomp needs CAP_SYS_ADMIN, so it is loaded before
  * the capabilities go; with it, as late as possible. */

@@ -153,6 +153,35 @@ def test_no_berth_fd_in_exec(berth, bundle, tmp_path):
     assert set(fds_of(res.stdout)) == {0, 1, 2}, res.stdout
 
 
+SESSION_KEYRING_ID_C = r"""
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(void) { printf("%ld\n", syscall(SYS_keyctl, 0 /* GET_KEYRING_ID */, -3 /* session */, 0)); return 0; }
+"""
+
+
+def test_exec_joins_its_own_session_keyring(berth, bundle, tmp_path):
+    """runc and crun give an exec'd process a new session keyring too; berth's inherited the
+    keyring of whoever ran `berth exec` (the host session's keys)"""
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler for the keyring helper")
+    (tmp_path / "kid.c").write_text(SESSION_KEYRING_ID_C)
+    subprocess.run(["cc", "-static", "-o", str(tmp_path / "kid"), str(tmp_path / "kid.c")],
+                   check=True)
+    host = subprocess.run([str(tmp_path / "kid")], capture_output=True, text=True, check=True)
+    b = bundle(args=["sleep", "60"])
+    shutil.copy(tmp_path / "kid", b.rootfs / "bin" / "kid")
+    berth.create_and_start("kr1", b)
+    ids = set()
+    for _ in range(2):
+        res = berth("exec", "kr1", "kid")
+        assert res.returncode == 0, res
+        ids.add(res.stdout.strip())
+    assert host.stdout.strip() not in ids, (host.stdout, ids)
+    assert len(ids) == 2, ids  # one new keyring per exec
+
+
 def cwd_is_inside(res):
     """The container printed INSIDE when getcwd() names a path in its own root that is the
     same directory as its cwd; a cwd on a host mount (the host's /proc through a leaked fd)
