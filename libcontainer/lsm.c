@@ -103,7 +103,7 @@ static int apply_apparmor(const char *profile, struct berr **err) {
 }
 
 /* The label the next execve switches to, and the one of the keys this
- * process creates: the session keyring the init joins next (as runc). */
+ * process creates: the session keyring it joins next (as runc). */
 static int apply_selinux(const char *label, struct berr **err) {
   static const char *const attrs[] = {"exec", "keycreate"};
   for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
