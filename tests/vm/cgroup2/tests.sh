@@ -211,6 +211,20 @@ else
 fi
 
 # -------------------------------------------------------------------------------------------
+section realtime
+# the host's v1 cpu controller (RT group scheduling, no rt budget in a new cgroup) refuses
+# SCHED_FIFO/RR with EPERM; on this kernel (no RT group scheduling) they must take effect
+for pol in SCHED_FIFO:1 SCHED_RR:2; do
+    BUNDLE_PROCESS=", \"scheduler\": {\"policy\": \"${pol%:*}\", \"priority\": 10}"
+    bundle rt '["sh","-c","grep -E \"^(policy|prio) \" /proc/self/sched | tr -s \" \""]' "{$DENY_ALL}"
+    BUNDLE_PROCESS=
+    brun rt
+    check "${pol%:*} priority 10: policy and kernel prio seen inside" \
+        "policy : ${pol#*:} prio : 89" "$(out rt)"
+    bdel rt
+done
+
+# -------------------------------------------------------------------------------------------
 section memmin
 # informational: the smallest memory.max (in pages) at which `sh -c 'echo ok'` runs 3 of 3
 memok() {
