@@ -17,7 +17,6 @@
 
 #include "cleanup.h"
 #include "json.h"
-#include "log.h"
 #include "mount_attr.h"
 #include "spec_internal.h"
 #include "tables.h"
@@ -419,12 +418,9 @@ static int parse_cap_set(const json_node *caps, const char *key, const char *pat
   for (size_t i = 0; i < l.len; i++) {
     int cap = cap_from_name(l.items[i]);
     if (cap < 0) {
-      /* config.md: a capability that cannot be mapped MUST be logged as a warning, and the
-       * runtime SHOULD NOT fail (runc ignores it too); not granting it is always safe */
       char kp[JP_MAX], p[JP_MAX];
-      log_warn("config.json: %s: unknown capability \"%s\", ignored",
-               jp_index(p, jp_key(kp, path, key), i), l.items[i]);
-      continue;
+      return spec_err(err, jp_index(p, jp_key(kp, path, key), i), "unknown capability \"%s\"",
+                      l.items[i]);
     }
     *mask |= UINT64_C(1) << cap;
   }

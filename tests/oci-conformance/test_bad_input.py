@@ -17,6 +17,12 @@ def _unknown_ns(b):
     return f"linux.namespaces[{len(b.namespaces()) - 1}].type"
 
 
+def _unknown_cap(b):
+    bnd = b.process["capabilities"]["bounding"]
+    bnd.append("CAP_BOGUS")
+    return f"process.capabilities.bounding[{len(bnd) - 1}]"
+
+
 def _relative_mount(b):
     b.config["mounts"].append({"destination": "relative/dest", "type": "tmpfs",
                                "source": "tmpfs"})
@@ -48,6 +54,7 @@ CASES = {
     "unknown-namespace": (_unknown_ns, None),
     "duplicate-namespace": (lambda b: b.namespaces().append({"type": "pid"}),
                             "linux.namespaces"),
+    "unknown-capability": (_unknown_cap, None),
     "unknown-rlimit": (lambda b: b.process.__setitem__(
         "rlimits", [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]), "process.rlimits[0].type"),
     "rlimit-soft-above-hard": (lambda b: b.process.__setitem__(
