@@ -12,6 +12,14 @@
  * mounted v1 hierarchy (name=systemd included) and, on a hybrid host, in the cgroup2 hierarchy
  * too (so cgroup.kill works and its controllers can be used when the host enabled them).
  *
+ * With --systemd-cgroup (systemd = true), systemd owns the cgroup: linux.cgroupsPath is
+ * "slice:prefix:name" (absent: "system.slice:berth:<id>"), the container runs in the transient
+ * scope unit "<prefix>-<name>.scope" in that slice ("<name>.scope" without a prefix; a name
+ * ending in ".slice" is a slice unit of its own), started over D-Bus with the init's pid once it
+ * is cloned (cgroup_enter), and its cgroup ("/system.slice/berth-c1.scope") is then treated as
+ * the cgroupfs driver treats its own: every resource is written there too. Pure cgroup v2 hosts
+ * only for now.
+ *
  * Errors name the config field: "linux.resources.memory.limit: write memory.limit_in_bytes:
  * Device or resource busy". On failure nothing is left behind. */
 #ifndef BERTH_CGROUP_H
@@ -28,16 +36,20 @@
 struct cgroup; /* opaque */
 
 /* Before the container process exists: computes the path, creates the directories and applies
- * linux.resources. systemd=true (--systemd-cgroup) fails: the D-Bus driver is not written yet. */
+ * linux.resources. systemd=true (--systemd-cgroup): computes the unit and checks systemd runs;
+ * the unit is started and the resources applied by cgroup_enter. */
 int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct cgroup **out,
                   struct berr **err);
-/* Moves pid into the cgroup (cgroup.procs of every hierarchy). */
-int cgroup_enter(const struct cgroup *cg, pid_t pid, struct berr **err);
+/* Moves pid into the cgroup (cgroup.procs of every hierarchy); with systemd, starts the unit
+ * holding pid, waits for its job and applies linux.resources (devices included). */
+int cgroup_enter(struct cgroup *cg, pid_t pid, struct berr **err);
 /* On a pure cgroup v2 host: an O_PATH fd of the container's cgroup directory, for clone3's
  * CLONE_INTO_CGROUP (the child starts in it; no cgroup.procs write). -1 otherwise. */
 int cgroup_open_unified(const struct cgroup *cg);
 /* The path to store in state.json, relative to the hierarchy roots ("/berth/c1"). */
 const char *cgroup_path(const struct cgroup *cg);
+/* The systemd unit to store in state.json ("berth-c1.scope"), NULL with the cgroupfs driver. */
+const char *cgroup_unit(const struct cgroup *cg);
 /* After a failed create: removes the directories made by cgroup_create, killing the processes
  * in those it made (parents it made go too, when empty). A directory it found existing, even
  * below a parent it made (another --root's create of the same id racing ours), is left alone.
@@ -53,6 +65,13 @@ int cgroup_enter_path(const char *path, pid_t pid, struct berr **err);
 /* SIGKILLs what is left (cgroup.kill where the kernel has it), waits until empty (bounded), removes
  * the directory (and any sub-cgroups) in every hierarchy. A missing directory is fine. */
 int cgroup_destroy_path(const char *path, struct berr **err);
+/* delete of a --systemd-cgroup container (after cgroup_destroy_path): stops the unit and
+ * resets its failed state; a unit systemd already unloaded is fine. */
+int cgroup_systemd_stop(const char *unit, struct berr **err);
+/* update: the resources systemd knows as unit properties (SetUnitProperties, runtime), so a
+ * daemon-reload keeps them; cgroup_update_path then writes every resource as usual. */
+int cgroup_systemd_update(const char *unit, const struct spec_resources *res, struct berr **err);
+
 /* Sends sig to every process in the cgroup and its sub-cgroups. */
 int cgroup_signal_all(const char *path, int sig, struct berr **err);
 /* True when the kernel's OOM killer killed a process of this cgroup (memory.oom_control on v1,
@@ -81,5 +100,25 @@ bool cgroup_is_frozen(const char *path);
  * container id and berth's own cgroup (own_cgroup, used for relative paths). */
 int cgroup_compute_path(const char *cgroups_path, const char *id, const char *own_cgroup,
                         char **out, struct berr **err);
+
+/* --systemd-cgroup, pure logic exported for tests: the unit for linux.cgroupsPath
+ * ("slice:prefix:name"; NULL or "" = "system.slice:berth:<id>"). */
+struct cgroup_unit {
+  char *slice; /* "machine.slice" */
+  char *unit;  /* "libpod-<id>.scope", or "<name>.slice" */
+  char *path;  /* its cgroup: "/machine.slice/libpod-<id>.scope" */
+  bool is_slice;
+};
+int cgroup_systemd_unit(const char *cgroups_path, const char *id, struct cgroup_unit *u,
+                        struct berr **err);
+void cgroup_unit_clear(struct cgroup_unit *u);
+/* The a(sv) properties of StartTransientUnit: Description (may be NULL), Slice, Delegate,
+ * DefaultDependencies=no, PIDs (pid > 0, scopes), accounting, then the resources systemd knows
+ * (MemoryMax, MemoryLow, MemorySwapMax, CPUWeight, CPUQuotaPerSecUSec, CPUQuotaPeriodUSec,
+ * AllowedCPUs, AllowedMemoryNodes, TasksMax, IOWeight). u NULL: the resources alone. */
+struct dbus_buf;
+int cgroup_systemd_properties(const struct cgroup_unit *u, const char *description,
+                              const struct spec_resources *res, pid_t pid, struct dbus_buf *b,
+                              struct berr **err);
 
 #endif

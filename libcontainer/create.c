@@ -244,6 +244,7 @@ static int new_state(struct create_ctx *c, struct berr **err) {
   st->created = rfc3339_now();
   st->owner = strdup("");
   st->cgroup_path = c->cgroup ? strdup(cgroup_path(c->cgroup)) : NULL;
+  st->systemd_unit = c->cgroup && cgroup_unit(c->cgroup) ? strdup(cgroup_unit(c->cgroup)) : NULL;
   st->has_poststart = c->spec->hooks.poststart.len > 0;
   st->has_poststop = c->spec->hooks.poststop.len > 0;
   st->creating = true;

@@ -302,6 +302,11 @@ int container_delete(const char *root, const char *id, bool force, struct berr *
     return -1;
   if (h.st->cgroup_path && cgroup_destroy_path(h.st->cgroup_path, err) < 0)
     return berr_prefix(err, "delete container \"%s\"", id);
+  /* the processes and the cgroup are gone: a unit systemd cannot stop now is its problem, not
+   * a reason to keep the container */
+  cleanup_berr struct berr *se = NULL;
+  if (h.st->systemd_unit && cgroup_systemd_stop(h.st->systemd_unit, &se) < 0)
+    log_warn("delete container \"%s\": %s", id, se->msg);
   struct spec *s = h.st->has_poststop ? load_created_spec(&h) : NULL;
   if (s) {
     run_hooks_warn(h.st, STATUS_STOPPED, &s->hooks.poststop, "poststop");

@@ -67,6 +67,8 @@ int container_update(const char *root, const char *id, const struct spec_resourc
     return -1;
   if (res->devices_len)
     log_warn("update: linux.resources.devices: ignored (device rules are set at create)");
+  if (h.st->systemd_unit && cgroup_systemd_update(h.st->systemd_unit, res, err) < 0)
+    return berr_prefix(err, "update container \"%s\"", id);
   if (cgroup_update_path(h.st->cgroup_path, res, err) < 0)
     return berr_prefix(err, "update container \"%s\"", id);
   return 0;

@@ -28,6 +28,7 @@ void container_state_free(struct container_state *st) {
   free(st->created);
   free(st->owner);
   free(st->cgroup_path);
+  free(st->systemd_unit);
   for (size_t i = 0; i < st->annotations_len; i++) {
     free(st->annotations[i].key);
     free(st->annotations[i].value);
@@ -183,6 +184,8 @@ int state_write(int dirfd, const struct container_state *st, struct berr **err) 
   jw_kv_string(w, "owner", st->owner);
   if (st->cgroup_path)
     jw_kv_string(w, "cgroupPath", st->cgroup_path);
+  if (st->systemd_unit)
+    jw_kv_string(w, "systemdUnit", st->systemd_unit);
   jw_kv_bool(w, "poststartHooks", st->has_poststart);
   jw_kv_bool(w, "poststopHooks", st->has_poststop);
   if (st->creating)
@@ -225,6 +228,17 @@ static int read_annotations(const json_node *root, struct container_state *st) {
   return 0;
 }
 
+/* A stored unit is one berth started: a scope or slice whose cgroup is the stored path, so a
+ * state.json cannot make delete stop an unrelated unit. */
+static bool unit_matches_cgroup(const struct container_state *st) {
+  const char *u = st->systemd_unit, *p = st->cgroup_path;
+  size_t ul = strlen(u), pl = p ? strlen(p) : 0;
+  if (ul <= 6 || (strcmp(u + ul - 6, ".scope") != 0 && strcmp(u + ul - 6, ".slice") != 0) ||
+      strchr(u, '/') || pl <= ul || p[pl - ul - 1] != '/')
+    return false;
+  return strcmp(p + pl - ul, u) == 0;
+}
+
 int state_parse(const char *text, size_t len, const char *id, struct container_state **out,
                 struct berr **err) {
   cleanup_json json_node *root = NULL;
@@ -240,6 +254,10 @@ int state_parse(const char *text, size_t len, const char *id, struct container_s
   st->created = dup_string(root, "created");
   st->owner = dup_string(root, "owner");
   st->cgroup_path = dup_string(root, "cgroupPath");
+  st->systemd_unit = dup_string(root, "systemdUnit");
+  if (st->systemd_unit && !unit_matches_cgroup(st))
+    return berr_code(err, EINVAL, "container \"%s\": corrupt %s: systemdUnit \"%s\" is not the "
+                     "last component of cgroupPath", id, STATE_FILE, st->systemd_unit);
   st->has_poststart = get_bool_or_true(root, "poststartHooks");
   st->has_poststop = get_bool_or_true(root, "poststopHooks");
   const json_node *creating = json_get(root, "creating");

@@ -38,6 +38,7 @@ struct container_state {
   char *created; /* RFC 3339 */
   char *owner;
   char *cgroup_path; /* NULL until cgroups manage it */
+  char *systemd_unit; /* --systemd-cgroup: the unit ("berth-c1.scope") whose cgroup is cgroup_path */
   /* Whether the bundle's config has poststart / poststop hooks, recorded at create so start
    * and delete read and parse config.json only when they have hooks to run. True when unknown
    * (a state.json written before these fields existed). */

@@ -316,13 +316,8 @@ static int create_dirs(struct cgroup *cg, const struct spec_resources *res, bool
 
 int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct cgroup **out,
                   struct berr **err) {
-  if (systemd) {
-    if (access("/run/systemd/system", F_OK) != 0)
-      return berr_set(err, ENOTSUP, "--systemd-cgroup: systemd is not running (PID 1 is not "
-                                    "systemd)");
-    return berr_set(err, ENOSYS, "--systemd-cgroup: the systemd cgroup driver is not implemented "
-                                 "yet; run without --systemd-cgroup");
-  }
+  if (systemd)
+    return cg_systemd_create(spec, id, out, err);
   struct cgroup *cg = calloc(1, sizeof(*cg));
   if (cg == NULL)
     return berr_set(err, ENOMEM, "cgroup");
@@ -348,7 +343,9 @@ int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct 
   return 0;
 }
 
-int cgroup_enter(const struct cgroup *cg, pid_t pid, struct berr **err) {
+int cgroup_enter(struct cgroup *cg, pid_t pid, struct berr **err) {
+  if (cg->sd)
+    return cg_systemd_start(cg, pid, err);
   for (size_t i = 0; i < cg->n; i++) {
     if (cg->h[i].dir == NULL)
       continue;
@@ -360,8 +357,11 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, struct berr **err) {
 
 const char *cgroup_path(const struct cgroup *cg) { return cg->path; }
 
+const char *cgroup_unit(const struct cgroup *cg) { return cg->sd ? cg->sd->u.unit : NULL; }
+
 int cgroup_open_unified(const struct cgroup *cg) {
-  if (cg == NULL || !cg->unified || cg->n != 1 || cg->h[0].dir == NULL)
+  /* systemd moves the init into its unit itself: never clone into the cgroup */
+  if (cg == NULL || cg->sd || !cg->unified || cg->n != 1 || cg->h[0].dir == NULL)
     return -1;
   return open(cg->h[0].dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
@@ -370,6 +370,7 @@ void cgroup_free(struct cgroup *cg) {
   if (cg == NULL)
     return;
   cg_hiers_free(cg->h, cg->n);
+  cg_systemd_free(cg->sd);
   free(cg->path);
   free(cg);
 }
@@ -433,7 +434,7 @@ static int rmdir_tree(const char *dir, int depth, struct berr **err) {
 }
 
 /* Kills everything in dir (cgroup.kill on v2, else SIGKILL until empty, bounded ~5s). */
-static void kill_all(const char *dir, bool v2) {
+void cg_kill_all(const char *dir, bool v2) {
   if (access(dir, F_OK) != 0)
     return;
   if (v2)
@@ -449,6 +450,10 @@ static void kill_all(const char *dir, bool v2) {
 void cgroup_destroy(struct cgroup *cg) {
   if (cg == NULL)
     return;
+  if (cg->sd) {
+    cg_systemd_destroy(cg);
+    return;
+  }
   for (size_t i = 0; i < cg->n; i++) {
     struct cg_hier *h = &cg->h[i];
     if (h->dir == NULL || h->created == NULL)
@@ -457,7 +462,7 @@ void cgroup_destroy(struct cgroup *cg) {
      * runtime) can make the directory between our two mkdirs, and we then fail with "already
      * exists". That directory and its processes are the other container's. */
     if (h->made_dir) {
-      kill_all(h->dir, h->v2);
+      cg_kill_all(h->dir, h->v2);
       cleanup_berr struct berr *e = NULL;
       if (rmdir_tree(h->dir, 0, &e) < 0) {
         log_warn("%s", e->msg);
@@ -566,7 +571,7 @@ int cgroup_update_path(const char *path, const struct spec_resources *res, struc
 }
 
 static int destroy_dir(const char *dir, const struct cg_hier *h, void *path, struct berr **err) {
-  kill_all(dir, h->v2);
+  cg_kill_all(dir, h->v2);
   if (rmdir_tree(dir, 0, err) < 0)
     return -1;
   remove_default_parent(h->mnt, path);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "../cgroup.h"
+#include "../dbus.h"
 #include "../error.h"
 #include "../spec.h"
 
@@ -23,11 +24,21 @@ struct cg_hier {
                     ours to empty and remove */
 };
 
+/* --systemd-cgroup: the unit systemd manages the cgroup for (systemd.c). */
+struct cg_systemd {
+  struct cgroup_unit u;
+  const struct spec *spec; /* borrowed from create: applied once the unit runs */
+  char *description;
+  struct dbus_conn *conn; /* from the start of the unit until cgroup_free */
+  bool started;           /* StartTransientUnit queued its job: stop the unit on failure */
+};
+
 struct cgroup {
   char *path;   /* "/berth/c1" */
   bool unified; /* pure cgroup v2 host */
   struct cg_hier *h;
   size_t n;
+  struct cg_systemd *sd; /* NULL: the cgroupfs driver */
 };
 
 /* cgroup.c */
@@ -55,6 +66,23 @@ int cg_missing(const char *field, const char *ctl, bool v2, struct berr **err);
  * fn returning < 0 (its error set) stops the walk. */
 typedef int (*cg_pid_fn)(pid_t pid, void *data, struct berr **err);
 int cg_for_each_pid(const char *dir, cg_pid_fn fn, void *data, struct berr **err);
+
+/* systemd.c / systemd_props.c */
+/* cgroup_create for --systemd-cgroup: checks systemd runs, computes the unit and its cgroup;
+ * nothing exists until cg_systemd_start(). */
+int cg_systemd_create(const struct spec *spec, const char *id, struct cgroup **out,
+                      struct berr **err);
+/* After clone: starts the unit with pid in it, waits for the job, then applies every resource
+ * through the cgroupfs code on the unit's cgroup (cgroup_enter for this driver). */
+int cg_systemd_start(struct cgroup *cg, pid_t pid, struct berr **err);
+/* A failed create: kills what is in the unit's cgroup, stops the unit, resets its failed
+ * state. */
+void cg_systemd_destroy(struct cgroup *cg);
+void cg_systemd_free(struct cg_systemd *sd);
+/* "a-b.slice" -> "/a.slice/a-b.slice"; errors name linux.cgroupsPath cp */
+int cg_systemd_slice_path(const char *slice, char **out, const char *cp, struct berr **err);
+/* cgroup.c: SIGKILL everything in dir and below (cgroup.kill on v2), bounded */
+void cg_kill_all(const char *dir, bool v2);
 
 /* v1.c */
 int cg_v1_discover(struct cg_hier **out, size_t *n, struct berr **err);
@@ -90,6 +118,10 @@ int cg_apply_cpuset(const struct cgroup *cg, const struct spec_cpu *c, cg_lookup
                     struct berr **err);
 /* hugepageLimits on any hierarchy (v1 or v2 file names), shared by both. */
 int cg_apply_hugetlb(const struct cgroup *cg, const struct spec_resources *res, struct berr **err);
+/* runc's conversions, shared with the systemd properties: memory.swap.max from the v1-style
+ * swap (memory + swap) total (-1: max; 0 with swap 0: leave alone), cpu.weight from cpu.shares. */
+int cg_v2_swap_value(const struct spec_memory *m, int64_t *out, struct berr **err);
+uint64_t cg_v2_cpu_weight(uint64_t shares);
 int cg_rdma(const struct cg_hier *h, const struct spec_resources *r, struct berr **err);
 
 #endif

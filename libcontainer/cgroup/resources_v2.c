@@ -19,6 +19,11 @@ static const struct cg_hier *v2(const struct cgroup *cg, const char *ctl, const 
   return h;
 }
 
+uint64_t cg_v2_cpu_weight(uint64_t shares) {
+  uint64_t s = shares < 2 ? 2 : shares > 262144 ? 262144 : shares;
+  return 1 + ((s - 2) * 9999) / 262142;
+}
+
 static int write_max(const char *dir, const char *file, int64_t v, const char *field,
                      struct berr **err) {
   if (v < 0)
@@ -26,8 +31,7 @@ static int write_max(const char *dir, const char *file, int64_t v, const char *f
   return cg_writef(dir, file, field, err, "%lld", (long long)v);
 }
 
-/* memory.swap.max from the v1-style swap (memory + swap) total, as runc converts it. */
-static int swap_value(const struct spec_memory *m, int64_t *out, struct berr **err) {
+int cg_v2_swap_value(const struct spec_memory *m, int64_t *out, struct berr **err) {
   int64_t limit = m->has_limit ? m->limit : 0, swap = m->swap;
   if (limit == -1 && swap == 0)
     *out = -1;
@@ -60,7 +64,7 @@ static int memory(const struct cgroup *cg, const struct spec_memory *m, struct b
    * should name the limit */
   if (m->has_swap) {
     int64_t sv = 0;
-    if (swap_value(m, &sv, err) < 0)
+    if (cg_v2_swap_value(m, &sv, err) < 0)
       return -1;
     if (sv != 0 || m->swap > 0) { /* 0 alone is "unset"; swap == limit disables swap */
       if (!cg_file_exists(h->dir, "memory.swap.max"))
@@ -88,9 +92,8 @@ static int cpu(const struct cgroup *cg, const struct spec_cpu *c, struct berr **
     if (h == NULL)
       return -1;
     if (c->has_shares && c->shares != 0) {
-      uint64_t s = c->shares < 2 ? 2 : c->shares > 262144 ? 262144 : c->shares;
       if (cg_writef(h->dir, "cpu.weight", F "cpu.shares", err, "%llu",
-                    (unsigned long long)(1 + ((s - 2) * 9999) / 262142)) < 0)
+                    (unsigned long long)cg_v2_cpu_weight(c->shares)) < 0)
         return -1;
     }
     if (c->has_quota || c->has_period) {

@@ -218,9 +218,10 @@ def test_systemd_cgroup_without_systemd(berth, bundle):
     b = bundle()
     b.sh("true")
     res = berth.create(cid, b, global_opts=("--systemd-cgroup",), check=False)
-    assert res.returncode != 0
+    assert res.returncode == 1, res
     assert "systemd is not running" in res.stderr, res
     assert cg_dirs(cid) == []
+    assert berth("state", cid).returncode != 0  # no state left behind
 
 
 def test_same_id_in_another_root_does_not_share_the_cgroup(berth, bundle, tmp_path):

@@ -65,7 +65,7 @@ def test_features_required_content(features):
     assert features["hooks"] == ["prestart", "createRuntime", "createContainer",
                                  "startContainer", "poststart", "poststop"]
     lx = features["linux"]
-    assert lx["cgroup"] == {"v1": True, "v2": True, "systemd": False, "systemdUser": False,
+    assert lx["cgroup"] == {"v1": True, "v2": True, "systemd": True, "systemdUser": False,
                             "rdma": False}
     sc = lx["seccomp"]
     assert sc["enabled"] is True

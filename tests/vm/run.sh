@@ -5,6 +5,7 @@
 #   cgroup2    pure cgroup v2, every controller
 #   apparmor   AppArmor as the kernel's LSM, a test profile loaded with apparmor_parser
 #   selinux    SELinux as the kernel's LSM, a tiny policy built with checkpolicy and loaded
+#   systemd    systemd as PID 1 and a dbus-daemon system bus: berth --systemd-cgroup
 #
 #   tests/vm/run.sh [GUEST...]  every guest by default; uses $BERTH (default
 #                               $BUILD_DIR/src/berth, BUILD_DIR=build)
