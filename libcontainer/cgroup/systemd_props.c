@@ -21,8 +21,11 @@ void cgroup_unit_clear(struct cgroup_unit *u) {
   *u = (struct cgroup_unit){0};
 }
 
-/* What systemd accepts in a unit name's prefix ([A-Za-z0-9:_.@\-]; ':' separates our parts). */
+/* What systemd accepts in a unit name's prefix ([A-Za-z0-9:_.@\-]; ':' separates our parts),
+ * not starting with '.' (a cgroup directory must not be hidden, ".", or ".."). */
 static bool unit_chars_ok(const char *s, size_t n) {
+  if (n > 0 && s[0] == '.')
+    return false;
   for (size_t i = 0; i < n; i++)
     if (!(('a' <= s[i] && s[i] <= 'z') || ('A' <= s[i] && s[i] <= 'Z') ||
           ('0' <= s[i] && s[i] <= '9') || strchr("_.@-", s[i])))
@@ -83,7 +86,7 @@ int cgroup_systemd_unit(const char *cgroups_path, const char *id, struct cgroup_
   if (!unit_chars_ok(name, strlen(name)) || (prefix[0] && !unit_chars_ok(prefix, strlen(prefix))))
     return berr_code(err, EINVAL,
                      FIELD " \"%s\": the prefix and name may only hold letters, digits and "
-                     "\"_.@-\", and the name must not be empty",
+                     "\"_.@-\", must not start with \".\", and the name must not be empty",
                      cp);
   size_t nl = strlen(name);
   u->is_slice = nl > 6 && strcmp(name + nl - 6, ".slice") == 0;

@@ -14,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-20}
 shift || true
-ALL=(spec process state tables seccomp json)
+ALL=(spec process state tables seccomp json dbus)
 HARNESSES=("${@:-${ALL[@]}}")
 [ $# -eq 0 ] && HARNESSES=("${ALL[@]}")
 BUILD=${FUZZ_BUILD:-build-fuzz}
