@@ -327,6 +327,26 @@ def test_hostile_state_json_never_signals_host(berth, bundle, variant):
     assert not d.exists()
 
 
+@pytest.mark.parametrize("unit,cgroup", [("sshd.service", "/system.slice/sshd.service"),
+                                         ("user.slice", "/system.slice/berth-evil.scope"),
+                                         ("berth-evil.scope", "/system.slice/x-berth-evil.scope")])
+def test_hostile_state_json_systemd_unit(berth, unit, cgroup):
+    """--systemd-cgroup stores the unit delete stops: state.json must not make berth stop a
+    unit it did not start (only a scope or slice whose cgroup is the stored path)."""
+    st = {"ociVersion": "1.3.0", "id": "evilunit", "pid": 0, "startTime": 0,
+          "bundle": "/nonexistent", "rootfs": "/nonexistent", "created": "x", "owner": "",
+          "cgroupPath": cgroup, "systemdUnit": unit}
+    d = berth.root / "evilunit"
+    d.mkdir(mode=0o700)
+    (d / "state.json").write_text(json.dumps(st))
+    berth.track("evilunit")
+    res = berth("state", "evilunit")
+    assert res.returncode == 1 and "systemdUnit" in res.stderr, res
+    r = berth("delete", "--force", "evilunit")  # the state dir only
+    assert r.returncode == 0 and "systemdUnit" in r.stderr, r
+    assert not d.exists()
+
+
 # ---------------------------------------------------------------- hostile config / state text
 
 @pytest.mark.parametrize("where", ["config", "state", "process"])
