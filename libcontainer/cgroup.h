@@ -17,8 +17,9 @@
  * scope unit "<prefix>-<name>.scope" in that slice ("<name>.scope" without a prefix; a name
  * ending in ".slice" is a slice unit of its own), started over D-Bus with the init's pid once it
  * is cloned (cgroup_enter), and its cgroup ("/system.slice/berth-c1.scope") is then treated as
- * the cgroupfs driver treats its own: every resource is written there too. Pure cgroup v2 hosts
- * only for now.
+ * the cgroupfs driver treats its own: every resource is written there too. On cgroup v1 (legacy
+ * or hybrid) systemd makes the unit's directory in name=systemd and the hierarchies it manages;
+ * berth makes it in the others (cpuset, freezer, ...) and puts the init there too.
  *
  * Errors name the config field: "linux.resources.memory.limit: write memory.limit_in_bytes:
  * Device or resource busy". On failure nothing is left behind. */

@@ -142,7 +142,7 @@ static void write_cgroup(json_writer *w) {
   jw_object_begin(w);
   jw_kv_bool(w, "v1", true);
   jw_kv_bool(w, "v2", true);
-  jw_kv_bool(w, "systemd", true); /* --systemd-cgroup, on pure cgroup v2 hosts */
+  jw_kv_bool(w, "systemd", true); /* --systemd-cgroup */
   jw_kv_bool(w, "systemdUser", false);
   jw_kv_bool(w, "rdma", false);
   jw_object_end(w);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build berth and run every test: the unit test binaries, the OCI conformance suite, the
 # engines end to end (tests/engines: podman, containerd, Docker on berth) and the qemu test
-# guests (tests/vm/run.sh: cgroup v2, AppArmor, SELinux, systemd; about 30 s each).
+# guests (tests/vm/run.sh: cgroup v2, AppArmor, SELinux, systemd on v2 and hybrid; about 30 s each).
 # Prints ONE final line "N passed, M failed[, K skipped]" and exits non-zero when anything
 # failed or crashed.
 #
@@ -215,7 +215,7 @@ else
     crashed=1
 fi
 
-# -- the qemu guests (tests/vm: berth under Debian's kernel: cgroup v2, AppArmor, SELinux, systemd) -----
+# -- the qemu guests (tests/vm: berth under Debian's kernel: cgroup v2, AppArmor, SELinux, systemd x2) -----
 # their checks count as tests; a guest whose qemu, kernel or tools cannot be had reports 1
 # skipped (run.sh exits 77 when none could run)
 if [ "${BERTH_VM:-1}" = 0 ]; then

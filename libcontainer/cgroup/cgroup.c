@@ -283,7 +283,7 @@ static int mkdir_p_once(struct cg_hier *h, const char *path, bool exclusive, str
 
 /* The default parent (/berth) is removed when its last container goes, so
  * a concurrent delete can take a parent away between two mkdirs: retry. */
-static int mkdir_p(struct cg_hier *h, const char *path, bool exclusive, struct berr **err) {
+int cg_mkdir_p(struct cg_hier *h, const char *path, bool exclusive, struct berr **err) {
   for (int attempt = 0; attempt < 8; attempt++) {
     int r = mkdir_p_once(h, path, exclusive, err);
     if (r <= 0)
@@ -302,7 +302,7 @@ static int create_dirs(struct cgroup *cg, const struct spec_resources *res, bool
       h->dir = NULL;
       return berr_set(err, ENOMEM, "cgroup");
     }
-    if (mkdir_p(h, cg->path, exclusive, err) < 0)
+    if (cg_mkdir_p(h, cg->path, exclusive, err) < 0)
       return -1;
     if (h->v2) {
       if (cg->unified && cg_v2_enable(h, cg->path, res, err) < 0)
@@ -450,10 +450,8 @@ void cg_kill_all(const char *dir, bool v2) {
 void cgroup_destroy(struct cgroup *cg) {
   if (cg == NULL)
     return;
-  if (cg->sd) {
+  if (cg->sd) /* then the directories berth made where systemd did not (cgroup v1) */
     cg_systemd_destroy(cg);
-    return;
-  }
   for (size_t i = 0; i < cg->n; i++) {
     struct cg_hier *h = &cg->h[i];
     if (h->dir == NULL || h->created == NULL)

@@ -81,6 +81,9 @@ void cg_systemd_destroy(struct cgroup *cg);
 void cg_systemd_free(struct cg_systemd *sd);
 /* "a-b.slice" -> "/a.slice/a-b.slice"; errors name linux.cgroupsPath cp */
 int cg_systemd_slice_path(const char *slice, char **out, const char *cp, struct berr **err);
+/* cgroup.c: mkdir -p of path below h->mnt (h->created: the topmost directory made), filling
+ * a v1 cpuset it makes; exclusive: the last component must not exist yet */
+int cg_mkdir_p(struct cg_hier *h, const char *path, bool exclusive, struct berr **err);
 /* cgroup.c: SIGKILL everything in dir and below (cgroup.kill on v2), bounded */
 void cg_kill_all(const char *dir, bool v2);
 

@@ -131,26 +131,27 @@ int cg_systemd_create(const struct spec *spec, const char *id, struct cgroup **o
     return berr_set(err, ENOMEM, "cgroup");
   if (cg_discover(&cg->h, &cg->n, &cg->unified, err) < 0)
     return -1;
-  if (!cg->unified)
-    return berr_set(err, ENOTSUP,
-                    "--systemd-cgroup: supported on a pure cgroup v2 host only (this host mounts "
-                    "cgroup v1 hierarchies at " CG_ROOT "); run without --systemd-cgroup");
   struct cg_systemd *sd = cg->sd;
   const char *cp = spec->linux ? spec->linux->cgroups_path : NULL;
   if (cgroup_systemd_unit(cp, id, &sd->u, err) < 0)
     return -1;
   sd->spec = spec;
   if (asprintf(&sd->description, "berth container %s", id) < 0 ||
-      (cg->path = strdup(sd->u.path)) == NULL || asprintf(&cg->h[0].dir, "%s%s", CG_ROOT,
-                                                          cg->path) < 0) {
-    cg->h[0].dir = NULL;
+      (cg->path = strdup(sd->u.path)) == NULL)
     return berr_set(err, ENOMEM, "cgroup");
+  /* the same path in every hierarchy (cgroup v1: systemd makes the unit's directory in
+   * name=systemd and the controllers it manages; cg_systemd_start makes the others) */
+  for (size_t i = 0; i < cg->n; i++) {
+    if (asprintf(&cg->h[i].dir, "%s%s", cg->h[i].mnt, cg->path) < 0) {
+      cg->h[i].dir = NULL;
+      return berr_set(err, ENOMEM, "cgroup");
+    }
+    if (access(cg->h[i].dir, F_OK) == 0)
+      return berr_code(err, EEXIST,
+                       "cgroup %s already exists: unit %s is in use (another container with this "
+                       "id or linux.cgroupsPath?)",
+                       cg->h[i].dir, sd->u.unit);
   }
-  if (access(cg->h[0].dir, F_OK) == 0)
-    return berr_code(err, EEXIST,
-                     "cgroup %s already exists: unit %s is in use (another container with this "
-                     "id or linux.cgroupsPath?)",
-                     cg->path, sd->u.unit);
   log_debug("cgroup: systemd unit %s in %s, cgroup %s", sd->u.unit, sd->u.slice, cg->path);
   *out = steal_ptr(&cg);
   return 0;
@@ -182,13 +183,12 @@ static int start_unit(struct cgroup *cg, pid_t pid, struct jobs *j, struct berr 
   return rc;
 }
 
-/* pid must be in the unit's cgroup now (for a slice: put it there ourselves). */
+/* pid must be in the unit's cgroup now: in the unified hierarchy, or name=systemd on v1 (the
+ * one systemd tracks units in). */
 static int check_pid_in(const struct cgroup *cg, pid_t pid, struct berr **err) {
-  const struct cg_hier *h = &cg->h[0];
-  if (cg->sd->u.is_slice)
-    return cg_writef(h->dir, "cgroup.procs", "cgroup", err, "%d", (int)pid) < 0
-               ? berr_prefix(err, "enter pid %d into %s", (int)pid, h->dir)
-               : 0;
+  const struct cg_hier *h = cg->unified ? &cg->h[0] : cg_find(cg, "name=systemd");
+  if (h == NULL)
+    h = &cg->h[0];
   cleanup_free char *procs = cg_read(h->dir, "cgroup.procs");
   char want[24];
   snprintf(want, sizeof(want), "%d", (int)pid);
@@ -197,6 +197,20 @@ static int check_pid_in(const struct cgroup *cg, pid_t pid, struct berr **err) {
       return 0;
   return berr_code(err, EIO, "systemd started unit %s but pid %d is not in %s", cg->sd->u.unit,
                    (int)pid, h->dir);
+}
+
+/* A slice unit holds no process of its own, and on cgroup v1 systemd makes the scope only in
+ * the hierarchies it manages: make the others (cpuset, freezer, net_cls, hugetlb...: removed
+ * again by cgroup_destroy) and put pid in every one. */
+static int join_all(struct cgroup *cg, pid_t pid, struct berr **err) {
+  for (size_t i = 0; i < cg->n; i++) {
+    struct cg_hier *h = &cg->h[i];
+    if (access(h->dir, F_OK) != 0 && cg_mkdir_p(h, cg->path, false, err) < 0)
+      return -1;
+    if (cg_writef(h->dir, "cgroup.procs", "cgroup", err, "%d", (int)pid) < 0)
+      return berr_prefix(err, "enter pid %d into %s", (int)pid, h->dir);
+  }
+  return 0;
 }
 
 int cg_systemd_start(struct cgroup *cg, pid_t pid, struct berr **err) {
@@ -215,10 +229,15 @@ int cg_systemd_start(struct cgroup *cg, pid_t pid, struct berr **err) {
   /* what systemd knows and what it does not (unified keys, hugetlb, rdma, devices): the
    * cgroupfs code, as for the cgroupfs driver */
   const struct spec_resources *res = sd->spec->linux ? sd->spec->linux->resources : NULL;
+  if ((sd->u.is_slice || !cg->unified) && join_all(cg, pid, err) < 0)
+    return -1;
+  if (check_pid_in(cg, pid, err) < 0)
+    return -1;
+  if (!cg->unified)
+    return cg_v1_apply(cg, res, err) < 0 || cg_v1_devices(cg, sd->spec, err) < 0 ? -1 : 0;
   struct cg_hier *h = &cg->h[0];
-  if (check_pid_in(cg, pid, err) < 0 || cg_v2_enable(h, cg->path, res, err) < 0 ||
-      cg_v2_load_controllers(h, err) < 0 || cg_v2_apply(cg, res, err) < 0 ||
-      cg_v2_devices(cg, sd->spec, err) < 0)
+  if (cg_v2_enable(h, cg->path, res, err) < 0 || cg_v2_load_controllers(h, err) < 0 ||
+      cg_v2_apply(cg, res, err) < 0 || cg_v2_devices(cg, sd->spec, err) < 0)
     return -1;
   return 0;
 }
@@ -290,7 +309,13 @@ void cg_systemd_destroy(struct cgroup *cg) {
   struct cg_systemd *sd = cg->sd;
   if (!sd->started)
     return; /* nothing was made */
-  cg_kill_all(cg->h[0].dir, true); /* SIGKILL now rather than systemd's SIGTERM and timeout */
+  /* SIGKILL now rather than systemd's SIGTERM and timeout (the same processes in every
+   * hierarchy: the first that has the directory does) */
+  for (size_t i = 0; i < cg->n; i++)
+    if (access(cg->h[i].dir, F_OK) == 0) {
+      cg_kill_all(cg->h[i].dir, cg->h[i].v2);
+      break;
+    }
   cleanup_berr struct berr *e = NULL;
   if (with_systemd(sd->u.unit, sd->conn, stop_fn, NULL, &e) < 0)
     log_warn("stop systemd unit %s: %s", sd->u.unit, e->msg);

@@ -6,6 +6,7 @@
 #   apparmor   AppArmor as the kernel's LSM, a test profile loaded with apparmor_parser
 #   selinux    SELinux as the kernel's LSM, a tiny policy built with checkpolicy and loaded
 #   systemd    systemd as PID 1 and a dbus-daemon system bus: berth --systemd-cgroup
+#   systemd-hybrid   the same on hybrid cgroups (v1 controllers, name=systemd, cgroup2 unified)
 #
 #   tests/vm/run.sh [GUEST...]  every guest by default; uses $BERTH (default
 #                               $BUILD_DIR/src/berth, BUILD_DIR=build)
@@ -102,6 +103,9 @@ guest() {
     key=$( { sha256sum $(exe_files "$BERTH" "${tools[@]}") "$BUSYBOX" "$here/init" \
                  "$here/lib.sh" "$here/mkinitramfs.sh" | cut -d' ' -f1
              (cd "$dir" && find . -type f | LC_ALL=C sort | xargs sha256sum)
+             # an OVERLAY may live in another guest's directory (systemd-hybrid uses systemd's)
+             [ -z "$OVERLAY" ] || (cd "$(dirname "$dir/$OVERLAY")" && find . -type f |
+                                       LC_ALL=C sort | xargs sha256sum)
              grep -rls 'BPF_CGROUP_DEVICE' "$repo/libcontainer" 2>/dev/null; } |
            sha256sum | cut -d' ' -f1)
     if [ ! -f "$initrd" ] || [ "$(cat "$vmdir/initramfs.key" 2>/dev/null)" != "$key" ]; then
