@@ -233,8 +233,13 @@ int cg_systemd_start(struct cgroup *cg, pid_t pid, struct berr **err) {
     return -1;
   if (check_pid_in(cg, pid, err) < 0)
     return -1;
-  if (!cg->unified)
+  if (!cg->unified) {
+    /* hybrid: what the unified hierarchy offers the unit (hugetlb on a host like this one) */
+    for (size_t i = 0; i < cg->n; i++)
+      if (cg->h[i].v2 && cg_v2_load_controllers(&cg->h[i], err) < 0)
+        return -1;
     return cg_v1_apply(cg, res, err) < 0 || cg_v1_devices(cg, sd->spec, err) < 0 ? -1 : 0;
+  }
   struct cg_hier *h = &cg->h[0];
   if (cg_v2_enable(h, cg->path, res, err) < 0 || cg_v2_load_controllers(h, err) < 0 ||
       cg_v2_apply(cg, res, err) < 0 || cg_v2_devices(cg, sd->spec, err) < 0)
