@@ -16,7 +16,6 @@
 
 static void hook_exec(const struct spec_hook *h, int stdin_fd, pid_t parent) {
   char *default_argv[] = {h->path, NULL};
-  char *empty_env[] = {NULL};
   /* a hook never outlives the berth process that waits for it (killed create or delete) */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
     _exit(127);
@@ -25,8 +24,9 @@ static void hook_exec(const struct spec_hook *h, int stdin_fd, pid_t parent) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  execve(h->path, h->args.len ? h->args.items : default_argv,
-         h->env.items ? h->env.items : empty_env);
+  /* hooks.env present (even []): exactly that; absent: berth's own environment, as runc
+   * (Go's exec.Cmd with a nil Env) gives it, so a hook can rely on PATH */
+  execve(h->path, h->args.len ? h->args.items : default_argv, h->env.items ? h->env.items : environ);
   _exit(127);
 }
 

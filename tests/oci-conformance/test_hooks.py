@@ -147,6 +147,35 @@ def test_hook_env_and_args(berth, bundle, tmp_path):
     assert out.read_text() == "arg0 arg1 hello\n"
 
 
+@pytest.mark.parametrize("kind", ["prestart", "createRuntime", "poststart", "poststop"])
+def test_hook_without_env_gets_berths_environment(berth, bundle, tmp_path, kind):
+    """no hooks.env: berth's own environment, as runc gives it (PATH for engines' hooks);
+    hooks.env present, even []: exactly that"""
+    outs = {k: tmp_path / f"env-{k}" for k in ("none", "given", "empty")}
+    b = bundle(shared_rootfs=True, args=["true"])
+    script = "env > {}"
+    b.config["hooks"] = {kind: [
+        {"path": "/bin/sh", "args": ["sh", "-c", script.format(outs["none"])]},
+        {"path": "/bin/sh", "args": ["sh", "-c", script.format(outs["given"])],
+         "env": ["ONLY=this"]},
+        {"path": "/bin/sh", "args": ["sh", "-c", script.format(outs["empty"])], "env": []},
+    ]}
+    cid = f"hookenv-{kind.lower()}"
+    res = berth.run(cid, b, env={"BERTH_HOOK_TEST_VAR": "from-berth"})
+    assert res.returncode == 0, res
+    berth.delete(cid, check=False)
+
+    def names(k):
+        return {line.split("=", 1)[0] for line in outs[k].read_text().splitlines()} - {
+            "PWD", "SHLVL", "_"}  # set by sh itself
+
+    none = outs["none"].read_text().splitlines()
+    assert "BERTH_HOOK_TEST_VAR=from-berth" in none, none
+    assert any(line.startswith("PATH=") for line in none), none
+    assert names("given") == {"ONLY"}, outs["given"].read_text()
+    assert names("empty") == set(), outs["empty"].read_text()
+
+
 @pytest.mark.parametrize("kind", ["prestart", "createRuntime", "createContainer"])
 def test_failing_hook_fails_create(berth, bundle, kind, tmp_path):
     b = bundle(shared_rootfs=kind != "createContainer", args=["true"])
