@@ -123,6 +123,34 @@ static void run_hooks_warn(const struct container_state *st, enum container_stat
 
 static int kill_and_wait(const struct container_state *st, struct berr **err);
 
+/* Lifecycle steps 12 and 13 for a stopped container: undo create (the cgroup, the state
+ * directory), then the poststop hooks, whose failures are warnings. */
+static int destroy(struct handle *h, struct berr **err) {
+  if (h->st->cgroup_path && cgroup_destroy_path(h->st->cgroup_path, err) < 0)
+    return berr_prefix(err, "delete container \"%s\"", h->st->id);
+  /* the processes and the cgroup are gone: a unit systemd cannot stop now is its problem, not
+   * a reason to keep the container */
+  cleanup_berr struct berr *se = NULL;
+  if (h->st->systemd_unit && cgroup_systemd_stop(h->st->systemd_unit, &se) < 0)
+    log_warn("delete container \"%s\": %s", h->st->id, se->msg);
+  struct spec *s = h->st->has_poststop ? load_created_spec(h) : NULL;
+  if (s) {
+    run_hooks_warn(h->st, STATUS_STOPPED, &s->hooks.poststop, "poststop");
+    spec_free(s);
+  }
+  return state_dir_remove(h->rootfd, h->st->id, err);
+}
+
+/* A failing startContainer or poststart hook (runtime.md, lifecycle steps 7 and 9): the
+ * error is already in *err; stop the container and continue at step 12, so the container
+ * is gone when start returns (delete --force of it is no error, as after a failed create). */
+static int stop_and_destroy(struct handle *h) {
+  cleanup_berr struct berr *e = NULL;
+  if (kill_and_wait(h->st, &e) < 0 || destroy(h, &e) < 0)
+    log_warn("container %s: destroy after the failed start: %s", h->st->id, e->msg);
+  return -1;
+}
+
 /* ---- start ---- */
 
 /* Waits for the parked process's byte, or for its death (pidfd). */
@@ -187,13 +215,10 @@ int container_start(const char *root, const char *id, struct berr **err) {
     return berr_code(err, EINVAL, "container \"%s\" is %s, not created: cannot start", id,
                     container_status_name(h.status));
   if (release_fifo(&h, err) < 0)
-    return -1;
+    return (*err)->code == ECANCELED ? stop_and_destroy(&h) : -1;
   cleanup_spec struct spec *s = h.st->has_poststart ? load_created_spec(&h) : NULL;
-  /* a failing poststart hook stops the container (runtime.md, lifecycle step 9) */
-  if (s && run_hooks(h.st, STATUS_RUNNING, &s->hooks.poststart, "poststart", err) < 0) {
-    kill_and_wait(h.st, NULL);
-    return -1;
-  }
+  if (s && run_hooks(h.st, STATUS_RUNNING, &s->hooks.poststart, "poststart", err) < 0)
+    return stop_and_destroy(&h);
   return 0;
 }
 
@@ -300,19 +325,7 @@ int container_delete(const char *root, const char *id, bool force, struct berr *
                     container_status_name(h.status));
   if (h.status != STATUS_STOPPED && kill_and_wait(h.st, err) < 0)
     return -1;
-  if (h.st->cgroup_path && cgroup_destroy_path(h.st->cgroup_path, err) < 0)
-    return berr_prefix(err, "delete container \"%s\"", id);
-  /* the processes and the cgroup are gone: a unit systemd cannot stop now is its problem, not
-   * a reason to keep the container */
-  cleanup_berr struct berr *se = NULL;
-  if (h.st->systemd_unit && cgroup_systemd_stop(h.st->systemd_unit, &se) < 0)
-    log_warn("delete container \"%s\": %s", id, se->msg);
-  struct spec *s = h.st->has_poststop ? load_created_spec(&h) : NULL;
-  if (s) {
-    run_hooks_warn(h.st, STATUS_STOPPED, &s->hooks.poststop, "poststop");
-    spec_free(s);
-  }
-  return state_dir_remove(h.rootfd, id, err);
+  return destroy(&h, err);
 }
 
 /* ---- list ---- */

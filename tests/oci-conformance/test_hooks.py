@@ -240,37 +240,37 @@ def test_failing_poststop_hook_is_a_warning(berth, bundle, tmp_path):
     berth.assert_nothing_left()
 
 
-def test_failing_poststart_hook(berth, bundle):
-    b = bundle(shared_rootfs=True, args=["sleep", "30"])
-    b.config["hooks"] = {"poststart": [{"path": "/bin/false", "args": ["false"]}]}
-    berth.create("poststartfail", b)
-    pid = berth.state("poststartfail")["pid"]
-    res = berth.start("poststartfail", check=False)
-    assert res.returncode != 0, res
-    # the container is stopped (spec: generate an error, stop the container)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-        st = Path(f"/proc/{pid}/stat").read_text(errors="replace") \
-            if Path(f"/proc/{pid}/stat").exists() else ""
-        if ") Z" in st:
-            break
-        time.sleep(0.05)
-    st = berth.state("poststartfail", check=False)
-    assert st is None or st["status"] == "stopped"
-
-
-def test_failing_start_container_hook(berth, bundle):
-    """runtime.md lifecycle 7: a failing startContainer hook makes start fail, the user program
-    does not run and the container is stopped"""
-    b = bundle(shared_rootfs=True, args=["sh", "-c", "echo PROGRAM-RAN"])
-    b.config["hooks"] = {"startContainer": [{"path": "/bin/false", "args": ["false"]}]}
-    berth.create("startfail", b)
-    res = berth.start("startfail", check=False)
+@pytest.mark.parametrize("kind", ["startContainer", "poststart"])
+def test_failing_start_hook_destroys_the_container(berth, bundle, tmp_path, kind):
+    """runtime.md lifecycle 7 and 9: a failing startContainer or poststart hook generates an
+    error, stops the container and continues at step 12: destroyed (cgroup, state), then the
+    poststop hooks run, before start returns"""
+    mark = tmp_path / "poststop-ran"
+    b = bundle(shared_rootfs=True, args=["sh", "-c", "echo PROGRAM-RAN; exec sleep 30"])
+    b.config.setdefault("linux", {})["cgroupsPath"] = f"/berth-test-startfail-{kind}"
+    b.config["hooks"] = {
+        kind: [{"path": "/bin/false", "args": ["false"]}],
+        "poststop": [{"path": "/bin/sh", "args": ["sh", "-c", f"cat > {mark}"]}],
+    }
+    cid = f"startfail-{kind.lower()}"
+    berth.create(cid, b)
+    pid = berth.state(cid)["pid"]
+    res = berth.start(cid, check=False)
     assert res.returncode == 1, res
-    assert "hooks.startContainer[0]" in res.stderr, res
-    berth.wait_status("startfail", "stopped")
+    assert f"hooks.{kind}[0]" in res.stderr, res
+    # stopped: the container's process is gone (dead, at most a zombie of its reaper)
+    stat = Path(f"/proc/{pid}/stat")
+    assert not stat.exists() or ") Z" in stat.read_text(errors="replace")
+    # destroyed: no state, no cgroup; poststop ran with the state on its stdin
+    assert berth.state(cid, check=False) is None
+    assert not any(Path("/sys/fs/cgroup").glob(f"*/berth-test-startfail-{kind}"))
+    poststop_state = json.loads(mark.read_text())
+    assert poststop_state["id"] == cid and poststop_state["status"] == "stopped"
     out = sorted(berth.workdir.glob("*-create.out"))[-1].read_text()
-    assert "PROGRAM-RAN" not in out
+    assert ("PROGRAM-RAN" in out) == (kind == "poststart"), out
+    # the engine's clean-up call after the failed start is no error
+    berth.delete(cid, "--force")
+    berth.assert_nothing_left()
 
 
 @pytest.mark.parametrize("hook,needle", [
