@@ -75,7 +75,10 @@ static const struct command commands[] = {
      "      --cpuset-cpus LIST   cpus allowed (0-3,5)\n"
      "      --cpuset-mems LIST   memory nodes allowed\n"
      "      --pids-limit N       maximum number of processes (-1 or 0: none)\n"
-     "      --blkio-weight N     block io weight (10-1000)\n"},
+     "      --blkio-weight N     block io weight (10-1000)\n"
+     "      --cpu-rt-period N    realtime period (us; cgroup v1)\n"
+     "      --cpu-rt-runtime N   realtime runtime (us) per period (-1: none; cgroup v1)\n"
+     "      --cpu-idle 0|1       1: the cgroup's tasks get SCHED_IDLE priority\n"},
     {"events", cmd_events, "events [options] <container-id>",
      "print the container's resource usage (and oom events) as JSON",
      "      --stats              print one stats event and exit\n"

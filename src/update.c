@@ -16,7 +16,7 @@
 
 enum {
   OPT_MEMORY = 256, OPT_SWAP, OPT_RESERVATION, OPT_SHARES, OPT_QUOTA, OPT_PERIOD, OPT_CPUS,
-  OPT_MEMS, OPT_PIDS, OPT_BLKIO
+  OPT_MEMS, OPT_PIDS, OPT_BLKIO, OPT_RT_PERIOD, OPT_RT_RUNTIME, OPT_IDLE
 };
 
 static const struct option opts[] = {
@@ -31,6 +31,9 @@ static const struct option opts[] = {
     {"cpuset-mems", required_argument, NULL, OPT_MEMS},
     {"pids-limit", required_argument, NULL, OPT_PIDS},
     {"blkio-weight", required_argument, NULL, OPT_BLKIO},
+    {"cpu-rt-period", required_argument, NULL, OPT_RT_PERIOD},
+    {"cpu-rt-runtime", required_argument, NULL, OPT_RT_RUNTIME},
+    {"cpu-idle", required_argument, NULL, OPT_IDLE},
     {NULL, 0, NULL, 0}};
 
 /* "-1", or bytes with an optional binary suffix: 512, 64k, 64m, 1g, 1.5g, 100MiB, 2 GB. */
@@ -103,7 +106,8 @@ static int apply_flag(struct spec_resources *res, int c, const char *v) {
     return -1;
   if (c == OPT_MEMORY || c == OPT_SWAP || c == OPT_RESERVATION)
     ENSURE(res->memory);
-  if (c == OPT_SHARES || c == OPT_QUOTA || c == OPT_PERIOD || c == OPT_CPUS || c == OPT_MEMS)
+  if (c == OPT_SHARES || c == OPT_QUOTA || c == OPT_PERIOD || c == OPT_CPUS || c == OPT_MEMS ||
+      c == OPT_RT_PERIOD || c == OPT_RT_RUNTIME || c == OPT_IDLE)
     ENSURE(res->cpu);
   switch (c) {
   case OPT_MEMORY: res->memory->limit = n, res->memory->has_limit = true; return 0;
@@ -123,6 +127,21 @@ static int apply_flag(struct spec_resources *res, int c, const char *v) {
     if (parse_int(v, 0, INT64_MAX, &n) < 0)
       return -1;
     res->cpu->period = (uint64_t)n, res->cpu->has_period = true;
+    return 0;
+  case OPT_RT_PERIOD:
+    if (parse_int(v, 0, INT64_MAX, &n) < 0)
+      return -1;
+    res->cpu->realtime_period = (uint64_t)n, res->cpu->has_realtime_period = true;
+    return 0;
+  case OPT_RT_RUNTIME:
+    if (parse_int(v, -1, INT64_MAX, &n) < 0)
+      return -1;
+    res->cpu->realtime_runtime = n, res->cpu->has_realtime_runtime = true;
+    return 0;
+  case OPT_IDLE:
+    if (parse_int(v, 0, 1, &n) < 0)
+      return -1;
+    res->cpu->idle = n, res->cpu->has_idle = true;
     return 0;
   case OPT_CPUS: free(res->cpu->cpus); return (res->cpu->cpus = strdup(v)) ? 0 : -1;
   case OPT_MEMS: free(res->cpu->mems); return (res->cpu->mems = strdup(v)) ? 0 : -1;
@@ -182,7 +201,7 @@ int cmd_update(const struct global_opts *g, int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "+r:", opts, &idx)) != -1) {
     if (c == 'r')
       file = optarg;
-    else if (c >= OPT_MEMORY && c <= OPT_BLKIO && nflags < 32)
+    else if (c >= OPT_MEMORY && c <= OPT_IDLE && nflags < 32)
       flags[nflags++] = (typeof(flags[0])){c, optarg};
     else
       return cli_bad_option("update", argv);

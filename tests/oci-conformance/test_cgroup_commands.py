@@ -223,6 +223,36 @@ def test_update_resources_from_stdin_and_flags(berth, bundle):
 
 
 @needs_v1
+@needs_v1
+@pytest.mark.skipif(not (CG / "cpu" / "cpu.rt_runtime_us").exists() or
+                    not (CG / "cpu" / "cpu.idle").exists(),
+                    reason="the v1 cpu controller has no cpu.rt_runtime_us or cpu.idle here")
+def test_update_cpu_rt_and_idle_flags(berth, bundle):
+    """runc's update --cpu-rt-period, --cpu-rt-runtime, --cpu-idle (engines pass them): the
+    values land in the container's cpu cgroup. A top-level cgroupsPath, so the parent (the
+    root) has the realtime budget the kernel takes the runtime from."""
+    cid = "cg-updrt-" + os.urandom(3).hex()
+    b = bundle()
+    b.sh("sleep 60")
+    b.remove_ns("cgroup")
+    b.config["linux"]["cgroupsPath"] = f"/{cid}"
+    berth.create_and_start(cid, b)
+    cpu = CG / "cpu" / cid
+    assert (cpu / "cpu.rt_runtime_us").read_text().strip() == "0"
+    res = berth("update", "--cpu-rt-period", "500000", "--cpu-rt-runtime", "20000",
+                "--cpu-idle", "1", cid)
+    assert res.returncode == 0, res
+    assert (cpu / "cpu.rt_period_us").read_text().strip() == "500000"
+    assert (cpu / "cpu.rt_runtime_us").read_text().strip() == "20000"
+    assert (cpu / "cpu.idle").read_text().strip() == "1"
+    res = berth("update", "--cpu-idle", "0", cid)
+    assert res.returncode == 0, res
+    assert (cpu / "cpu.idle").read_text().strip() == "0"
+    assert (cpu / "cpu.rt_runtime_us").read_text().strip() == "20000"
+    res = berth("update", "--cpu-idle", "2", cid)
+    assert res.returncode != 0 and "--cpu-idle" in res.stderr, res
+
+
 def test_update_zero_means_unchanged(berth, bundle):
     """docker update sends every field, 0 or "" for what it leaves alone (runc's contract):
     `docker update --memory 128m` failed with cpu.cfs_period_us "0": Invalid argument."""
