@@ -7,7 +7,10 @@
 
 #include "cli.h"
 
-enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP };
+enum {
+  OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP,
+  OPT_NO_SUBREAPER
+};
 
 /* systemd socket activation (sd_listen_fds(3)): the fds 3..3+n-1 handed to this process
  * (LISTEN_PID is ours) go to the container first, as runc passes them. */
@@ -32,6 +35,7 @@ int parse_create_flags(const char *cmd, int argc, char **argv, struct create_opt
       {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
       {"detach", no_argument, NULL, 'd'},
       {"keep", no_argument, NULL, OPT_KEEP},
+      {"no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER},
       {NULL, 0, NULL, 0}};
   int c;
   while ((c = getopt_long(argc, argv, r ? "+b:d" : "+b:", opts, NULL)) != -1) {
@@ -41,6 +45,9 @@ int parse_create_flags(const char *cmd, int argc, char **argv, struct create_opt
     case OPT_CONSOLE: o->console_socket = optarg; break;
     case OPT_NO_PIVOT: o->no_pivot = true; break;
     case OPT_NO_KEYRING: o->no_new_keyring = true; break;
+    /* runc's flag: berth never makes itself a child subreaper (the container's process is
+     * its direct child, CLONE_PARENT), so this is what it always does */
+    case OPT_NO_SUBREAPER: break;
     case OPT_PRESERVE:
       if (cli_parse_preserve_fds(cmd, optarg, &o->preserve_fds) < 0)
         return -1;

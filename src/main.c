@@ -19,6 +19,7 @@ static const struct command commands[] = {
      "      --console-socket S   unix socket that receives the pty master (process.terminal)\n"
      "      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
      "      --no-new-keyring     keep the caller's session keyring\n"
+     "      --no-subreaper       accepted for runc (berth never is a subreaper)\n"
      "      --preserve-fds N     pass fds 3..3+N-1 to the container\n"},
     {"start", cmd_start, "start <container-id>", "start the process of a created container", ""},
     {"state", cmd_state, "state <container-id>", "print the state of a container as JSON", ""},
@@ -38,6 +39,7 @@ static const struct command commands[] = {
      "                           run relays a terminal to its own stdio)\n"
      "      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
      "      --no-new-keyring     keep the caller's session keyring\n"
+     "      --no-subreaper       accepted for runc (berth never is a subreaper)\n"
      "      --preserve-fds N     pass fds 3..3+N-1 to the container\n"},
     {"exec", cmd_exec, "exec [options] <container-id> [command [args...]]",
      "run a new process inside a running container",

@@ -333,3 +333,31 @@ def test_man_page_global_options(berth):
     assert res.returncode == 0, res
     given = help_flags(res.stdout.split("global options:", 1)[1]) - {"--help"}
     assert given == man_flags(os.path.join(MAN_DIR, "berth.8"), "GLOBAL OPTIONS")
+
+
+@pytest.mark.parametrize("cmd", ["run", "create"])
+def test_no_subreaper_accepted_and_berth_is_not_a_subreaper(berth, bundle, cmd):
+    """runc's create/run --no-subreaper: accepted, and what it asks for is what berth does: a
+    process the container orphans (no pid namespace here) is not reparented to berth"""
+    b = bundle(shared_rootfs=True)
+    b.remove_ns("pid")
+    b.sh("(sleep 5 & echo $! > /tmp/orphan); sleep 0.3; o=$(cat /tmp/orphan); "
+         "echo \"parent=$PPID orphan-ppid=$(awk '/^PPid/{print $2}' /proc/$o/status)\"; "
+         "kill $o")
+    b.config["root"]["readonly"] = False
+    cid = f"nosubreaper-{cmd}"
+    if cmd == "run":
+        res = berth.run(cid, b, "--no-subreaper")
+        assert res.returncode == 0, res
+        out = res.stdout
+    else:
+        berth.create(cid, b, "--no-subreaper")
+        berth.start(cid)
+        berth.wait_status(cid, "stopped")
+        berth.delete(cid)
+        out = sorted(berth.workdir.glob("*-create.out"))[-1].read_text()
+    m = re.search(r"parent=(\d+) orphan-ppid=(\d+)", out)
+    assert m, out
+    if cmd == "run":  # berth run is the container's parent: not the orphan's
+        assert m.group(1) != m.group(2), out
+    berth.assert_nothing_left()
