@@ -63,6 +63,9 @@ void cgroup_cleanup(struct cgroup **cg); /* cgroup_free for __attribute__((clean
 /* From the path stored in state.json (delete, kill): */
 /* Moves pid into the container's cgroup in every hierarchy (exec). */
 int cgroup_enter_path(const char *path, pid_t pid, struct berr **err);
+/* exec --cgroup: the same, but into existing sub-cgroups of it, subs being runc's
+ * "[CONTROLLER[,CONTROLLER]:]PATH" values (NULL-terminated); see cgroup/sub.c. */
+int cgroup_enter_sub_path(const char *path, char *const *subs, pid_t pid, struct berr **err);
 /* SIGKILLs what is left (cgroup.kill where the kernel has it), waits until empty (bounded), removes
  * the directory (and any sub-cgroups) in every hierarchy. A missing directory is fine. */
 int cgroup_destroy_path(const char *path, struct berr **err);

@@ -151,6 +151,8 @@ static int check_container(struct exec_ctx *c, struct berr **err) {
 static int prepare(struct exec_ctx *c, struct berr **err) {
   if (c->o->preserve_fds < 0)
     return berr_code(err, EINVAL, "--preserve-fds: must not be negative");
+  if (c->o->cgroups && c->st->cgroup_path == NULL)
+    return berr_code(err, EINVAL, "--cgroup: container \"%s\" has no cgroup", c->st->id);
   if (container_spec(c->o->root, c->st, &c->spec, err) < 0 ||
       exec_build_process(c->o, c->spec, &c->process, err) < 0)
     return -1;
@@ -201,7 +203,9 @@ static int handshake(struct exec_ctx *c, struct berr **err) {
   c->pid = m.code;
   waitpid(c->stage1, NULL, 0);
   c->stage1 = 0;
-  if (c->st->cgroup_path && cgroup_enter_path(c->st->cgroup_path, c->pid, err) < 0)
+  if (c->st->cgroup_path &&
+      (c->o->cgroups ? cgroup_enter_sub_path(c->st->cgroup_path, c->o->cgroups, c->pid, err)
+                     : cgroup_enter_path(c->st->cgroup_path, c->pid, err)) < 0)
     return -1;
   if (sync_send(c->sync_fd, SYNC_GO, c->pid, NULL, 0, err) < 0 ||
       sync_expect(c->sync_fd, SYNC_READY, NULL, err) < 0)

@@ -30,6 +30,7 @@ struct exec_opts {
   const char *apparmor;         /* --apparmor: process.apparmorProfile */
   int preserve_fds;
   bool ignore_paused;
+  char **cgroups;               /* --cgroup [CONTROLLER[,...]:]PATH, NULL-terminated; NULL: none */
 };
 
 /* Builds the process description: --process FILE, or the bundle's process

@@ -18,7 +18,7 @@
 
 enum {
   OPT_PROCESS = 256, OPT_CONSOLE, OPT_PID_FILE, OPT_CWD, OPT_CAP, OPT_NNP, OPT_PRESERVE,
-  OPT_LABEL, OPT_APPARMOR, OPT_IGNORE_PAUSED
+  OPT_LABEL, OPT_APPARMOR, OPT_IGNORE_PAUSED, OPT_CGROUP
 };
 
 /* A growable NULL-terminated vector of borrowed strings (argv entries). */
@@ -39,7 +39,7 @@ static int strv_push(struct strv *s, char *item) {
 
 struct exec_flags {
   struct exec_opts o;
-  struct strv env, gids, caps;
+  struct strv env, gids, caps, cgroups;
   bool detach;
 };
 
@@ -64,6 +64,7 @@ static int parse_flag(struct exec_flags *f, int c, char *arg) {
   case 'u': f->o.user = arg; return 0;
   case 'g': return split_gids(&f->gids, arg);
   case OPT_CAP: return strv_push(&f->caps, arg);
+  case OPT_CGROUP: return strv_push(&f->cgroups, arg);
   case OPT_NNP: f->o.no_new_privs = true; return 0;
   case OPT_PRESERVE: return cli_parse_preserve_fds("exec", arg, &f->o.preserve_fds) < 0 ? -2 : 0;
   case OPT_IGNORE_PAUSED: f->o.ignore_paused = true; return 0;
@@ -84,7 +85,8 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f) {
       {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
       {"process-label", required_argument, NULL, OPT_LABEL},
       {"apparmor", required_argument, NULL, OPT_APPARMOR},
-      {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED}, {NULL, 0, NULL, 0}};
+      {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
+      {"cgroup", required_argument, NULL, OPT_CGROUP}, {NULL, 0, NULL, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "+tde:u:g:p:", opts, NULL)) != -1)
     switch (parse_flag(f, c, optarg)) {
@@ -99,6 +101,7 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f) {
   f->o.env = f->env.v;
   f->o.additional_gids = f->gids.v;
   f->o.caps = f->caps.v;
+  f->o.cgroups = f->cgroups.v;
   return 0;
 }
 
@@ -151,5 +154,6 @@ out:
   free(f.env.v);
   free(f.gids.v);
   free(f.caps.v);
+  free(f.cgroups.v);
   return status;
 }

@@ -57,6 +57,8 @@ static const struct command commands[] = {
      "      --no-new-privs       set no_new_privs\n"
      "      --preserve-fds N     pass fds 3..3+N-1 to the process\n"
      "      --ignore-paused      exec even if the container is paused\n"
+     "      --cgroup [CTL[,CTL]:]PATH  run in this existing sub-cgroup of the container's\n"
+     "                           (repeatable; v2: PATH only)\n"
      "      --process-label L, --apparmor P   accepted, ignored without an LSM\n"},
     {"pause", cmd_pause, "pause <container-id>",
      "suspend every process of a running container (cgroup freezer)", ""},

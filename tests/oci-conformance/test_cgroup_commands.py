@@ -253,6 +253,46 @@ def test_update_cpu_rt_and_idle_flags(berth, bundle):
     assert res.returncode != 0 and "--cpu-idle" in res.stderr, res
 
 
+def proc_cgroups(text):
+    """/proc/PID/cgroup as {controller: path} (v1 lines; "" for the v2 line)"""
+    out = {}
+    for line in text.splitlines():
+        _, ctls, path = line.split(":", 2)
+        for c in ctls.split(",") if ctls else [""]:
+            out[c] = path
+    return out
+
+
+@needs_v1
+def test_exec_cgroup_puts_the_process_in_a_sub_cgroup(berth, bundle):
+    """runc's exec --cgroup [CONTROLLER:]PATH: the exec'd process runs in the existing
+    sub-cgroup, per controller; other hierarchies keep the container's cgroup; paths cannot
+    leave the container's cgroup"""
+    cid = "cg-execsub-" + os.urandom(3).hex()
+    running(berth, bundle, cid, script="sleep 60")
+    base = f"/berth/{cid}"
+    (CG / "cpu" / "berth" / cid / "sub").mkdir()
+    (CG / "memory" / "berth" / cid / "msub").mkdir()
+    res = berth("exec", "--cgroup", "cpu:sub", "--cgroup", "memory:msub", cid,
+                "cat", "/proc/self/cgroup")
+    assert res.returncode == 0, res
+    seen = proc_cgroups(res.stdout)
+    assert seen["cpu"] == f"{base}/sub", res.stdout
+    assert seen["memory"] == f"{base}/msub", res.stdout
+    assert seen["pids"] == base, res.stdout
+    # a plain PATH is for every hierarchy: pids has no "sub", and berth does not create it
+    res = berth("exec", "--cgroup", "sub", cid, "true")
+    assert res.returncode == 1 and "does not create it" in res.stderr, res
+    assert not (CG / "pids" / "berth" / cid / "sub").exists()
+    for bad in ["../escape", "/berth", "cpu:sub/../..", "cpu:", "nosuchctl:sub", ":sub"]:
+        res = berth("exec", "--cgroup", bad, cid, "sh", "-c", "echo RAN")
+        assert res.returncode == 1, (bad, res)
+        assert f'--cgroup "{bad}"' in res.stderr and "RAN" not in res.stdout, (bad, res)
+    assert not (CG / "cpu" / "berth" / "escape").exists()
+    # the container's processes: its init, nothing left in the sub-cgroups
+    assert (CG / "cpu" / "berth" / cid / "sub" / "cgroup.procs").read_text() == ""
+
+
 def test_update_zero_means_unchanged(berth, bundle):
     """docker update sends every field, 0 or "" for what it leaves alone (runc's contract):
     `docker update --memory 128m` failed with cpu.cfs_period_us "0": Invalid argument."""
