@@ -41,6 +41,10 @@ struct cgroup; /* opaque */
  * the unit is started and the resources applied by cgroup_enter. */
 int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct cgroup **out,
                   struct berr **err);
+/* Cgroup ownership (config-linux.md): on cgroup v2, with a new user and cgroup namespace and
+ * /sys/fs/cgroup mounted rw, chowns the directory and its delegatable files to the host uid of
+ * process.user.uid. Nothing to do otherwise, nor with the systemd driver. */
+int cgroup_delegate(const struct cgroup *cg, const struct spec *spec, struct berr **err);
 /* Moves pid into the cgroup (cgroup.procs of every hierarchy); with systemd, starts the unit
  * holding pid, waits for its job and applies linux.resources (devices included). */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct berr **err);

@@ -185,7 +185,7 @@ static bool limits_resources(const struct spec_resources *r) {
 static int create_cgroup(struct create_ctx *c, struct berr **err) {
   cleanup_berr struct berr *e = NULL;
   if (cgroup_create(c->spec, c->o->id, c->o->systemd_cgroup, &c->cgroup, &e) == 0)
-    return 0;
+    return cgroup_delegate(c->cgroup, c->spec, err);
   bool denied = e->code == EACCES || e->code == EPERM || e->code == EROFS;
   if (geteuid() == 0 || !denied) {
     *err = steal_ptr(&e);

@@ -200,6 +200,20 @@ elif bcreate up && B start up > /dev/null 2>&1; then
         bad "update -r -: $(cat $W/up.update)"
     check "update -r with memory.limit -1: memory.max" max "$(cat $d/memory.max)"
     check "update -r with pids.limit -1: pids.max" max "$(cat $d/pids.max)"
+    if [ -e $d/cpu.idle ]; then
+        B update --cpu-idle 1 up > "$W/up.update" 2>&1 || bad "update --cpu-idle: $(cat $W/up.update)"
+        check "update --cpu-idle 1: cpu.idle" 1 "$(cat $d/cpu.idle)"
+    else
+        skp "the guest kernel has no cpu.idle"
+    fi
+    mkdir $d/sub
+    check "exec --cgroup sub: the process runs in the sub-cgroup" "0::/sub" \
+        "$(B exec --cgroup sub up cat /proc/self/cgroup 2>&1)"
+    B exec --cgroup cpu:sub up true > "$W/up.exec" 2>&1
+    check_grep "exec --cgroup CONTROLLER:PATH refused on cgroup v2" 'give only a path' "$(cat $W/up.exec)"
+    B exec --cgroup ../up2 up true > "$W/up.exec" 2>&1
+    check_grep "exec --cgroup ../up2 refused (leaves the container's cgroup)" 'stay below' \
+        "$(cat $W/up.exec)"
     check_grep "ps -f json lists the init" "$(bpid up)" "$(B ps -f json up 2>&1)"
     stats=$(B events --stats up 2>&1)
     check_grep "events --stats: a stats event" '"type": *"stats"' "$stats"
@@ -222,6 +236,36 @@ for pol in SCHED_FIFO:1 SCHED_RR:2; do
     check "${pol%:*} priority 10: policy and kernel prio seen inside" \
         "policy : ${pol#*:} prio : 89" "$(out rt)"
     bdel rt
+done
+
+# -------------------------------------------------------------------------------------------
+section ownership
+# config-linux.md "Cgroup ownership": user + cgroup namespace and /sys/fs/cgroup mounted rw: the
+# cgroup dir and the files of /sys/kernel/cgroup/delegate go to the host uid of process.user.uid
+MAPS=',"uidMappings":[{"containerID":0,"hostID":100000,"size":65536}],"gidMappings":[{"containerID":0,"hostID":100000,"size":65536}]'
+for mode in rw ro; do
+    BUNDLE_LINUX=$MAPS bundle own$mode '["sh","-c","mkdir /sys/fs/cgroup/child && echo mkdir-ok"]' "{$DENY_ALL}"
+    sed -i 's/{"type":"pid"}/{"type":"pid"},{"type":"user"}/' "$W/own$mode/config.json"
+    [ $mode = rw ] && sed -i 's/"relatime", "ro"\]/"relatime"]/' "$W/own$mode/config.json"
+    if bcreate own$mode; then
+        d=$CG/berth/own$mode
+        if [ $mode = rw ]; then
+            check "rw cgroup mount: the cgroup dir is the container root's" 100000 "$(stat -c %u $d)"
+            check "rw cgroup mount: cgroup.procs, cgroup.subtree_control, cgroup.threads" \
+                "100000 100000 100000" \
+                "$(stat -c %u $d/cgroup.procs $d/cgroup.subtree_control $d/cgroup.threads | tr '\n' ' ' | sed 's/ $//')"
+            check "rw cgroup mount: cgroup.events (not delegatable) stays root's" 0 "$(stat -c %u $d/cgroup.events)"
+            B start own$mode > /dev/null 2>&1
+            bwait own$mode || bad "container did not stop"
+            check "the container's root can make a sub-cgroup" mkdir-ok "$(out own$mode)"
+        else
+            check "ro cgroup mount: the cgroup dir stays root's" 0 "$(stat -c %u $d)"
+        fi
+    else
+        bad "create ($mode): $(out own$mode)"
+    fi
+    bdel own$mode
+    check "delete removes the delegated cgroup ($mode)" absent "$(absent $CG/berth/own$mode)"
 done
 
 # -------------------------------------------------------------------------------------------
