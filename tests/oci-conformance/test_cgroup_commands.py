@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from test_cgroups import proc_cgroup
+
 CG = Path("/sys/fs/cgroup")
 
 
@@ -253,16 +255,6 @@ def test_update_cpu_rt_and_idle_flags(berth, bundle):
     assert res.returncode != 0 and "--cpu-idle" in res.stderr, res
 
 
-def proc_cgroups(text):
-    """/proc/PID/cgroup as {controller: path} (v1 lines; "" for the v2 line)"""
-    out = {}
-    for line in text.splitlines():
-        _, ctls, path = line.split(":", 2)
-        for c in ctls.split(",") if ctls else [""]:
-            out[c] = path
-    return out
-
-
 @needs_v1
 def test_exec_cgroup_puts_the_process_in_a_sub_cgroup(berth, bundle):
     """runc's exec --cgroup [CONTROLLER:]PATH: the exec'd process runs in the existing
@@ -276,7 +268,7 @@ def test_exec_cgroup_puts_the_process_in_a_sub_cgroup(berth, bundle):
     res = berth("exec", "--cgroup", "cpu:sub", "--cgroup", "memory:msub", cid,
                 "cat", "/proc/self/cgroup")
     assert res.returncode == 0, res
-    seen = proc_cgroups(res.stdout)
+    seen = proc_cgroup(res.stdout)
     assert seen["cpu"] == f"{base}/sub", res.stdout
     assert seen["memory"] == f"{base}/msub", res.stdout
     assert seen["pids"] == base, res.stdout
