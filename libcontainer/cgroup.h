@@ -70,6 +70,9 @@ int cgroup_enter_path(const char *path, pid_t pid, struct berr **err);
 /* exec --cgroup: the same, but into existing sub-cgroups of it, subs being runc's
  * "[CONTROLLER[,CONTROLLER]:]PATH" values (NULL-terminated); see cgroup/sub.c. */
 int cgroup_enter_sub_path(const char *path, char *const *subs, pid_t pid, struct berr **err);
+/* cgroup_open_unified for a stored path (exec): -1 unless this is a pure cgroup v2 host and the
+ * directory exists. */
+int cgroup_open_unified_path(const char *path);
 /* SIGKILLs what is left (cgroup.kill where the kernel has it), waits until empty (bounded), removes
  * the directory (and any sub-cgroups) in every hierarchy. A missing directory is fine. */
 int cgroup_destroy_path(const char *path, struct berr **err);

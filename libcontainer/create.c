@@ -33,8 +33,6 @@
 #include "terminal.h"
 #include "util.h"
 
-#define CLONE_INTO_CGROUP_FLAG 0x200000000ULL
-
 /* Everything create holds; released by create_ctx_release() on every path. */
 struct create_ctx {
   const struct create_opts *o;
@@ -274,13 +272,7 @@ static pid_t clone_direct(struct create_ctx *c) {
   long flags = ns_plan_unshare_flags(&c->ns) | (c->ns.create[NS_USER] ? CLONE_NEWUSER : 0);
   cleanup_close int cgfd = cgroup_open_unified(c->cgroup);
   if (cgfd >= 0) {
-    struct clone_args_v2 {
-      uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
-          set_tid_size, cgroup;
-    } a = {.flags = (uint64_t)flags | CLONE_INTO_CGROUP_FLAG,
-           .exit_signal = SIGCHLD,
-           .cgroup = (uint64_t)cgfd};
-    pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+    pid_t pid = clone_into_cgroup((uint64_t)flags, cgfd);
     if (pid >= 0) {
       c->in_cgroup = true;
       return pid;

@@ -1,9 +1,16 @@
 /* exec: the same handshake as create (sync.h), shorter.
  *
  * runtime: checks the container, builds the process and seccomp filter,
- *          pins the init with a pidfd, forks stage1.
+ *          pins the init with a pidfd, opens the cgroup (pure v2), forks stage1.
  * stage1:  setns(pidfd, every namespace of the container) at once, clones
  *          the exec process as the runtime's child (CLONE_PARENT), reports its pid.
+ *          On cgroup v2 it clones it straight into the container's cgroup
+ *          (clone3 CLONE_INTO_CGROUP): stage1 then joins every namespace but the
+ *          user and cgroup ones, which the process joins itself right after the
+ *          clone (the kernel checks CLONE_INTO_CGROUP against the caller's
+ *          credentials and cgroup namespace: those of the host). Otherwise (v1,
+ *          or the kernel refuses) the runtime writes it into cgroup.procs, a
+ *          migration that waits for an RCU grace period (milliseconds).
  * process: waits for GO (placed in the cgroup), terminal, cwd, executable,
  *          rlimits, READY, then confinement and execve; its sync fd closes
  *          on exec, which tells the runtime the process runs. */
@@ -43,10 +50,14 @@ struct exec_ctx {
   struct seccomp_program *seccomp;
   char *listener_json;
   int pidfd, console_fd, listener_fd, sync_fd;
+  int cgroup_fd; /* pure cgroup v2: the container's cgroup, for CLONE_INTO_CGROUP; else -1 */
   int ns_flags;
   pid_t stage1, pid;
   bool done;
 };
+
+/* Joined by the exec process itself when cloned into the cgroup (see the top). */
+#define LATE_NS (CLONE_NEWUSER | CLONE_NEWCGROUP)
 
 static void exec_ctx_release(struct exec_ctx *c) {
   if (!c->done && c->pid > 0) {
@@ -57,7 +68,7 @@ static void exec_ctx_release(struct exec_ctx *c) {
     kill(c->stage1, SIGKILL);
     waitpid(c->stage1, NULL, 0);
   }
-  int *fds[] = {&c->pidfd, &c->console_fd, &c->listener_fd, &c->sync_fd};
+  int *fds[] = {&c->pidfd, &c->console_fd, &c->listener_fd, &c->sync_fd, &c->cgroup_fd};
   for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
     if (*fds[i] >= 0)
       close(steal_fd(fds[i]));
@@ -105,6 +116,20 @@ __attribute__((noreturn)) static void exec_process_main(struct exec_ctx *c) {
   exec_fail(c->sync_fd, err);
 }
 
+/* The exec process, in the cgroup when it could be cloned into it (*in_cgroup). */
+static pid_t clone_exec_process(struct exec_ctx *c, bool *in_cgroup) {
+  *in_cgroup = false;
+  if (c->cgroup_fd >= 0) {
+    pid_t pid = clone_into_cgroup(CLONE_PARENT, c->cgroup_fd);
+    if (pid >= 0) {
+      *in_cgroup = true;
+      return pid;
+    }
+    log_debug("clone3 into the cgroup: %s; cloning, then entering the cgroup", strerror(errno));
+  }
+  return (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
 __attribute__((noreturn)) static void exec_stage1(struct exec_ctx *c) {
   cleanup_berr struct berr *err = NULL;
   prctl(PR_SET_NAME, "berth:exec1");
@@ -113,19 +138,27 @@ __attribute__((noreturn)) static void exec_stage1(struct exec_ctx *c) {
   /* before the cgroup: the exec process inherits it across clone */
   if (sched_apply_cpu_affinity(c->process->exec_cpu_affinity, false, &err) < 0)
     exec_fail(c->sync_fd, err);
-  if (c->ns_flags && setns(c->pidfd, c->ns_flags) < 0) {
+  int late = c->cgroup_fd >= 0 ? c->ns_flags & LATE_NS : 0;
+  if ((c->ns_flags & ~late) && setns(c->pidfd, c->ns_flags & ~late) < 0) {
     berr_errno(&err, "join the container's namespaces");
     exec_fail(c->sync_fd, err);
   }
-  close(c->pidfd);
-  pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+  bool in_cgroup;
+  pid_t pid = clone_exec_process(c, &in_cgroup);
   if (pid < 0) {
     berr_errno(&err, "clone");
     exec_fail(c->sync_fd, err);
   }
-  if (pid == 0)
+  if (pid == 0) {
+    if (late && setns(c->pidfd, late) < 0) {
+      berr_errno(&err, "join the container's namespaces");
+      exec_fail(c->sync_fd, err);
+    }
+    close(c->pidfd);
     exec_process_main(c);
-  sync_send(c->sync_fd, SYNC_INIT_PID, pid, NULL, 0, NULL);
+  }
+  uint8_t placed = in_cgroup;
+  sync_send(c->sync_fd, SYNC_INIT_PID, pid, &placed, 1, NULL);
   _exit(0);
 }
 
@@ -180,6 +213,8 @@ static int prepare(struct exec_ctx *c, struct berr **err) {
 }
 
 static int spawn(struct exec_ctx *c, struct berr **err) {
+  if (c->st->cgroup_path)
+    c->cgroup_fd = cgroup_open_unified_path(c->st->cgroup_path);
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return berr_errno(err, "socketpair");
@@ -201,10 +236,15 @@ static int handshake(struct exec_ctx *c, struct berr **err) {
   if (sync_expect(c->sync_fd, SYNC_INIT_PID, &m, err) < 0)
     return -1;
   c->pid = m.code;
+  bool in_cgroup = m.len == 1 && m.data[0] == 1;
+  sync_msg_clear(&m);
   waitpid(c->stage1, NULL, 0);
   c->stage1 = 0;
+  /* the process may already be in the container's cgroup (cloned into it on v2); --cgroup
+   * moves it on into the sub-cgroups */
   if (c->st->cgroup_path &&
       (c->o->cgroups ? cgroup_enter_sub_path(c->st->cgroup_path, c->o->cgroups, c->pid, err)
+       : in_cgroup   ? 0
                      : cgroup_enter_path(c->st->cgroup_path, c->pid, err)) < 0)
     return -1;
   if (sync_send(c->sync_fd, SYNC_GO, c->pid, NULL, 0, err) < 0 ||
@@ -220,7 +260,8 @@ static int handshake(struct exec_ctx *c, struct berr **err) {
 }
 
 int container_exec(const struct exec_opts *o, pid_t *pid, struct berr **err) {
-  struct exec_ctx c = {.o = o, .pidfd = -1, .console_fd = -1, .listener_fd = -1, .sync_fd = -1};
+  struct exec_ctx c = {.o = o, .pidfd = -1, .console_fd = -1, .listener_fd = -1, .sync_fd = -1,
+                       .cgroup_fd = -1};
   int r = -1;
   if (check_container(&c, err) == 0 && prepare(&c, err) == 0 && spawn(&c, err) == 0 &&
       handshake(&c, err) == 0) {

@@ -4,7 +4,8 @@
  *
  *   stage1 -> parent   SYNC_USERNS_READY     after unshare(CLONE_NEWUSER); payload: nothing
  *   parent -> stage1   SYNC_USERNS_MAPPED    uid_map/gid_map written
- *   stage1 -> parent   SYNC_INIT_PID         payload: pid_t of the init (parent's pid namespace)
+ *   stage1 -> parent   SYNC_INIT_PID         code: the init's pid (parent's pid namespace); exec:
+ *                                            payload 1 byte, 1 when cloned into the cgroup
  *   parent -> init     SYNC_GO               init placed (cgroup); code: its pid as the runtime sees it
  *   init   -> parent   SYNC_RUNTIME_HOOKS    mounts done: run prestart + createRuntime hooks
  *   parent -> init     SYNC_HOOKS_DONE

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,17 @@ int remove_tree_at(int dirfd, const char *name, struct berr **err) {
 }
 
 int pidfd_open_pid(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
+pid_t clone_into_cgroup(uint64_t flags, int cgroup_fd) {
+  struct clone_args_v2 {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+        set_tid_size, cgroup;
+  } a = {.flags = flags | 0x200000000ULL /* CLONE_INTO_CGROUP */,
+         /* clone3 refuses an exit signal with CLONE_PARENT: the child gets the caller's */
+         .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD,
+         .cgroup = (uint64_t)cgroup_fd};
+  return (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+}
 
 int pidfd_signal(int pidfd, int sig) {
   return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);

@@ -47,6 +47,13 @@ int pidfd_signal(int pidfd, int sig);
  * Returns 1 when it exited, 0 on timeout, -1 on error. */
 int pidfd_wait_exit(int pidfd, int timeout_ms);
 
+/* clone3(flags | CLONE_INTO_CGROUP) with SIGCHLD as exit signal (with CLONE_PARENT: the
+ * caller's, as clone3 wants it): the child starts in the cgroup
+ * v2 directory cgroup_fd (an O_PATH fd will do), without the cgroup.procs write whose migration
+ * takes the kernel's cgroup threadgroup lock for writing (an RCU grace period, milliseconds).
+ * Returns like fork(); -1 with errno when the kernel refuses (the caller falls back). */
+pid_t clone_into_cgroup(uint64_t flags, int cgroup_fd);
+
 /* Marks every fd >= from close-on-exec (close_range with a /proc/self/fd fallback). */
 int fds_cloexec_from(int from);
 

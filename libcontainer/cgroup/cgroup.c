@@ -120,11 +120,19 @@ void cg_hiers_free(struct cg_hier *h, size_t n) {
 
 /* ---- mode detection ---- */
 
-int cg_discover(struct cg_hier **out, size_t *n, bool *unified, struct berr **err) {
+/* A pure cgroup v2 host: /sys/fs/cgroup itself is cgroup2. errno set when statfs fails. */
+static bool cg_root_is_v2(void) {
   struct statfs sfs;
-  if (statfs(CG_ROOT, &sfs) < 0)
+  errno = 0;
+  return statfs(CG_ROOT, &sfs) == 0 &&
+         (unsigned long)sfs.f_type == (unsigned long)CGROUP2_SUPER_MAGIC;
+}
+
+int cg_discover(struct cg_hier **out, size_t *n, bool *unified, struct berr **err) {
+  bool v2 = cg_root_is_v2();
+  if (!v2 && errno != 0)
     return berr_errno(err, "cgroup: statfs %s", CG_ROOT);
-  if ((unsigned long)sfs.f_type == (unsigned long)CGROUP2_SUPER_MAGIC) {
+  if (v2) {
     struct cg_hier *h = calloc(1, sizeof(*h));
     if (h == NULL || (h->mnt = strdup(CG_ROOT)) == NULL) {
       free(h);
@@ -595,6 +603,15 @@ static int enter_dir(const char *dir, const struct cg_hier *h, void *pid, struct
 
 int cgroup_enter_path(const char *path, pid_t pid, struct berr **err) {
   return for_each_stored_dir(path, enter_dir, &pid, err) < 0 ? -1 : 0;
+}
+
+int cgroup_open_unified_path(const char *path) {
+  cleanup_berr struct berr *e = NULL;
+  cleanup_free char *dir = NULL;
+  if (check_stored_path(path, &e) < 0 || !cg_root_is_v2() ||
+      asprintf(&dir, "%s%s", CG_ROOT, path) < 0)
+    return -1;
+  return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 static int signal_dir(const char *dir, const struct cg_hier *h, void *sig, struct berr **err) {

@@ -61,6 +61,35 @@ check "run removes the cgroup" absent "$(absent $CG/vmtest/sub/abs)"
 rmdir $CG/vmtest/sub $CG/vmtest 2>/dev/null
 
 # -------------------------------------------------------------------------------------------
+# exec on cgroup v2: the process is cloned into the container's cgroup (CLONE_INTO_CGROUP), then
+# joins the cgroup namespace; a full pids.max makes the kernel refuse that clone, and exec then
+# enters the cgroup through cgroup.procs (a migration is not limited by pids.max)
+section exec
+bundle exns '["sleep","300"]' "{$DENY_ALL}"
+bundle exnons '["sleep","300"]' "{$DENY_ALL}" no
+bundle expids '["sleep","300"]' "{\"pids\":{\"limit\":1},$DENY_ALL}"
+nsof() { readlink "/proc/$1/ns/$2"; }
+if bcreate exns && B start exns > /dev/null 2>&1 && bcreate exnons &&
+    B start exnons > /dev/null 2>&1 && bcreate expids && B start expids > /dev/null 2>&1; then
+    check "cgroup namespace root" "0::/" "$(B exec exns cat /proc/self/cgroup 2>&1)"
+    check "without a cgroup namespace" "0::/berth/exnons" \
+        "$(B exec exnons cat /proc/self/cgroup 2>&1)"
+    B exec -d --pid-file "$W/exns.pid" exns sleep 30 > /dev/null 2>&1 || bad "exec -d failed"
+    p=$(cat "$W/exns.pid" 2>/dev/null)
+    check_grep "the process is in the container's cgroup.procs" "^$p\$" \
+        "$(cat $CG/berth/exns/cgroup.procs)"
+    i=$(bpid exns)
+    check "the init's namespaces" "$(nsof $i pid) $(nsof $i mnt) $(nsof $i cgroup)" \
+        "$(nsof $p pid) $(nsof $p mnt) $(nsof $p cgroup)"
+    check "exec into a container at its pids.max" "0::/" "$(B exec expids cat /proc/self/cgroup 2>&1)"
+else
+    bad "create/start: $(out exns) $(out exnons) $(out expids)"
+fi
+bdel exns
+bdel exnons
+bdel expids
+
+# -------------------------------------------------------------------------------------------
 section pids
 bundle pids '["sh","-c","i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); echo $i; done"]' \
     "{\"pids\":{\"limit\":20},$DENY_ALL}"
