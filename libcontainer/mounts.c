@@ -440,17 +440,25 @@ static bool rebound_sysfs(const struct spec_mount *m, const struct rootfs_opts *
   return type_is(m, "sysfs") && !opts->new_netns;
 }
 
-/* After the mount: flags a bind cannot take at once, tmpcopyup, propagation, attrs. */
-static int mount_finish(const struct spec_mount *m, int top, int olddir,
+/* After the mount: flags a bind cannot take at once, tmpcopyup, propagation, attrs. Reopens
+ * the destination (the target fd still names the covered directory) only when one applies. */
+static int mount_finish(const struct spec_mount *m, int rootfd, int olddir,
                         const struct rootfs_opts *opts, struct berr **err) {
   unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
   bool binding = mnt_is_bind(m) || rebound_sysfs(m, opts);
+  bool remount = binding && (extra || m->clear_flags);
   /* only an mqueue of the container's own IPC namespace: not the host's or a joined one's */
-  if (!binding && opts->new_ipcns && lsm_label_mount_root(opts->mount_label, m, top, err) < 0)
+  bool label = !binding && opts->new_ipcns && opts->mount_label != NULL;
+  if (olddir < 0 && !remount && !label && !m->propagation && !m->attr_set && !m->attr_clr)
+    return 0;
+  cleanup_close int top = pathsafe_openat(rootfd, m->destination, O_PATH);
+  if (top < 0)
+    return berr_errno(err, "reopen after mount");
+  if (label && lsm_label_mount_root(opts->mount_label, m, top, err) < 0)
     return -1;
   if (olddir >= 0 && tmpcopyup(olddir, top, err) < 0)
     return -1;
-  if (binding && (extra || m->clear_flags)) {
+  if (remount) {
     unsigned long keep = opts->in_userns ? ~m->clear_flags : 0;
     if (mnt_remount_bind(top, extra, keep) < 0)
       return berr_errno(err, "remount bind with flags 0x%lx", extra);
@@ -516,11 +524,7 @@ static int mount_entry(const struct spec_mount *m, int treefd, int rootfd,
                       : mount_dispatch(m, target, rootfd, opts, err);
   if (r < 0)
     return -1;
-  /* the fd still names the covered directory: reopen to reach the new mount */
-  cleanup_close int top = pathsafe_openat(rootfd, m->destination, O_PATH);
-  if (top < 0)
-    return berr_errno(err, "reopen after mount");
-  return mount_finish(m, top, olddir, opts, err);
+  return mount_finish(m, rootfd, olddir, opts, err);
 }
 
 int mount_config_entry(const struct spec_mount *m, size_t idx, int rootfd,
