@@ -26,6 +26,10 @@ struct create_opts {
                                  which gets LISTEN_FDS=n and LISTEN_PID (as runc) */
   int preserve_fds;           /* the next n fds (3+listen_fds...) pass to the container */
   bool systemd_cgroup;        /* --systemd-cgroup */
+  int *fifo_reader;           /* run: when not NULL, receives the exec fifo opened for reading
+                                 before the process parks, so it writes its byte and goes on
+                                 without waiting for start (container_start_fifo); -1 if not
+                                 (always with process.terminal) */
 };
 
 /* Builds the container and parks its process on the exec fifo. On success
@@ -34,6 +38,8 @@ struct create_opts {
 int container_create(const struct create_opts *o, pid_t *init_pid, struct berr **err);
 /* Releases a created container and runs poststart hooks. */
 int container_start(const char *root, const char *id, struct berr **err);
+/* container_start with the fifo reader create_opts.fifo_reader gave (closed here; -1: none). */
+int container_start_fifo(const char *root, const char *id, int fifo_reader, struct berr **err);
 int container_kill(const char *root, const char *id, int sig, bool all, struct berr **err);
 /* force: kill a running container first. */
 int container_delete(const char *root, const char *id, bool force, struct berr **err);

@@ -371,6 +371,13 @@ static int on_ready(struct create_ctx *c, struct berr **err) {
     return -1;
   if (c->o->pid_file && pid_file_write(c->o->pid_file, c->init, err) < 0)
     return -1;
+  /* run: a reader before the process opens the fifo, so that open does not block; not with a
+   * terminal, which the caller sets up (window size, relay) before the process may run */
+  if (c->o->fifo_reader && !c->spec->process->terminal) {
+    *c->o->fifo_reader = openat(c->dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (*c->o->fifo_reader < 0)
+      return berr_errno(err, "open exec fifo");
+  }
   if (sync_send(c->sync_fd, SYNC_READY_ACK, 0, NULL, 0, err) < 0)
     return -1;
   /* wait for the init to close its end: it then no longer needs us */
@@ -427,6 +434,8 @@ int container_create(const struct create_opts *o, pid_t *init_pid, struct berr *
                          .listener_fd = -1, .sync_fd = -1};
   for (int t = 0; t < NS_COUNT; t++)
     c.ns.join_fd[t] = -1;
+  if (o->fifo_reader)
+    *o->fifo_reader = -1;
   int r = -1;
   if (validate(&c, err) == 0 && open_resources(&c, err) == 0 && spawn_stage1(&c, err) == 0 &&
       handshake(&c, err) == 0) {
@@ -439,5 +448,7 @@ int container_create(const struct create_opts *o, pid_t *init_pid, struct berr *
     c.st->annotations_len = 0;
   }
   create_ctx_release(&c);
+  if (r < 0 && o->fifo_reader && *o->fifo_reader >= 0)
+    close(steal_fd(o->fifo_reader));
   return r;
 }

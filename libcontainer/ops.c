@@ -196,9 +196,11 @@ static int fifo_wait_exec(int fifo, const char *id, struct berr **err) {
 
 /* Releases the parked process, then waits for it to exec, so poststart hooks
  * run after the user process started and its failures reach the caller. */
-static int release_fifo(struct handle *h, struct berr **err) {
+static int release_fifo(struct handle *h, int *reader, struct berr **err) {
   cleanup_close int pidfd = pidfd_open_pid(h->st->pid);
-  cleanup_close int fifo = openat(h->dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  cleanup_close int fifo = *reader >= 0 ? steal_fd(reader)
+                                         : openat(h->dirfd, EXEC_FIFO,
+                                                  O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     return berr_errno(err, "open exec fifo");
   if (!fifo_wait_byte(fifo, pidfd))
@@ -208,13 +210,20 @@ static int release_fifo(struct handle *h, struct berr **err) {
 }
 
 int container_start(const char *root, const char *id, struct berr **err) {
+  return container_start_fifo(root, id, -1, err);
+}
+
+int container_start_fifo(const char *root, const char *id, int fifo_reader, struct berr **err) {
+  cleanup_close int reader = fifo_reader;
   cleanup_handle struct handle h = HANDLE_INIT;
   if (handle_open(root, id, &h, err) < 0)
     return -1;
-  if (h.status != STATUS_CREATED)
+  /* with create's reader the process did not wait for us: it may have run and exited already
+   * (its byte, or why it failed, is still in the fifo) */
+  if (h.status != STATUS_CREATED && !(reader >= 0 && h.status == STATUS_STOPPED))
     return berr_code(err, EINVAL, "container \"%s\" is %s, not created: cannot start", id,
                     container_status_name(h.status));
-  if (release_fifo(&h, err) < 0)
+  if (release_fifo(&h, &reader, err) < 0)
     return (*err)->code == ECANCELED ? stop_and_destroy(&h) : -1;
   cleanup_spec struct spec *s = h.st->has_poststart ? load_created_spec(&h) : NULL;
   if (s && run_hooks(h.st, STATUS_RUNNING, &s->hooks.poststart, "poststart", err) < 0)

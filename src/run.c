@@ -19,12 +19,15 @@
  * container ran: if not, the caller removes it. */
 static int run_attached(const struct create_opts *o, struct tty_relay *relay, pid_t init,
                         const sigset_t *all, bool *started) {
+  int reader = *o->fifo_reader;
   cleanup_berr struct berr *err = NULL;
   bool tty = false;
   *started = false;
-  if (relay->ours >= 0 && tty_relay_take_master(relay, &tty, &err) < 0)
+  if (relay->ours >= 0 && tty_relay_take_master(relay, &tty, &err) < 0) {
+    close(reader);
     return cli_fail(err);
-  if (container_start(o->root, o->id, &err) < 0) {
+  }
+  if (container_start_fifo(o->root, o->id, reader, &err) < 0) {
     tty_relay_close(relay); /* the terminal back to normal before the message */
     cli_fail(err);
     return 1;
@@ -34,7 +37,10 @@ static int run_attached(const struct create_opts *o, struct tty_relay *relay, pi
 }
 
 int cmd_run(const struct global_opts *g, int argc, char **argv) {
-  struct create_opts o = {.root = g->root, .systemd_cgroup = g->systemd_cgroup};
+  int reader = -1;
+  /* the fifo reader: the container process does not wait for start to open it */
+  struct create_opts o = {.root = g->root, .systemd_cgroup = g->systemd_cgroup,
+                          .fifo_reader = &reader};
   struct run_flags r = {0};
   if (parse_create_flags("run", argc, argv, &o, &r) < 0)
     return 1;
@@ -58,7 +64,7 @@ int cmd_run(const struct global_opts *g, int argc, char **argv) {
     return cli_fail(err);
   }
   if (r.detach) {
-    if (container_start(o.root, o.id, &err) < 0) {
+    if (container_start_fifo(o.root, o.id, reader, &err) < 0) {
       cli_fail(err);
       container_delete(o.root, o.id, true, NULL);
       return 1;
