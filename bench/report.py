@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Renders bench.py's results.json as bench/RESULTS.md (stdout), followed by the hand-written
-optimization log (bench/optimizations.md).   report.py RESULTS.JSON [LOG.md]"""
+optimization log (bench/optimizations.md).   report.py RESULTS.JSON [LOG.md]
+report.py --summary RESULTS.JSON prints the medians and ratios (bench/run.sh --quick)."""
 import json
 import sys
 
@@ -15,7 +16,32 @@ def ratio(a, b):
     return f"{a / b:.2f}x" if b else "-"
 
 
+def summary(r):
+    """bench/run.sh --quick: medians, p10/p90 and the ratios to berth, as plain lines."""
+    for step in ("run", "lifecycle"):
+        if step not in r:
+            continue
+        rows = r[step] if step == "run" else {f"{k} {op}": v for k, ops in r[step].items()
+                                              for op, v in ops.items()}
+        for k, v in rows.items():
+            cpu = f" cpu {ms(v['cpu_median'])}" if "cpu_median" in v else ""
+            print(f"{step:9} {k:14} median {ms(v['median']):>7} p10 {ms(v['p10']):>7} "
+                  f"p90 {ms(v['p90']):>7}{cpu}")
+    run, life = r.get("run", {}), r.get("lifecycle", {})
+    if "berth" in run:
+        for k in ("crun", "runc", "floor"):
+            if k in run:
+                print(f"run: berth/{k} {ratio(run['berth']['median'], run[k]['median'])}")
+    if "berth" in life and "crun" in life:
+        print("berth/crun: " + ", ".join(
+            f"{op} {ratio(life['berth'][op]['median'], life['crun'][op]['median'])}"
+            for op in life["berth"]))
+
+
 def main():
+    if sys.argv[1] == "--summary":
+        summary(json.load(open(sys.argv[2])))
+        return
     r = json.load(open(sys.argv[1]))
     m = r["machine"]
     out = []

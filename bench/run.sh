@@ -7,6 +7,9 @@
 #   STEPS=run,strace bench/run.sh       some measurements only (see bench.py --steps)
 #   BERTH=/abs/path/berth bench/run.sh  another berth binary (default: a release build in
 #                                       build-bench/)
+#   bench/run.sh --quick                run latency and create/start/delete/exec only, N=40
+#                                       (LIFECYCLE_N=15; N= etc. still apply): prints the
+#                                       medians, p10/p90 and ratios; writes nothing in bench/
 #
 # Everything runs inside a private mount namespace in which the host's cgroup2 hierarchy
 # (/sys/fs/cgroup/unified on this hybrid host) is bind-mounted over /sys/fs/cgroup: crun
@@ -19,6 +22,16 @@ OUT=${OUT:-$REPO/bench}
 WORK=${WORK:-/tmp/berth-bench}
 
 log() { echo "run.sh: $*" >&2; }
+
+QUICK=0
+if [ "${1:-}" = --quick ]; then
+    QUICK=1
+    N=${N:-40}
+    LIFECYCLE_N=${LIFECYCLE_N:-15}
+    STEPS=${STEPS:-run,lifecycle}
+    OUT=$WORK/quick
+    mkdir -p "$OUT"
+fi
 
 [ "$(id -u)" -eq 0 ] || { log "must run as root"; exit 1; }
 
@@ -60,6 +73,10 @@ unshare -m --propagation private -- bash -c '
     ${STEPS:+--steps "$STEPS"}
 
 cp "$WORK/out/results.json" "$OUT/results.json"
+if ((QUICK)); then
+    /usr/bin/python3 bench/report.py --summary "$OUT/results.json"
+    exit 0
+fi
 if [ -f "$WORK/out/run_latency.dat" ]; then
     cp "$WORK/out/run_latency.dat" "$OUT/run_latency.dat"
     gnuplot -e "dat='$OUT/run_latency.dat'; out='$OUT/run_latency.png'" bench/plot.gp
