@@ -332,8 +332,9 @@ int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct 
   cleanup_cgroup struct cgroup *guard = cg;
   if (cg_discover(&cg->h, &cg->n, &cg->unified, err) < 0)
     return -1;
-  cleanup_free char *own = own_cgroup(cg->unified);
   const char *cp = spec->linux ? spec->linux->cgroups_path : NULL;
+  /* only a relative linux.cgroupsPath is below berth's own cgroup */
+  cleanup_free char *own = cp && cp[0] && cp[0] != '/' ? own_cgroup(cg->unified) : NULL;
   if (cgroup_compute_path(cp, id, own, &cg->path, err) < 0)
     return -1;
   const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;
