@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "util.h"
 
 static int log_fd = 2;
 static enum log_format log_fmt = LOG_FMT_TEXT;
@@ -38,17 +39,6 @@ int log_get_fd(void) { return log_fd; }
 enum log_format log_get_format(void) { return log_fmt; }
 void log_set_forward(log_forward_fn fn) { log_forward = fn; }
 
-static void write_all(int fd, const char *buf, size_t len) {
-  while (len > 0) {
-    ssize_t n = write(fd, buf, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return;
-    buf += n;
-    len -= n;
-  }
-}
 
 void log_write(enum log_level lvl, const char *msg) {
   if (lvl > log_lvl)
@@ -61,11 +51,8 @@ void log_write(enum log_level lvl, const char *msg) {
   if (log_fmt == LOG_FMT_JSON) {
     char ts[64];
     struct timespec now;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    size_t n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(ts + n, sizeof(ts) - n, ".%09ldZ", now.tv_nsec);
+    rfc3339_format(&now, ts, sizeof(ts));
     json_writer *w = json_writer_new(false);
     if (w) {
       jw_object_begin(w);

@@ -38,8 +38,11 @@ int write_all(int fd, const void *buf, size_t len) {
     ssize_t n = write(fd, p, len);
     if (n < 0 && errno == EINTR)
       continue;
-    if (n < 0)
+    if (n <= 0) {
+      if (n == 0)
+        errno = EIO; /* nothing written: retrying would spin */
       return -1;
+    }
     p += n;
     len -= n;
   }
@@ -160,15 +163,39 @@ bool proc_is_same(pid_t pid, unsigned long long start_time) {
   return t != 0 && t == start_time && !zombie;
 }
 
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian; Howard Hinnant's days_from_civil
+ * inverse). gmtime_r would do, but glibc's calls tzset, which reads /etc/localtime even for a
+ * UTC time (7 syscalls in every create). */
+static void civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d) {
+  days += 719468;
+  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  unsigned doe = (unsigned)(days - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+void rfc3339_format(const struct timespec *ts, char *buf, size_t len) {
+  int64_t days = ts->tv_sec / 86400, secs = ts->tv_sec % 86400;
+  if (secs < 0) {
+    secs += 86400;
+    days--;
+  }
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, &y, &m, &d);
+  snprintf(buf, len, "%04lld-%02u-%02uT%02d:%02d:%02d.%09ldZ", (long long)y, m, d,
+           (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60), ts->tv_nsec);
+}
+
 char *rfc3339_now(void) {
   struct timespec now;
-  struct tm tm;
   char buf[64];
   clock_gettime(CLOCK_REALTIME, &now);
-  gmtime_r(&now.tv_sec, &tm);
-  /* not strftime: it loads /etc/localtime (tzset) even for a UTC time */
-  snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec);
+  rfc3339_format(&now, buf, sizeof(buf));
   return strdup(buf);
 }
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -36,6 +37,8 @@ bool proc_is_same(pid_t pid, unsigned long long start_time);
 
 /* Current time as RFC 3339 with nanoseconds, UTC ("2026-11-22T05:48:59.123456789Z"). */
 char *rfc3339_now(void);
+/* ts (CLOCK_REALTIME) as "2006-01-02T15:04:05.123456789Z", without reading any time zone. */
+void rfc3339_format(const struct timespec *ts, char *buf, size_t len);
 
 /* Removes a directory tree below dirfd/name without following symlinks. */
 int remove_tree_at(int dirfd, const char *name, struct berr **err);
