@@ -442,9 +442,22 @@ static int rmdir_tree(const char *dir, int depth, struct berr **err) {
   }
 }
 
+/* v2: cgroup.events says no process is left in dir or below ("populated 0"). */
+static bool v2_unpopulated(const char *dir) {
+  cleanup_free char *ev = cg_read(dir, "cgroup.events");
+  for (const char *l = ev; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "")
+    if (strncmp(l, "populated ", 10) == 0)
+      return l[10] == '0';
+  return false;
+}
+
 /* Kills everything in dir (cgroup.kill on v2, else SIGKILL until empty, bounded ~5s). */
 void cg_kill_all(const char *dir, bool v2) {
   if (access(dir, F_OK) != 0)
+    return;
+  /* the common delete, of a stopped container: nothing to kill, and cgroup.kill would wait for
+   * the kernel's cgroup_mutex (milliseconds when other cgroups are being made and removed) */
+  if (v2 && v2_unpopulated(dir))
     return;
   if (v2)
     cg_v2_kill(dir);
