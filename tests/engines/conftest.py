@@ -355,8 +355,12 @@ def docker(berth_bin, workdir, docker_archive):
                                 stdin=subprocess.DEVNULL)
     dk = Docker(base)
     try:
-        why = wait_daemon(lambda: dk("version", timeout=10).returncode == 0, proc, log,
-                          "not answering")
+        def answers():
+            try:
+                return dk("version", timeout=10).returncode == 0
+            except subprocess.TimeoutExpired:
+                return False  # a loaded host: dockerd may take a while to answer the first time
+        why = wait_daemon(answers, proc, log, "not answering", timeout=120)
         if why:
             pytest.skip(f"dockerd did not start: {why}")
         res = dk("load", "-i", docker_archive, timeout=120)
