@@ -277,22 +277,33 @@ int fds_cloexec_from(int from) {
   return 0;
 }
 
-int send_fd(int sock, int fd, const void *data, size_t len, struct berr **err) {
-  char dummy = '0';
-  struct iovec iov = {.iov_base = len ? (void *)data : &dummy, .iov_len = len ? len : 1};
+/* The layout send_fd and recv_fd share: one iovec and room for one SCM_RIGHTS fd. */
+struct fd_msg {
+  struct iovec iov;
+  struct msghdr m;
   union {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
-  } ctl;
-  memset(&ctl, 0, sizeof(ctl));
-  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-                     .msg_controllen = sizeof(ctl.buf)};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  } ctl; /* last: clang sees CMSG_SPACE as variable sized */
+};
+
+static void fd_msg_init(struct fd_msg *f, void *data, size_t len) {
+  memset(f, 0, sizeof(*f));
+  f->iov = (struct iovec){.iov_base = data, .iov_len = len};
+  f->m = (struct msghdr){.msg_iov = &f->iov, .msg_iovlen = 1, .msg_control = f->ctl.buf,
+                         .msg_controllen = sizeof(f->ctl.buf)};
+}
+
+int send_fd(int sock, int fd, const void *data, size_t len, struct berr **err) {
+  char dummy = '0';
+  struct fd_msg f;
+  fd_msg_init(&f, len ? (void *)data : &dummy, len ? len : 1);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&f.m);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  while (sendmsg(sock, &m, MSG_NOSIGNAL) < 0)
+  while (sendmsg(sock, &f.m, MSG_NOSIGNAL) < 0)
     if (errno != EINTR)
       return berr_errno(err, "send file descriptor");
   return 0;
@@ -300,21 +311,15 @@ int send_fd(int sock, int fd, const void *data, size_t len, struct berr **err) {
 
 int recv_fd(int sock, int flags, int *out, struct berr **err) {
   char data[256];
-  struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } ctl;
-  memset(&ctl, 0, sizeof(ctl));
-  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-                     .msg_controllen = sizeof(ctl.buf)};
+  struct fd_msg f;
+  fd_msg_init(&f, data, sizeof(data));
   ssize_t n;
-  while ((n = recvmsg(sock, &m, flags | MSG_CMSG_CLOEXEC)) < 0)
+  while ((n = recvmsg(sock, &f.m, flags | MSG_CMSG_CLOEXEC)) < 0)
     if (errno != EINTR)
       return berr_errno(err, "receive file descriptor");
   if (n == 0)
     return berr_code(err, EPIPE, "receive file descriptor: the sender closed the socket");
-  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&f.m);
   if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
       c->cmsg_len != CMSG_LEN(sizeof(int)))
     return berr_code(err, EBADMSG, "receive file descriptor: no file descriptor in message");
