@@ -39,8 +39,11 @@ struct cgroup; /* opaque */
 /* Before the container process exists: computes the path, creates the directories and applies
  * linux.resources. systemd=true (--systemd-cgroup): computes the unit and checks systemd runs;
  * the unit is started and the resources applied by cgroup_enter. */
-int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct cgroup **out,
-                  struct berr **err);
+/* Called with the container's cgroup path before any directory is made (cgroupfs driver), so
+ * the caller can record it where a killed create's leftovers are found (state.json). */
+typedef int (*cgroup_path_fn)(void *arg, const char *path, struct berr **err);
+int cgroup_create(const struct spec *spec, const char *id, bool systemd, cgroup_path_fn on_path,
+                  void *arg, struct cgroup **out, struct berr **err);
 /* Cgroup ownership (config-linux.md): on cgroup v2, with a new user and cgroup namespace and
  * /sys/fs/cgroup mounted rw, chowns the directory and its delegatable files to the host uid of
  * process.user.uid. Nothing to do otherwise, nor with the systemd driver. */
@@ -76,6 +79,9 @@ int cgroup_open_unified_path(const char *path);
 /* SIGKILLs what is left (cgroup.kill where the kernel has it), waits until empty (bounded), removes
  * the directory (and any sub-cgroups) in every hierarchy. A missing directory is fine. */
 int cgroup_destroy_path(const char *path, struct berr **err);
+/* The same for a container whose init never existed (pid 0 in state.json): removes only
+ * directories nothing lives in, kills nothing. */
+int cgroup_remove_unused_path(const char *path, struct berr **err);
 /* delete of a --systemd-cgroup container (after cgroup_destroy_path): stops the unit and
  * resets its failed state; a unit systemd already unloaded is fine. */
 int cgroup_systemd_stop(const char *unit, struct berr **err);

@@ -180,9 +180,21 @@ static bool limits_resources(const struct spec_resources *r) {
 /* Without root, a cgroup only where the caller may write (a delegated one);
  * otherwise the container stays in the caller's cgroup, unless it asks for
  * resource limits, which then cannot be enforced. */
+/* state.json names the cgroup before its first mkdir: a create killed between the two leaves
+ * nothing that `delete --force` cannot find */
+static int note_cgroup_path(void *arg, const char *path, struct berr **err) {
+  struct create_ctx *c = arg;
+  free(c->st->cgroup_path);
+  c->st->cgroup_path = strdup(path);
+  if (c->st->cgroup_path == NULL)
+    return berr_set(err, ENOMEM, "state");
+  return state_write(c->dirfd, c->st, err);
+}
+
 static int create_cgroup(struct create_ctx *c, struct berr **err) {
   cleanup_berr struct berr *e = NULL;
-  if (cgroup_create(c->spec, c->o->id, c->o->systemd_cgroup, &c->cgroup, &e) == 0)
+  if (cgroup_create(c->spec, c->o->id, c->o->systemd_cgroup, note_cgroup_path, c, &c->cgroup,
+                    &e) == 0)
     return cgroup_delegate(c->cgroup, c->spec, err);
   bool denied = e->code == EACCES || e->code == EPERM || e->code == EROFS;
   if (geteuid() == 0 || !denied) {
@@ -200,6 +212,23 @@ static int create_cgroup(struct create_ctx *c, struct berr **err) {
 
 static int new_state(struct create_ctx *c, struct berr **err);
 
+/* The cgroup as made (a systemd unit, or none when rootless without a delegated cgroup) into
+ * state.json; no write when note_cgroup_path already wrote exactly this. */
+static int record_cgroup(struct create_ctx *c, struct berr **err) {
+  struct container_state *st = c->st;
+  const char *path = c->cgroup ? cgroup_path(c->cgroup) : NULL;
+  const char *unit = c->cgroup ? cgroup_unit(c->cgroup) : NULL;
+  bool same = (path && st->cgroup_path && strcmp(path, st->cgroup_path) == 0) && !unit;
+  if (same)
+    return 0;
+  free(st->cgroup_path);
+  st->cgroup_path = path ? strdup(path) : NULL;
+  st->systemd_unit = unit ? strdup(unit) : NULL;
+  if ((path && st->cgroup_path == NULL) || (unit && st->systemd_unit == NULL))
+    return berr_set(err, ENOMEM, "state");
+  return state_write(c->dirfd, c->st, err);
+}
+
 static int open_resources(struct create_ctx *c, struct berr **err) {
   const struct create_opts *o = c->o;
   if (ns_plan_prepare(c->spec, &c->ns, err) < 0 || prepare_idmapped_mounts(c, err) < 0)
@@ -215,11 +244,9 @@ static int open_resources(struct create_ctx *c, struct berr **err) {
   if (state_root_open(o->root, &c->rootfd, err) < 0 ||
       state_dir_create(c->rootfd, o->id, &c->dirfd, err) < 0)
     return -1;
-  if (create_cgroup(c, err) < 0)
-    return -1;
   /* from here on a killed create leaves a state.json (pid 0 until the init exists) naming the
    * cgroup, so `delete` can still remove everything */
-  if (new_state(c, err) < 0 || state_write(c->dirfd, c->st, err) < 0 ||
+  if (new_state(c, err) < 0 || create_cgroup(c, err) < 0 || record_cgroup(c, err) < 0 ||
       write_file_atomic_at(c->dirfd, STATE_CONFIG, c->config_text, c->config_len, 0600, err) < 0)
     return -1;
   if (mkfifoat(c->dirfd, EXEC_FIFO, 0600) < 0)
@@ -241,8 +268,6 @@ static int new_state(struct create_ctx *c, struct berr **err) {
   st->rootfs = strdup(c->rootfs);
   st->created = rfc3339_now();
   st->owner = strdup("");
-  st->cgroup_path = c->cgroup ? strdup(cgroup_path(c->cgroup)) : NULL;
-  st->systemd_unit = c->cgroup && cgroup_unit(c->cgroup) ? strdup(cgroup_unit(c->cgroup)) : NULL;
   st->has_poststart = c->spec->hooks.poststart.len > 0;
   st->has_poststop = c->spec->hooks.poststop.len > 0;
   st->creating = true;

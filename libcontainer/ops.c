@@ -126,7 +126,8 @@ static int kill_and_wait(const struct container_state *st, struct berr **err);
 /* Lifecycle steps 12 and 13 for a stopped container: undo create (the cgroup, the state
  * directory), then the poststop hooks, whose failures are warnings. */
 static int destroy(struct handle *h, struct berr **err) {
-  if (h->st->cgroup_path && cgroup_destroy_path(h->st->cgroup_path, err) < 0)
+  if (h->st->cgroup_path && (h->st->pid == 0 ? cgroup_remove_unused_path(h->st->cgroup_path, err)
+                                              : cgroup_destroy_path(h->st->cgroup_path, err)) < 0)
     return berr_prefix(err, "delete container \"%s\"", h->st->id);
   /* the processes and the cgroup are gone: a unit systemd cannot stop now is its problem, not
    * a reason to keep the container */

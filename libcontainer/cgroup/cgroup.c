@@ -322,8 +322,8 @@ static int create_dirs(struct cgroup *cg, const struct spec_resources *res, bool
   return 0;
 }
 
-int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct cgroup **out,
-                  struct berr **err) {
+int cgroup_create(const struct spec *spec, const char *id, bool systemd, cgroup_path_fn on_path,
+                  void *arg, struct cgroup **out, struct berr **err) {
   if (systemd)
     return cg_systemd_create(spec, id, out, err);
   struct cgroup *cg = calloc(1, sizeof(*cg));
@@ -335,7 +335,8 @@ int cgroup_create(const struct spec *spec, const char *id, bool systemd, struct 
   const char *cp = spec->linux ? spec->linux->cgroups_path : NULL;
   /* only a relative linux.cgroupsPath is below berth's own cgroup */
   cleanup_free char *own = cp && cp[0] && cp[0] != '/' ? own_cgroup(cg->unified) : NULL;
-  if (cgroup_compute_path(cp, id, own, &cg->path, err) < 0)
+  if (cgroup_compute_path(cp, id, own, &cg->path, err) < 0 ||
+      (on_path && on_path(arg, cg->path, err) < 0))
     return -1;
   const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;
   int r = create_dirs(cg, res, cp == NULL || cp[0] == '\0', err);
@@ -596,6 +597,26 @@ static int destroy_dir(const char *dir, const struct cg_hier *h, void *path, str
     return -1;
   remove_default_parent(h->mnt, path);
   return 0;
+}
+
+/* A create killed before its init existed: the directory is ours only if nothing lives in it
+ * (a create of the same id in another --root may have made it and be running there). */
+static int remove_unused_dir(const char *dir, const struct cg_hier *h, void *path,
+                             struct berr **err) {
+  /* an init that died with its create (PR_SET_PDEATHSIG) drains in a few ms: wait, bounded */
+  int i = 0;
+  while (rmdir(dir) < 0 && errno == EBUSY && i++ < 100)
+    sleep_ms(10);
+  if (access(dir, F_OK) == 0) {
+    log_warn("cgroup %s left in place: processes of another container may be in it", dir);
+    return 0;
+  }
+  remove_default_parent(h->mnt, path);
+  return 0;
+}
+
+int cgroup_remove_unused_path(const char *path, struct berr **err) {
+  return for_each_stored_dir(path, remove_unused_dir, (void *)path, err) < 0 ? -1 : 0;
 }
 
 int cgroup_destroy_path(const char *path, struct berr **err) {

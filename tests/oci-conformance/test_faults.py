@@ -103,6 +103,20 @@ def test_injected_failure_leaves_host_clean(berth, bundle, inject):
     assert_clean(berth, cid)
 
 
+@needs_strace
+@pytest.mark.parametrize("when", [1, 2, 3, 5, 8])
+def test_create_sigkilled_at_a_cgroup_mkdir(berth, bundle, when):
+    """berth killed at its Nth cgroup mkdir (some hierarchies have the container's directory,
+    others not yet): state.json already names the cgroup, so delete --force removes it all."""
+    b = bundle(shared_rootfs=True, args=["true"])
+    cid = "kmk"
+    rc, out, err = strace_run(berth, b, cid, f"mkdir:signal=KILL:when={when}")
+    assert rc in (0, -signal.SIGKILL, 128 + signal.SIGKILL, 1), (rc, err)
+    d = berth("delete", "--force", cid)
+    assert d.returncode == 0, d
+    assert_clean(berth, cid)
+
+
 # ---------------------------------------------------------------- berth SIGKILLed mid-create
 
 def hook(path_in_host, kind):

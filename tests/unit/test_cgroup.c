@@ -179,7 +179,7 @@ static void test_create(bool v2) {
   }
   struct cgroup *cg = NULL;
   struct berr *e = NULL;
-  int r = cgroup_create(&f.spec, id, false, &cg, &e);
+  int r = cgroup_create(&f.spec, id, false, NULL, NULL, &cg, &e);
   check(r == 0, "create with memory/pids/cpu/cpuset resources (%s)", e ? e->msg : "");
   berr_free(e);
   e = NULL;
@@ -257,7 +257,7 @@ static void expect_fail(struct fixture *f, const char *id, const char *leftover,
                         const char *name) {
   struct cgroup *cg = NULL;
   struct berr *e = NULL;
-  int r = cgroup_create(&f->spec, id, false, &cg, &e);
+  int r = cgroup_create(&f->spec, id, false, NULL, NULL, &cg, &e);
   check(r < 0 && e && strstr(e->msg, want), "%s: error names \"%s\" (%s)", name, want,
         e ? e->msg : "created");
   check(dirs_left(leftover) == 0, "%s: nothing left behind", name);
@@ -300,7 +300,7 @@ static void test_bad_input(bool v2) {
   fixture_init(&f);
   struct cgroup *cg = NULL;
   struct berr *e = NULL;
-  int r = cgroup_create(&f.spec, id, true, &cg, &e);
+  int r = cgroup_create(&f.spec, id, true, NULL, NULL, &cg, &e);
   bool systemd = access("/run/systemd/system", F_OK) == 0;
   check(r < 0 && e && (systemd || strstr(e->msg, "--systemd-cgroup: systemd is not running")),
         "--systemd-cgroup without systemd: %s", e ? e->msg : "created");
