@@ -19,6 +19,8 @@ static void hook_exec(const struct spec_hook *h, int stdin_fd, pid_t parent) {
   /* a hook never outlives the berth process that waits for it (killed create or delete) */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
     _exit(127);
+  /* its own process group: a timeout kills what the hook started too (sh -c "sleep 10") */
+  setpgid(0, 0);
   if (dup2(stdin_fd, 0) < 0)
     _exit(127);
   sigset_t none;
@@ -51,6 +53,7 @@ static int hook_wait(pid_t pid, const struct spec_hook *h, int *status, struct b
   if (pidfd >= 0 && h->has_timeout) {
     int r = pidfd_wait_exit(pidfd, h->timeout * 1000);
     if (r == 0) {
+      kill(-pid, SIGKILL);
       kill(pid, SIGKILL);
       waitpid(pid, NULL, 0);
       return berr_code(err, ETIMEDOUT, "timed out after %d s", h->timeout);
