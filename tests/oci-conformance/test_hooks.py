@@ -215,6 +215,17 @@ def test_hook_timeout(berth, bundle):
     berth.assert_nothing_left()
 
 
+def test_hook_timeout_kills_the_hooks_children(berth, bundle):
+    # "; true" keeps the shell from exec'ing sleep, so sleep is the hook's child: killing the
+    # hook alone would leave it running
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["hooks"] = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "sleep 10; true"],
+                                       "timeout": 1}]}
+    res = berth.create("hookchildren", b, check=False)
+    assert res.returncode == 1, res
+    berth.assert_nothing_left()
+
+
 def test_hook_within_timeout_ok(berth, bundle, tmp_path):
     out = tmp_path / "done"
     b = bundle(shared_rootfs=True, args=["true"])
