@@ -36,6 +36,9 @@
 
 struct cgroup; /* opaque */
 
+/* linux.resources.rdma is applied (cgroup/rdma.c): what `features` reports. */
+bool cgroup_rdma_supported(void);
+
 /* Before the container process exists: computes the path, creates the directories and applies
  * linux.resources. systemd=true (--systemd-cgroup): computes the unit and checks systemd runs;
  * the unit is started and the resources applied by cgroup_enter. */
@@ -44,10 +47,14 @@ struct cgroup; /* opaque */
 typedef int (*cgroup_path_fn)(void *arg, const char *path, struct berr **err);
 int cgroup_create(const struct spec *spec, const char *id, bool systemd, cgroup_path_fn on_path,
                   void *arg, struct cgroup **out, struct berr **err);
-/* Cgroup ownership (config-linux.md): on cgroup v2, with a new user and cgroup namespace and
- * /sys/fs/cgroup mounted rw, chowns the directory and its delegatable files to the host uid of
- * process.user.uid. Nothing to do otherwise, nor with the systemd driver. */
-int cgroup_delegate(const struct cgroup *cg, const struct spec *spec, struct berr **err);
+/* Cgroup ownership (config-linux.md): on cgroup v2, with a user namespace, a new cgroup
+ * namespace and /sys/fs/cgroup mounted rw, chowns the directory and its delegatable files to
+ * the host uid of process.user.uid. Called twice: init 0 right after cgroup_create (a new user
+ * namespace: the uid from linux.uidMappings), then with the init's pid once it is in its
+ * namespaces (a user namespace joined by path: the uid from /proc/<init>/uid_map); each call
+ * does only its case. Nothing to do otherwise, nor with the systemd driver. */
+int cgroup_delegate(const struct cgroup *cg, const struct spec *spec, pid_t init,
+                    struct berr **err);
 /* Moves pid into the cgroup (cgroup.procs of every hierarchy); with systemd, starts the unit
  * holding pid, waits for its job and applies linux.resources (devices included). */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct berr **err);

@@ -150,15 +150,24 @@ static int validate(struct create_ctx *c, struct berr **err) {
 
 /* ---- resources the child inherits ---- */
 
-/* In a new user namespace the parked process is the container's root, not
- * the host's: it must be able to reopen the fifo for writing. */
-static int chown_fifo_to_container_root(struct create_ctx *c, struct berr **err) {
+/* In a user namespace the parked process is the container's root, not the host's: it must be
+ * able to reopen the fifo for writing. A new namespace's root is known from linux.uidMappings
+ * before the fork (init 0); a joined one's from its own maps once the init is in it. */
+static int chown_fifo_to_container_root(struct create_ctx *c, pid_t init, struct berr **err) {
   const struct spec_linux *lx = c->spec->linux;
   uint32_t uid, gid;
-  if (!c->ns.create[NS_USER] ||
-      !ns_map_to_host(lx->uid_mappings, lx->uid_mappings_len, 0, &uid) ||
-      !ns_map_to_host(lx->gid_mappings, lx->gid_mappings_len, 0, &gid))
-    return 0;
+  if (init == 0) {
+    if (!c->ns.create[NS_USER] ||
+        !ns_map_to_host(lx->uid_mappings, lx->uid_mappings_len, 0, &uid) ||
+        !ns_map_to_host(lx->gid_mappings, lx->gid_mappings_len, 0, &gid))
+      return 0;
+  } else {
+    int r = c->ns.join_fd[NS_USER] < 0 ? 0 : ns_pid_map_to_host(init, "uid_map", 0, &uid, err);
+    if (r > 0)
+      r = ns_pid_map_to_host(init, "gid_map", 0, &gid, err);
+    if (r <= 0)
+      return r < 0 ? berr_prefix(err, "the joined user namespace") : 0;
+  }
   if (fchownat(c->dirfd, EXEC_FIFO, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
     return berr_errno(err, "chown exec fifo");
   return 0;
@@ -195,7 +204,7 @@ static int create_cgroup(struct create_ctx *c, struct berr **err) {
   cleanup_berr struct berr *e = NULL;
   if (cgroup_create(c->spec, c->o->id, c->o->systemd_cgroup, note_cgroup_path, c, &c->cgroup,
                     &e) == 0)
-    return cgroup_delegate(c->cgroup, c->spec, err);
+    return cgroup_delegate(c->cgroup, c->spec, 0, err);
   bool denied = e->code == EACCES || e->code == EPERM || e->code == EROFS;
   if (geteuid() == 0 || !denied) {
     *err = steal_ptr(&e);
@@ -254,7 +263,7 @@ static int open_resources(struct create_ctx *c, struct berr **err) {
   c->fifo_fd = openat(c->dirfd, EXEC_FIFO, O_PATH | O_CLOEXEC);
   if (c->fifo_fd < 0)
     return berr_errno(err, "open exec fifo");
-  return chown_fifo_to_container_root(c, err);
+  return chown_fifo_to_container_root(c, 0, err);
 }
 
 static int new_state(struct create_ctx *c, struct berr **err) {
@@ -383,6 +392,10 @@ static int on_init_pid(struct create_ctx *c, pid_t pid, struct berr **err) {
     return -1;
   /* in its cgroup before it runs anything of the container's */
   if (c->cgroup && !c->in_cgroup && cgroup_enter(c->cgroup, pid, err) < 0)
+    return -1;
+  /* a joined user namespace: its maps are readable now */
+  if ((c->cgroup && cgroup_delegate(c->cgroup, c->spec, pid, err) < 0) ||
+      chown_fifo_to_container_root(c, pid, err) < 0)
     return -1;
   /* its network namespace exists: hand it the configured host interfaces */
   if (netdev_move_all(c->spec->linux, pid, err) < 0)

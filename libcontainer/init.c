@@ -60,7 +60,9 @@ __attribute__((noreturn)) static void init_fail(struct berr *e, int status) {
 
 /* ---------------- stage1 ---------------- */
 
-/* In a new user namespace whose maps the runtime has written: become its root. */
+/* In a new user namespace whose maps the runtime has written, or one joined by path (mapped by
+ * whoever made it): become its root. Until then the process keeps the host's ids, which the
+ * namespace may not map: files it creates (the /dev nodes) fail with EOVERFLOW. */
 static int become_userns_root(struct berr **err) {
   if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
     return berr_errno(err, "become root in the user namespace (is uid/gid 0 mapped?)");
@@ -70,6 +72,8 @@ static int become_userns_root(struct berr **err) {
 static int stage1_user_namespace(struct init_ctx *c, struct berr **err) {
   if (ns_join(&c->ns, NS_USER, err) < 0)
     return -1;
+  if (c->ns.join_fd[NS_USER] >= 0)
+    return become_userns_root(err);
   if (!c->ns.create[NS_USER])
     return 0;
   if (unshare(CLONE_NEWUSER) < 0)

@@ -106,6 +106,27 @@ bool ns_map_to_host(const struct spec_id_mapping *m, size_t n, uint32_t id, uint
   return false;
 }
 
+bool ns_map_text_to_host(const char *text, uint32_t id, uint32_t *host) {
+  for (const char *l = text; l != NULL; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+    struct spec_id_mapping m;
+    if (sscanf(l, "%" SCNu32 " %" SCNu32 " %" SCNu32, &m.container_id, &m.host_id, &m.size) ==
+            3 &&
+        ns_map_to_host(&m, 1, id, host))
+      return true;
+  }
+  return false;
+}
+
+int ns_pid_map_to_host(pid_t pid, const char *file, uint32_t id, uint32_t *host,
+                       struct berr **err) {
+  char path[64];
+  cleanup_free char *text = NULL;
+  snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+  if (read_file_at(AT_FDCWD, path, &text, NULL, err) < 0)
+    return -1;
+  return ns_map_text_to_host(text, id, host) ? 1 : 0;
+}
+
 /* ---- id maps written without privilege ----
  * Without CAP_SETUID/CAP_SETGID over the runtime's user namespace the kernel
  * takes one line mapping the caller's own id, and gid_map only once setgroups

@@ -34,6 +34,13 @@ int ns_write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, s
 int ns_write_id_maps(pid_t pid, const struct spec_linux *lx, struct berr **err);
 /* The host id that container id `id` maps to; false when unmapped. */
 bool ns_map_to_host(const struct spec_id_mapping *m, size_t n, uint32_t id, uint32_t *host);
+/* The same over the text of a /proc/<pid>/uid_map or gid_map ("inside outside count" lines). */
+bool ns_map_text_to_host(const char *text, uint32_t id, uint32_t *host);
+/* Reads /proc/<pid>/<file> ("uid_map", "gid_map") from the caller's user namespace, so the
+ * outside ids are the caller's (the host's for berth as root): 1 with *host set, 0 when id is
+ * unmapped, -1 when the file cannot be read. */
+int ns_pid_map_to_host(pid_t pid, const char *file, uint32_t id, uint32_t *host,
+                       struct berr **err);
 /* Child, after unshare(CLONE_NEWTIME) and before any process enters it. */
 int ns_write_time_offsets(const struct spec_linux *lx, struct berr **err);
 

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "json.h"
 #include "tables.h"
 
@@ -144,7 +145,7 @@ static void write_cgroup(json_writer *w) {
   jw_kv_bool(w, "v2", true);
   jw_kv_bool(w, "systemd", true); /* --systemd-cgroup */
   jw_kv_bool(w, "systemdUser", false);
-  jw_kv_bool(w, "rdma", false);
+  jw_kv_bool(w, "rdma", cgroup_rdma_supported());
   jw_object_end(w);
 }
 

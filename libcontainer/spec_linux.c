@@ -1,6 +1,8 @@
 /* config.json's "linux" object -> struct spec_linux: namespaces, id mappings,
  * devices, resources, seccomp and the smaller Linux-only settings. */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
@@ -347,6 +349,44 @@ static int parse_network(const json_node *res, const char *path, struct spec_net
   return 0;
 }
 
+/* A device name is the first word of an rdma.max line: no blanks, no newline (which would
+ * start another line), at most IB_DEVICE_NAME_MAX - 1 (63) bytes. The error's path shows a
+ * control character escaped (rdma["a\\n b"]), so the message stays on one line. */
+static int rdma_device_name_ok(const char *name, const char *mp, struct berr **err) {
+  char esc[JP_MAX / 2], p[JP_MAX];
+  size_t o = 0;
+  bool bad = false;
+  for (const unsigned char *c = (const unsigned char *)name; *c && o + 5 < sizeof(esc); c++) {
+    bad |= *c == ' ' || (*c >= '\t' && *c <= '\r');
+    if (*c < 0x20 || *c == 0x7f)
+      o += (size_t)snprintf(esc + o, sizeof(esc) - o, *c == '\n' ? "\\n" : "\\x%02x", *c);
+    else
+      esc[o++] = (char)*c;
+  }
+  esc[o] = '\0';
+  jp_map(p, mp, esc);
+  if (*name == '\0')
+    return spec_err(err, p, "empty rdma device name");
+  if (bad)
+    return spec_err(err, p, "an rdma device name has no spaces or newlines");
+  if (strlen(name) > 63)
+    return spec_err(err, p, "rdma device name longer than 63 bytes");
+  return 0;
+}
+
+/* hcaHandles / hcaObjects: uint32 in the spec, but the kernel's limits are ints (it refuses
+ * more than 2147483647, which it reads back as "max"). */
+static int get_rdma_limit(const json_node *o, const char *key, const char *path, uint32_t *out,
+                          struct berr **err) {
+  int r = get_uint32(o, key, path, out, err);
+  if (r > 0 && *out > INT32_MAX) {
+    char kp[JP_MAX];
+    jp_key(kp, path, key);
+    return spec_err(err, kp, "%" PRIu32 " is above the kernel's limit %d", *out, INT32_MAX);
+  }
+  return r;
+}
+
 static int parse_rdma(const json_node *res, const char *path, struct spec_resources *rs,
                       struct berr **err) {
   const json_node *m;
@@ -370,10 +410,10 @@ static int parse_rdma(const json_node *res, const char *path, struct spec_resour
     if (d->device == NULL)
       return berr_set(err, ENOMEM, "%s", mp);
     jp_map(p, mp, d->device);
-    if (node_object(v, p, err) < 0)
+    if (rdma_device_name_ok(d->device, mp, err) < 0 || node_object(v, p, err) < 0)
       return -1;
-    int r1 = get_uint32(v, "hcaHandles", p, &d->hca_handles, err);
-    int r2 = r1 < 0 ? -1 : get_uint32(v, "hcaObjects", p, &d->hca_objects, err);
+    int r1 = get_rdma_limit(v, "hcaHandles", p, &d->hca_handles, err);
+    int r2 = r1 < 0 ? -1 : get_rdma_limit(v, "hcaObjects", p, &d->hca_objects, err);
     if (r2 < 0)
       return -1;
     d->has_hca_handles = r1 > 0;

@@ -125,6 +125,7 @@ int cg_apply_hugetlb(const struct cgroup *cg, const struct spec_resources *res, 
  * swap (memory + swap) total (-1: max; 0 with swap 0: leave alone), cpu.weight from cpu.shares. */
 int cg_v2_swap_value(const struct spec_memory *m, int64_t *out, struct berr **err);
 uint64_t cg_v2_cpu_weight(uint64_t shares);
-int cg_rdma(const struct cg_hier *h, const struct spec_resources *r, struct berr **err);
+/* rdma.c: linux.resources.rdma into rdma.max, on either version. */
+int cg_apply_rdma(const struct cgroup *cg, const struct spec_resources *r, struct berr **err);
 
 #endif

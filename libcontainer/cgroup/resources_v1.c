@@ -181,23 +181,6 @@ static int network(const struct cgroup *cg, const struct spec_network *net, stru
   return 0;
 }
 
-/* rdma.max lines, the same on both versions. */
-static int rdma(const struct cg_hier *h, const struct spec_resources *r, struct berr **err) {
-  for (size_t i = 0; i < r->rdma_len; i++) {
-    const struct spec_rdma *d = &r->rdma[i];
-    char f[300], v[300];
-    snprintf(f, sizeof(f), F "rdma[\"%s\"]", d->device);
-    int l = snprintf(v, sizeof(v), "%s", d->device);
-    if (d->has_hca_handles)
-      l += snprintf(v + l, sizeof(v) - l, " hca_handle=%u", d->hca_handles);
-    if (d->has_hca_objects)
-      snprintf(v + l, sizeof(v) - l, " hca_object=%u", d->hca_objects);
-    if (cg_write(h->dir, "rdma.max", v, f, err) < 0)
-      return -1;
-  }
-  return 0;
-}
-
 int cg_apply_cpuset(const struct cgroup *cg, const struct spec_cpu *c, cg_lookup_fn lookup,
                     struct berr **err) {
   bool cpus = c->cpus && *c->cpus, mems = c->mems && *c->mems;
@@ -259,14 +242,7 @@ int cg_v1_apply(const struct cgroup *cg, const struct spec_resources *r, struct 
     return -1;
   if (r->network && network(cg, r->network, err) < 0)
     return -1;
-  if (r->rdma_len) {
-    const struct cg_hier *h = v1(cg, "rdma", F "rdma", err);
-    if (h == NULL || rdma(h, r, err) < 0)
-      return -1;
-  }
+  if (cg_apply_rdma(cg, r, err) < 0)
+    return -1;
   return cg_v2_unified(cg, r, err);
-}
-
-int cg_rdma(const struct cg_hier *h, const struct spec_resources *r, struct berr **err) {
-  return rdma(h, r, err);
 }

@@ -178,10 +178,7 @@ int cg_v2_apply(const struct cgroup *cg, const struct spec_resources *r, struct 
     return -1;
   if (r->network && (r->network->has_class_id || r->network->priorities_len))
     return berr_set(err, ENOTSUP, F "network: cgroup v2 has no net_cls/net_prio controller");
-  if (r->rdma_len) {
-    const struct cg_hier *h = v2(cg, "rdma", F "rdma", err);
-    if (h == NULL || cg_rdma(h, r, err) < 0)
-      return -1;
-  }
+  if (cg_apply_rdma(cg, r, err) < 0)
+    return -1;
   return cg_v2_unified(cg, r, err);
 }

@@ -225,6 +225,29 @@ def test_update_resources_from_stdin_and_flags(berth, bundle):
 
 
 @needs_v1
+def test_update_rdma_errors_name_the_field(berth, bundle):
+    """update --resources carries linux.resources.rdma: its parse errors name the JSON path, and
+    on this host (no rdma cgroup controller) applying it is a clear error that changes nothing."""
+    from test_cgroups import _rdma_controller_anywhere
+    cid = "cg-upd-rdma-" + os.urandom(3).hex()
+    running(berth, bundle, cid, script="sleep 60", resources={"pids": {"limit": 50}})
+    res = berth("update", "-r", "-", cid,
+                stdin=open_text('{"rdma": {"mlx5_0": {"hcaHandles": "x"}}}'))
+    assert res.returncode != 0, res
+    assert 'linux.resources.rdma["mlx5_0"].hcaHandles: expected number' in res.stderr, res
+    res = berth("update", "-r", "-", cid, stdin=open_text('{"rdma": {"a b": {}}}'))
+    assert res.returncode != 0 and 'linux.resources.rdma["a b"]' in res.stderr, res
+    if not _rdma_controller_anywhere():
+        res = berth("update", "-r", "-", cid,
+                    stdin=open_text('{"rdma": {"mlx5_0": {"hcaHandles": 2}}}'))
+        assert res.returncode != 0, res
+        assert "linux.resources.rdma: the rdma cgroup controller is not mounted" in res.stderr, res
+    assert host_read("pids", cid, "pids.max") == "50"
+    assert berth.state(cid)["status"] == "running"
+    berth.delete(cid, "--force")
+
+
+@needs_v1
 @needs_v1
 @pytest.mark.skipif(not (CG / "cpu" / "cpu.rt_runtime_us").exists() or
                     not (CG / "cpu" / "cpu.idle").exists(),

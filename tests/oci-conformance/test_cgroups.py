@@ -202,6 +202,60 @@ def test_unified_on_v1_is_an_error(berth, bundle):
     assert cg_dirs(cid) == []
 
 
+def _rdma_controller_anywhere():
+    """The rdma controller mounted in a v1 hierarchy, or offered by a cgroup2 mount."""
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split(" - ", 1)
+        if len(fields) != 2:
+            continue
+        mnt = fields[0].split()[4]
+        fstype, _, opts = fields[1].split()[:3]
+        if fstype == "cgroup" and "rdma" in opts.split(","):
+            return True
+        if fstype == "cgroup2" and "rdma" in _read_or_empty(Path(mnt) / "cgroup.controllers"):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("rdma,path,msg", [
+    ({"mlx5_0": {"hcaHandles": "3"}}, 'linux.resources.rdma["mlx5_0"].hcaHandles',
+     "expected number"),
+    ({"mlx5_0": {"hcaObjects": -1}}, 'linux.resources.rdma["mlx5_0"].hcaObjects',
+     "-1 is out of range for uint32"),
+    ({"mlx5_0": {"hcaHandles": 2147483648}}, 'linux.resources.rdma["mlx5_0"].hcaHandles',
+     "2147483648 is above the kernel's limit 2147483647"),
+    ({"mlx5 0": {"hcaHandles": 1}}, 'linux.resources.rdma["mlx5 0"]',
+     "an rdma device name has no spaces or newlines"),
+    ({"mlx5\n0": {"hcaHandles": 1}}, 'linux.resources.rdma["mlx5\\n0"]',
+     "an rdma device name has no spaces or newlines"),
+    ({"": {"hcaHandles": 1}}, 'linux.resources.rdma[""]', "empty rdma device name"),
+    ({"mlx5_0": 1}, 'linux.resources.rdma["mlx5_0"]', "expected object"),
+], ids=["string", "negative", "above-int32", "space", "newline", "empty", "not-object"])
+def test_rdma_config_errors_name_the_field(berth, bundle, rdma, path, msg):
+    cid = "cg-rdma-bad-" + os.urandom(3).hex()
+    b = with_resources(bundle(), {"rdma": rdma})
+    res = berth.create(cid, b, check=False)
+    assert res.returncode == 1, res
+    assert f"{path}: {msg}" in res.stderr, res
+    assert cg_dirs(cid) == []
+    assert berth("state", cid).returncode != 0  # no state left behind
+
+
+@pytest.mark.skipif(_pure_v2() or _rdma_controller_anywhere(),
+                    reason="this host has an rdma cgroup controller (the qemu guest tests rdma)")
+def test_rdma_without_the_controller_is_an_error(berth, bundle):
+    """On this hybrid host no v1 hierarchy has rdma (and cgroup2 does not offer it): a config
+    that limits rdma fails with an error naming the field, and leaves nothing behind."""
+    cid = "cg-rdma-" + os.urandom(3).hex()
+    b = with_resources(bundle(), {"rdma": {"mlx5_0": {"hcaHandles": 3, "hcaObjects": 100}},
+                                  "pids": {"limit": 40}})
+    res = berth.create(cid, b, check=False)
+    assert res.returncode == 1, res
+    assert "linux.resources.rdma: the rdma cgroup controller is not mounted" in res.stderr, res
+    assert cg_dirs(cid) == []
+    assert berth("state", cid).returncode != 0
+
+
 def test_dotdot_in_cgroups_path_is_rejected(berth, bundle):
     cid = "cg-dots-" + os.urandom(3).hex()
     b = with_resources(bundle(), {}, cgroups_path=f"/berth/../escape-{cid}")

@@ -66,7 +66,7 @@ def test_features_required_content(features):
                                  "startContainer", "poststart", "poststop"]
     lx = features["linux"]
     assert lx["cgroup"] == {"v1": True, "v2": True, "systemd": True, "systemdUser": False,
-                            "rdma": False}
+                            "rdma": True}
     sc = lx["seccomp"]
     assert sc["enabled"] is True
     assert set(sc["supportedFlags"]) <= set(sc["knownFlags"])

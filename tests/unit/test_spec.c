@@ -260,6 +260,18 @@ static const struct error_case error_cases[] = {
      "config.json: linux.resources.network.priorities[0].priority: required"},
     {"{" BASE ",'linux':{'resources':{'rdma':{'mlx5_1':{'hcaHandles':'3'}}}}}",
      "config.json: linux.resources.rdma[\"mlx5_1\"].hcaHandles: expected number, got string"},
+    {"{" BASE ",'linux':{'resources':{'rdma':{'mlx5_0':{'hcaHandles':-1}}}}}",
+     "config.json: linux.resources.rdma[\"mlx5_0\"].hcaHandles: -1 is out of range for uint32"},
+    {"{" BASE ",'linux':{'resources':{'rdma':{'mlx5_0':{'hcaObjects':2147483648}}}}}",
+     "config.json: linux.resources.rdma[\"mlx5_0\"].hcaObjects: 2147483648 is above the "
+     "kernel's limit 2147483647"},
+    {"{" BASE ",'linux':{'resources':{'rdma':{'mlx5 0':{'hcaHandles':1}}}}}",
+     "config.json: linux.resources.rdma[\"mlx5 0\"]: an rdma device name has no spaces or "
+     "newlines"},
+    {"{" BASE ",'linux':{'resources':{'rdma':{'':{'hcaHandles':1}}}}}",
+     "config.json: linux.resources.rdma[\"\"]: empty rdma device name"},
+    {"{" BASE ",'linux':{'resources':{'rdma':{'mlx5_0':3}}}}",
+     "config.json: linux.resources.rdma[\"mlx5_0\"]: expected object, got number"},
     {"{" BASE ",'linux':{'resources':{'unified':{'memory.max':1}}}}",
      "config.json: linux.resources.unified[\"memory.max\"]: expected string, got number"},
     {"{" BASE ",'linux':{'sysctl':[]}}", "config.json: linux.sysctl: expected object, got array"},

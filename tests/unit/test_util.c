@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "namespaces.h"
 #include "util.h"
 
 static int passed, failed;
@@ -42,8 +43,22 @@ static void test_rfc3339(void) {
   check(wrong == 0 && n == 20000, "rfc3339_format matches gmtime_r on 20000 times", detail);
 }
 
+/* A joined user namespace's /proc/<pid>/uid_map text -> the host uid (cgroup ownership). */
+static void test_map_text(void) {
+  const char *map = "         0     100000      65536\n     65536       5000         10\n";
+  uint32_t h = 0;
+  check(ns_map_text_to_host(map, 0, &h) && h == 100000, "uid_map: 0 -> 100000", "");
+  check(ns_map_text_to_host(map, 5, &h) && h == 100005, "uid_map: 5 -> 100005", "");
+  check(ns_map_text_to_host(map, 65537, &h) && h == 5001, "uid_map: second line", "");
+  check(!ns_map_text_to_host(map, 65546, &h), "uid_map: past the last range is unmapped", "");
+  check(!ns_map_text_to_host("", 0, &h), "uid_map: empty map maps nothing", "");
+  check(ns_map_text_to_host("0 0 4294967295\n", 4294967294u, &h) && h == 4294967294u,
+        "uid_map: the initial namespace's identity map", "");
+}
+
 int main(void) {
   test_rfc3339();
+  test_map_text();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

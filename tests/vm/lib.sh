@@ -99,6 +99,16 @@ leftover() {
 bdel() { B delete --force "$1" > /dev/null 2>&1; }
 out() { tr '\n' ' ' < "$W/$1.out" | sed 's/ *$//'; }
 
+# load_modules: insmods the guest's MODULES (guest.conf) and their dependencies, in order;
+# fails on the first that does not load (its error in $W/modules.err)
+load_modules() {
+    [ -f /etc/berth-vm-modules ] || { echo "no /etc/berth-vm-modules" > "$W/modules.err"; return 1; }
+    while read -r _m; do
+        grep -q "^$(basename "${_m%.ko}" | tr - _) " /proc/modules && continue
+        insmod "$_m" 2> "$W/modules.err" || { echo "insmod $_m: $(cat "$W/modules.err")" > "$W/modules.err"; return 1; }
+    done < /etc/berth-vm-modules
+}
+
 result() {
     echo "BERTH-VM-RESULT: $pass passed, $fail failed, $skip skipped"
     [ $fail = 0 ]

@@ -9,6 +9,8 @@
 # and the guest's own (GUEST_DIR, e.g. tests/vm/apparmor):
 #   /berth-vm/*                      every file of GUEST_DIR; /berth-vm/tests.sh is run by /init
 #   /bin/<tool> + its shared libs    each host command named in guest.conf's TOOLS
+#   /lib/modules/<kver>/...          guest.conf's MODULES and their dependencies
+#   /etc/berth-vm-modules            those modules' files in load order (lib.sh: load_modules)
 #
 #   tests/vm/mkinitramfs.sh OUT.cpio.gz BERTH GUEST_DIR [BUSYBOX]
 set -euo pipefail
@@ -54,11 +56,35 @@ copy_exe() {
 
 copy_exe "$berth" berth
 # the guest's tools (guest.conf: TOOLS=(name...), looked up in $PATH)
-TOOLS=()
+TOOLS=() MODULES=()
 . "$guest/guest.conf"
 for t in "${TOOLS[@]}"; do
     copy_exe "$(command -v "$t")" "$t"
 done
+# the guest's kernel modules (guest.conf: MODULES=(name...)) and their dependencies, from the
+# guest kernel's modules.dep (KVER: the kernel run.sh boots, the newest in /boot by default);
+# /etc/berth-vm-modules lists them in load order, dependencies first
+if ((${#MODULES[@]})); then
+    kver=${KVER:-$(ls -1 /boot/vmlinuz-* | sort -V | tail -n 1 | sed 's|.*/vmlinuz-||')}
+    mdir=/lib/modules/$kver
+    [ -f "$mdir/modules.dep" ] || { echo "mkinitramfs: no $mdir/modules.dep" >&2; exit 1; }
+    order=()
+    for m in "${MODULES[@]}"; do
+        line=$(grep -E "(^|/)$m\.ko(\.[a-z]+)?:" "$mdir/modules.dep" | head -n 1)
+        [ -n "$line" ] || { echo "mkinitramfs: module $m not in $mdir/modules.dep" >&2; exit 1; }
+        deps=(${line#*:})
+        # modules.dep lists a module's dependencies with the ones loaded first last
+        for ((i = ${#deps[@]} - 1; i >= 0; i--)); do order+=("${deps[i]}"); done
+        order+=("${line%%:*}")
+    done
+    : > "$stage/etc/berth-vm-modules"
+    for f in "${order[@]}"; do
+        grep -qxF "$mdir/$f" "$stage/etc/berth-vm-modules" && continue
+        case "$f" in *.ko) ;; *) echo "mkinitramfs: $f is compressed (busybox insmod takes .ko)" >&2; exit 1 ;; esac
+        copy_path "$mdir/$f"
+        echo "$mdir/$f" >> "$stage/etc/berth-vm-modules"
+    done
+fi
 # the dynamic loader under its usual names (ldd may print either)
 for ld in /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2; do
     [ -e "$ld" ] && copy_path "$ld"

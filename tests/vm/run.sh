@@ -80,7 +80,7 @@ exe_files() {
 # subshell: skip and fail end it)
 guest() {
     local dir=$here/$1 vmdir=$VMDIR/$1 t
-    local DESCRIPTION=$1 CMDLINE= PACKAGES=() TOOLS=() OVERLAY= tools=()
+    local DESCRIPTION=$1 CMDLINE= PACKAGES=() TOOLS=() MODULES=() OVERLAY= tools=()
     [ -f "$dir/guest.conf" ] || fail "no guest $dir/guest.conf"
     . "$dir/guest.conf"
     skip() {
@@ -106,11 +106,13 @@ guest() {
              # an OVERLAY may live in another guest's directory (systemd-hybrid uses systemd's)
              [ -z "$OVERLAY" ] || (cd "$(dirname "$dir/$OVERLAY")" && find . -type f |
                                        LC_ALL=C sort | xargs sha256sum)
-             grep -rls 'BPF_CGROUP_DEVICE' "$repo/libcontainer" 2>/dev/null; } |
+             grep -rls 'BPF_CGROUP_DEVICE' "$repo/libcontainer" 2>/dev/null
+             echo "$KERNEL ${MODULES[*]}"; } |
            sha256sum | cut -d' ' -f1)
     if [ ! -f "$initrd" ] || [ "$(cat "$vmdir/initramfs.key" 2>/dev/null)" != "$key" ]; then
         log "building $initrd"
-        "$here/mkinitramfs.sh" "$initrd" "$BERTH" "$dir" "$BUSYBOX" || fail "mkinitramfs.sh failed"
+        KVER=${KERNEL##*/vmlinuz-} "$here/mkinitramfs.sh" "$initrd" "$BERTH" "$dir" "$BUSYBOX" ||
+            fail "mkinitramfs.sh failed"
         if [ -n "$OVERLAY" ]; then
             # the kernel unpacks concatenated archives in order: the overlay's files win
             "$dir/$OVERLAY" "$vmdir/overlay.cpio.gz" || fail "$OVERLAY failed"

@@ -254,6 +254,62 @@ else
 fi
 
 # -------------------------------------------------------------------------------------------
+section rdma
+# linux.resources.rdma on a soft-RoCE device: rdma_rxe (and ib_core, ib_uverbs, udp_tunnel...)
+# from the guest kernel's modules, a dummy netdev, `rdma link add rxe0 type rxe netdev dummy0`
+if ! load_modules; then
+    bad "load the rdma modules: $(cat $W/modules.err)"
+elif ! { { [ -e /sys/class/net/dummy0 ] || ip link add dummy0 type dummy; } && ip link set dummy0 up &&
+         rdma link add rxe0 type rxe netdev dummy0; } > $W/rxe.err 2>&1; then
+    bad "make rxe0 on dummy0: $(cat $W/rxe.err)"
+else
+    # rdma.max lines end in a space
+    rmax() { sed 's/ *$//' "$1/rdma.max"; }
+    check "the kernel lists rxe0 in rdma.max of a new cgroup" "rxe0 hca_handle=max hca_object=max" \
+        "$(mkdir $CG/rdmaprobe && rmax $CG/rdmaprobe; rmdir $CG/rdmaprobe)"
+    bundle rd '["sh","-c","cat /sys/fs/cgroup/rdma.max; while :; do sleep 0.05; done"]' \
+        "{\"rdma\":{\"rxe0\":{\"hcaHandles\":3,\"hcaObjects\":100}},$DENY_ALL}"
+    if bcreate rd && B start rd > /dev/null 2>&1; then
+        d=$CG/berth/rd
+        check "rdma.max from hcaHandles and hcaObjects" "rxe0 hca_handle=3 hca_object=100" \
+            "$(rmax $d)"
+        _i=0
+        while [ ! -s $W/rd.out ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+        check "seen from inside (cgroup namespace: /sys/fs/cgroup/rdma.max)" \
+            "rxe0 hca_handle=3 hca_object=100" "$(out rd)"
+        echo '{"rdma":{"rxe0":{"hcaObjects":50}}}' | B update -r - rd > $W/rd.update 2>&1 ||
+            bad "update -r: $(cat $W/rd.update)"
+        check "update -r with hcaObjects only: hca_handle back to max" \
+            "rxe0 hca_handle=max hca_object=50" "$(rmax $d)"
+        echo '{"rdma":{"nope0":{"hcaHandles":1}}}' | B update -r - rd > $W/rd.update 2>&1 &&
+            bad "update -r with an unknown device succeeded"
+        check_grep "update -r with an unknown device: a clear error" \
+            'linux.resources.rdma\["nope0"\]: no rdma device "nope0"' "$(cat $W/rd.update)"
+        check "the failed update left rdma.max alone" "rxe0 hca_handle=max hca_object=50" \
+            "$(rmax $d)"
+        check "the container still runs" running "$(bstatus rd)"
+    else
+        bad "create/start: $(out rd)"
+    fi
+    bdel rd
+    check "delete removes the cgroup" absent "$(absent $CG/berth/rd)"
+    bundle rd1 '["cat","/sys/fs/cgroup/rdma.max"]' "{\"rdma\":{\"rxe0\":{\"hcaHandles\":2}},$DENY_ALL}"
+    brun rd1
+    check "hcaHandles alone: hca_object is max" "rxe0 hca_handle=2 hca_object=max" "$(out rd1)"
+    bdel rd1
+fi
+# a device the kernel does not know: the kernel's ENODEV as an error naming the field
+bundle rdx '["true"]' "{\"rdma\":{\"nosuchdev0\":{\"hcaHandles\":1}},$DENY_ALL}"
+if bcreate rdx; then
+    bad "create with an unknown rdma device succeeded"
+else
+    check_grep "unknown rdma device: create fails naming the field" \
+        'linux.resources.rdma\["nosuchdev0"\]: no rdma device "nosuchdev0"' "$(out rdx)"
+fi
+check "unknown rdma device: nothing left behind" none "$(leftover rdx)"
+bdel rdx
+
+# -------------------------------------------------------------------------------------------
 section realtime
 # the host's v1 cpu controller (RT group scheduling, no rt budget in a new cgroup) refuses
 # SCHED_FIFO/RR with EPERM; on this kernel (no RT group scheduling) they must take effect
@@ -296,6 +352,34 @@ for mode in rw ro; do
     bdel own$mode
     check "delete removes the delegated cgroup ($mode)" absent "$(absent $CG/berth/own$mode)"
 done
+
+# a user namespace joined by path (no linux.uidMappings): the host uid comes from that
+# namespace's own uid_map; process.user.uid 5 -> 100005
+BUNDLE_LINUX=$MAPS bundle ownhold '["sleep","1000"]' "{$DENY_ALL}"
+sed -i 's/{"type":"pid"}/{"type":"pid"},{"type":"user"}/' "$W/ownhold/config.json"
+if bcreate ownhold && B start ownhold > /dev/null 2>&1; then
+    bundle ownjoin '["sh","-c","id -u; mkdir /sys/fs/cgroup/child && echo mkdir-ok"]' "{$DENY_ALL}"
+    sed -i "s|{\"type\":\"pid\"}|{\"type\":\"pid\"},{\"type\":\"user\",\"path\":\"/proc/$(bpid ownhold)/ns/user\"}|; s/\"relatime\", \"ro\"\]/\"relatime\"]/; s/\"uid\": 0, \"gid\": 0/\"uid\": 5, \"gid\": 5/" \
+        "$W/ownjoin/config.json"
+    if bcreate ownjoin; then
+        d=$CG/berth/ownjoin
+        check "joined user namespace: the cgroup dir is process.user.uid's host uid" 100005 \
+            "$(stat -c %u $d)"
+        check "joined user namespace: cgroup.procs, cgroup.subtree_control, cgroup.threads" \
+            "100005 100005 100005" \
+            "$(stat -c %u $d/cgroup.procs $d/cgroup.subtree_control $d/cgroup.threads | tr '\n' ' ' | sed 's/ $//')"
+        B start ownjoin > /dev/null 2>&1
+        bwait ownjoin || bad "container did not stop"
+        check "joined user namespace: uid 5 makes a sub-cgroup" "5 mkdir-ok" "$(out ownjoin)"
+    else
+        bad "create (joined user namespace): $(out ownjoin)"
+    fi
+    bdel ownjoin
+    check "delete removes the delegated cgroup (joined)" absent "$(absent $CG/berth/ownjoin)"
+else
+    bad "create/start the user namespace holder: $(out ownhold)"
+fi
+bdel ownhold
 
 # -------------------------------------------------------------------------------------------
 section memmin
