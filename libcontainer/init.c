@@ -24,6 +24,7 @@
 #include "log.h"
 #include "process.h"
 #include "process_env.h"
+#include "procfs.h"
 #include "rootfs.h"
 #include "seccomp_filter.h"
 #include "state.h"
@@ -263,6 +264,10 @@ static void init_main(struct init_ctx *c) {
     berr_errno(&err, "create cgroup namespace");
     init_fail(err, 1);
   }
+  /* the procfs it writes through later (oom_score_adj, sysctls, LSM attrs): its own,
+   * made before the rootfs exists, so no mount made or raced in there can cover it */
+  if (proc_handle_prepare() < 0)
+    log_debug("procfs handle: %s; trying again at first use", strerror(errno));
   /* /proc/self/fd of this process, as seen from the host: reopens the fifo after pivot */
   cleanup_close int proc_fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (proc_fd_dir < 0)

@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "pathsafe.h"
+#include "procfs.h"
 #include "util.h"
 
 #define APPARMOR_ENABLED "/sys/module/apparmor/parameters/enabled"
@@ -79,7 +80,7 @@ static int write_attr(const char *name, const char *value, struct berr **err) {
   snprintf(path, sizeof(path), "thread-self/attr/%s", name);
   cleanup_close int fd = proc_openat(path, O_WRONLY);
   if (fd < 0 && errno == EXDEV)
-    return berr_code(err, EXDEV, "%s", PROC_NOT_PROCFS);
+    return berr_code(err, EXDEV, "/proc/%s: %s", path, PROC_NOT_PROCFS);
   if (fd < 0)
     return -1;
   size_t len = strlen(value);

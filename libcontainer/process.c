@@ -19,6 +19,7 @@
 #include "log.h"
 #include "pathsafe.h"
 #include "tables.h"
+#include "procfs.h"
 #include "util.h"
 
 /* An error with errno `code` whose message is exactly `fmt` (no strerror appended). */
@@ -193,7 +194,7 @@ int process_apply_oom_score_adj(const struct spec_process *p, struct berr **err)
     return 0;
   cleanup_close int fd = proc_openat("self/oom_score_adj", O_WRONLY);
   if (fd < 0 && errno == EXDEV)
-    return berr_code(err, EXDEV, "process.oomScoreAdj: " PROC_NOT_PROCFS);
+    return berr_code(err, EXDEV, "process.oomScoreAdj: /proc/self/oom_score_adj: " PROC_NOT_PROCFS);
   if (fd < 0)
     return berr_errno(err, "process.oomScoreAdj: open /proc/self/oom_score_adj");
   char buf[16];

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "procfs.h"
 #include "util.h"
 
 static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
@@ -61,21 +62,20 @@ int sysctl_validate(const struct spec *spec, struct berr **err) {
 int sysctl_apply(const struct spec *spec, struct berr **err) {
   if (spec->linux == NULL || spec->linux->sysctl_len == 0)
     return 0;
-  cleanup_close int dir = proc_openat("sys", O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-  if (dir < 0 && errno == EXDEV)
-    return berr_code(err, EINVAL, "linux.sysctl: " PROC_NOT_PROCFS);
-  if (dir < 0)
-    return berr_errno(err, "linux.sysctl: open /proc/sys");
   for (size_t i = 0; i < spec->linux->sysctl_len; i++) {
     const struct spec_key_value *kv = &spec->linux->sysctl[i];
     char path[512];
     size_t n = strlen(kv->key);
-    if (n >= sizeof(path))
+    if (n + 4 >= sizeof(path))
       return berr_set(err, ENAMETOOLONG, "linux.sysctl: \"%s\"", kv->key);
+    memcpy(path, "sys/", 4);
     for (size_t j = 0; j <= n; j++)
-      path[j] = kv->key[j] == '.' ? '/' : kv->key[j];
-    /* O_NOFOLLOW on the last component; /proc/sys holds no symlinks */
-    cleanup_close int fd = openat(dir, path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+      path[4 + j] = kv->key[j] == '.' ? '/' : kv->key[j];
+    /* below berth's own procfs handle: a mount over /proc/sys or the file fails (EXDEV) */
+    cleanup_close int fd = proc_openat(path, O_WRONLY | O_NOFOLLOW);
+    if (fd < 0 && errno == EXDEV)
+      return berr_code(err, EXDEV, "linux.sysctl: \"%s\": /proc/%s is not procfs's own file "
+                       "(something is mounted over it)", kv->key, path);
     if (fd < 0)
       return berr_errno(err, "linux.sysctl: \"%s\"", kv->key);
     if (write_all(fd, kv->value, strlen(kv->value)) < 0)

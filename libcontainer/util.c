@@ -20,18 +20,6 @@
 
 #include "cleanup.h"
 
-int proc_openat(const char *rel, int flags) {
-  cleanup_close int proc = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  struct statfs sf;
-  if (proc < 0 || fstatfs(proc, &sf) < 0)
-    return -1;
-  if (sf.f_type != PROC_SUPER_MAGIC) {
-    errno = EXDEV;
-    return -1;
-  }
-  return openat(proc, rel, flags | O_NOCTTY | O_CLOEXEC);
-}
-
 int write_all(int fd, const void *buf, size_t len) {
   const char *p = buf;
   while (len > 0) {

@@ -22,12 +22,6 @@ int pid_file_write(const char *path, pid_t pid, struct berr **err);
 int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                          struct berr **err);
 int write_all(int fd, const void *buf, size_t len);
-/* Opens /proc/<rel> (e.g. "self/oom_score_adj") once /proc is checked to be a
- * procfs: in a container without a proc mount /proc is the image's directory,
- * where a planted file, link or fifo would take the write (or block the open).
- * -1 with errno, EXDEV when /proc is not a procfs. */
-int proc_openat(const char *rel, int flags);
-#define PROC_NOT_PROCFS "/proc is not a procfs: the config must mount \"proc\" on /proc"
 
 /* Field 22 of /proc/PID/stat: the start time in clock ticks since boot; 0 if the
  * process does not exist. *zombie tells whether it has exited but is not reaped. */

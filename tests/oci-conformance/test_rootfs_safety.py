@@ -177,23 +177,6 @@ def test_masked_and_readonly_paths_without_proc(berth, bundle):
     assert berth.run_ok(b).split() == ["0", "0", "RO", "ETCRW"]
 
 
-def test_oom_score_adj_refused_without_procfs(berth, bundle):
-    """/proc/self/oom_score_adj planted by the image (no procfs on /proc): berth refuses rather
-    than writing the image's file."""
-    b = bundle(args=["true"])
-    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/proc"]
-    (b.rootfs / "proc" / "self").mkdir(parents=True)
-    planted = b.rootfs / "proc" / "self" / "oom_score_adj"
-    planted.write_text("planted\n")
-    b.process["oomScoreAdj"] = 100
-    b.config["linux"].pop("sysctl", None)
-    b.config["linux"]["maskedPaths"] = []
-    b.config["linux"]["readonlyPaths"] = []
-    res = berth.create(f"oomfake-{uuid.uuid4().hex[:8]}", b, check=False)
-    assert_one_error_line(res, "process.oomScoreAdj", "not a procfs")
-    assert planted.read_text() == "planted\n"
-
-
 def test_mount_source_symlink_is_followed_on_the_host(berth, bundle, tmp_path):
     """A mount source is the host's own configuration: a symlink there is followed on the host,
     as runc does (docs/rootfs.md)."""
