@@ -295,3 +295,57 @@ def test_failed_mount_leaves_nothing_mounted(berth, bundle, tmp_path):
     mount_error(berth, b, f"mounts[{idx}] (/mnt/bad)")
     mi = Path("/proc/self/mountinfo").read_text()
     assert str(b.rootfs) not in mi and str(tmp_path) + " " not in mi
+
+
+# ---- /dev/console and /dev/pts/N (CVE-2025-52565) ----
+
+def console_script_run(berth, b, tmp_path, cid):
+    from test_process import read_pty, recv_pty_master
+    import socket
+    sock_path = tmp_path / f"{cid}.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(sock_path))
+    listener.listen(1)
+    try:
+        berth.create(cid, b, "--console-socket", sock_path)
+        master, _ = recv_pty_master(listener)
+    finally:
+        listener.close()
+    try:
+        berth.start(cid)
+        text = read_pty(master, until=lambda buf: b"END" in buf)
+    finally:
+        os.close(master)
+    berth.wait_status(cid, "stopped")
+    return [l.strip() for l in text.replace("\r", "").splitlines() if l.strip()]
+
+
+@pytest.mark.parametrize("plant", ["pts-symlink", "console-symlink"])
+def test_console_not_redirected(berth, bundle, tmp_path, plant):
+    """/dev is a host directory the config binds (a shared /dev another container can write),
+    devpts is mounted at /dev/pts-real and /dev/ptmx leads there. pts-symlink: /dev/pts/0..63
+    are symlinks to /proc/sys/kernel/core_pattern; a runtime that binds "/dev/pts/N" by name onto
+    /dev/console gives the container a writable core_pattern there (before readonlyPaths).
+    console-symlink: /dev/console is a symlink to /proc/sys/kernel/core_pattern, a runtime that mounts
+    on "/dev/console" by path binds the pty over core_pattern. berth binds the pty it opened
+    through the master, by fd, onto a /dev/console it resolved and checked."""
+    d = tmp_path / "shareddev"
+    (d / "pts").mkdir(parents=True)
+    (d / "pts-real").mkdir()
+    (d / "ptmx").symlink_to("pts-real/ptmx")
+    (d / "null").touch()
+    if plant == "pts-symlink":
+        for n in range(64):
+            (d / "pts" / str(n)).symlink_to("/proc/sys/kernel/core_pattern")
+    else:
+        (d / "console").symlink_to("/proc/sys/kernel/core_pattern")
+    b = bundle(terminal=True)
+    b.config["mounts"] = [m for m in b.config["mounts"] if not m["destination"].startswith("/dev")]
+    b.add_mount("/dev", "bind", str(d), ["rbind"])
+    b.add_mount("/dev/pts-real", "devpts", "devpts",
+                ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"])
+    b.sh("stat -f -c %T /dev/console; stat -f -c %T /proc/sys/kernel/core_pattern; echo END")
+    lines = console_script_run(berth, b, tmp_path, f"cons-{uuid.uuid4().hex[:6]}")
+    assert lines[:2] == ["devpts", "proc"], lines
+    for n in range(64 if plant == "pts-symlink" else 0):
+        assert os.readlink(d / "pts" / str(n)) == "/proc/sys/kernel/core_pattern"
