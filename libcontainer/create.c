@@ -178,7 +178,7 @@ static int prepare_idmapped_mounts(struct create_ctx *c, struct berr **err) {
   cleanup_close int bundlefd = open(c->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (bundlefd < 0)
     return berr_errno(err, "bundle %s", c->bundle);
-  return idmap_prepare(c->spec, &c->ns, bundlefd, &c->idmap_fds, err);
+  return idmap_prepare(c->spec, &c->ns, bundlefd, c->rootfs, &c->idmap_fds, err);
 }
 
 static bool limits_resources(const struct spec_resources *r) {

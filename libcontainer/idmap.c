@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "pathsafe.h"
 #include "log.h"
 #include "mounts.h"
 
@@ -79,7 +80,8 @@ static int mapping_userns(const struct spec_mount *m, const struct spec *spec,
 
 /* A detached clone of m's source, a slave of it, carrying the mapping. */
 static int prepare_one(const struct spec_mount *m, const struct spec *spec,
-                       const struct ns_plan *ns, int bundlefd, struct berr **err) {
+                       const struct ns_plan *ns, int bundlefd, const char *rootfs,
+                       struct berr **err) {
   if (!mnt_is_bind(m))
     return berr_code(err, EINVAL,
                      "uidMappings/gidMappings, idmap and ridmap need a bind mount (type \"bind\" "
@@ -92,7 +94,9 @@ static int prepare_one(const struct spec_mount *m, const struct spec *spec,
   unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
   if (m->flags & MS_REC)
     flags |= AT_RECURSIVE;
-  cleanup_close int tree = open_tree(bundlefd, m->source, flags);
+  /* a source inside the rootfs is resolved there, as mounts.c does */
+  cleanup_close int src = pathsafe_open_source(bundlefd, rootfs, m->source, O_PATH);
+  cleanup_close int tree = src < 0 ? -1 : open_tree(src, "", flags | AT_EMPTY_PATH);
   if (tree < 0)
     return berr_errno(err, "source %s", m->source);
   /* a clone of a shared mount joins its peer group: no propagation back to the host */
@@ -107,8 +111,8 @@ static int prepare_one(const struct spec_mount *m, const struct spec *spec,
   return steal_fd(&tree);
 }
 
-int idmap_prepare(const struct spec *spec, const struct ns_plan *ns, int bundlefd, int **fds,
-                  struct berr **err) {
+int idmap_prepare(const struct spec *spec, const struct ns_plan *ns, int bundlefd,
+                  const char *rootfs, int **fds, struct berr **err) {
   *fds = NULL;
   size_t n = spec->mounts_len, wanted = 0;
   for (size_t i = 0; i < n; i++)
@@ -122,7 +126,7 @@ int idmap_prepare(const struct spec *spec, const struct ns_plan *ns, int bundlef
     v[i] = -1;
   for (size_t i = 0; i < n; i++) {
     const struct spec_mount *m = &spec->mounts[i];
-    if (idmap_wanted(m) && (v[i] = prepare_one(m, spec, ns, bundlefd, err)) < 0) {
+    if (idmap_wanted(m) && (v[i] = prepare_one(m, spec, ns, bundlefd, rootfs, err)) < 0) {
       idmap_release(v, n);
       return berr_prefix(err, "mounts[%zu] (%s)", i, m->destination);
     }

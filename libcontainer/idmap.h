@@ -27,9 +27,10 @@ bool idmap_wanted(const struct spec_mount *m);
  * (relative sources from bundlefd). *fds gets spec->mounts_len entries, -1
  * for the other mounts, or NULL when there is none. The mapping is the
  * mount's own, else that of the container's user namespace (created or
- * joined, per ns). Errors name "mounts[i] (destination)". */
-int idmap_prepare(const struct spec *spec, const struct ns_plan *ns, int bundlefd, int **fds,
-                  struct berr **err);
+ * joined, per ns). A source inside `rootfs` is resolved there (pathsafe_open_source).
+ * Errors name "mounts[i] (destination)". */
+int idmap_prepare(const struct spec *spec, const struct ns_plan *ns, int bundlefd,
+                  const char *rootfs, int **fds, struct berr **err);
 /* Closes the fds and frees the array (NULL is fine). */
 void idmap_release(int *fds, size_t n);
 

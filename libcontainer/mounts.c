@@ -114,38 +114,15 @@ static int container_path(int fd, const char *rootfs, char *out, size_t outlen) 
   return 0;
 }
 
-static bool source_is_procfs(const char *src) {
+static bool source_is_procfs(int srcfd) {
   struct statfs sf;
-  return src && statfs(src, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+  return srcfd >= 0 && fstatfs(srcfd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 }
 
-/* Lexically cleaned form of an absolute path: no ".", "..", "//". */
-static void clean_path(const char *in, char *out, size_t outlen) {
-  size_t o = 0;
-  out[0] = '\0';
-  while (*in) {
-    while (*in == '/')
-      in++;
-    size_t n = strcspn(in, "/");
-    if (n == 2 && strncmp(in, "..", 2) == 0) {
-      while (o > 0 && out[--o] != '/')
-        ;
-      out[o] = '\0';
-    } else if (n > 0 && !(n == 1 && in[0] == '.') && o + n + 2 < outlen) {
-      out[o++] = '/';
-      memcpy(out + o, in, n);
-      o += n;
-      out[o] = '\0';
-    }
-    in += n;
-  }
-  if (o == 0)
-    snprintf(out, outlen, "/");
-}
-
-static int proc_policy(const struct spec_mount *m, const char *cpath, struct berr **err) {
+static int proc_policy(const struct spec_mount *m, const char *cpath, int srcfd,
+                       struct berr **err) {
   if (strcmp(cpath, "/proc") == 0) {
-    if (type_is(m, "proc") || (mnt_is_bind(m) && source_is_procfs(m->source)))
+    if (type_is(m, "proc") || (mnt_is_bind(m) && source_is_procfs(srcfd)))
       return 0;
     return berr_set(err, EPERM, "only a procfs may be mounted on /proc");
   }
@@ -161,16 +138,16 @@ static int proc_policy(const struct spec_mount *m, const char *cpath, struct ber
 }
 
 /* The /proc rules on the destination as written, then as resolved (a symlink may lead there). */
-static int check_proc_dest(const struct spec_mount *m, int target, const struct rootfs_opts *opts,
-                           struct berr **err) {
+static int check_proc_dest(const struct spec_mount *m, int target, int srcfd,
+                           const struct rootfs_opts *opts, struct berr **err) {
   char cpath[4096];
   if (target < 0) {
-    clean_path(m->destination, cpath, sizeof(cpath));
-    return proc_policy(m, cpath, err);
+    pathsafe_clean_path(m->destination, cpath, sizeof(cpath));
+    return proc_policy(m, cpath, srcfd, err);
   }
   if (container_path(target, opts->rootfs, cpath, sizeof(cpath)) < 0)
     return berr_errno(err, "resolve destination");
-  return proc_policy(m, cpath, err);
+  return proc_policy(m, cpath, srcfd, err);
 }
 
 /* ---- tmpcopyup: copy the image's content into the fresh tmpfs ---- */
@@ -399,19 +376,20 @@ static int mount_cgroup(const struct spec_mount *m, int target, int rootfd,
 
 /* ---- one mount ---- */
 
-static int mount_bind(const struct spec_mount *m, const char *src, int target,
-                      struct berr **err) {
+/* The source by fd (pathsafe_open_source resolved it), never by its path again. */
+static int mount_bind(const struct spec_mount *m, int srcfd, int target, struct berr **err) {
   unsigned long fl = MS_BIND | (m->flags & MS_REC);
-  if (mnt_at(src, target, NULL, fl, NULL) < 0)
-    return berr_errno(err, "bind %s", src);
+  char p[PATHSAFE_FDPATH_MAX];
+  if (mnt_at(pathsafe_fdpath(srcfd, p), target, NULL, fl, NULL) < 0)
+    return berr_errno(err, "bind %s", m->source);
   return 0;
 }
 
 /* The mount itself, onto `target` (the resolved destination). */
-static int mount_dispatch(const struct spec_mount *m, int target, int rootfd,
+static int mount_dispatch(const struct spec_mount *m, int target, int srcfd, int rootfd,
                           const struct rootfs_opts *opts, struct berr **err) {
   if (mnt_is_bind(m))
-    return mount_bind(m, m->source, target, err);
+    return mount_bind(m, srcfd, target, err);
   if (type_is(m, "cgroup") || type_is(m, "cgroup2"))
     return mount_cgroup(m, target, rootfd, opts, err);
   unsigned long fl = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
@@ -476,24 +454,26 @@ static int mount_finish(const struct spec_mount *m, int rootfd, int olddir,
   return 0;
 }
 
-/* What the destination must be: a directory, or a file for a bind of a file. */
-static int dest_kind(const struct spec_mount *m, int treefd, enum pathsafe_kind *kind,
-                     struct berr **err) {
+/* What the destination must be: a directory, or a file for a bind of a file
+ * (srcfd: the bind's source or the idmapped clone, -1 for other mounts). */
+static int dest_kind(int srcfd, enum pathsafe_kind *kind, struct berr **err) {
   struct stat st;
   *kind = PATHSAFE_DIR;
-  if (treefd >= 0) {
-    if (fstat(treefd, &st) < 0)
-      return berr_errno(err, "stat the idmapped source");
-  } else if (mnt_is_bind(m)) {
-    if (m->source == NULL)
-      return berr_code(err, EINVAL, "bind mount without a source");
-    if (stat(m->source, &st) < 0)
-      return berr_errno(err, "source %s", m->source);
-  } else {
+  if (srcfd < 0)
     return 0;
-  }
+  if (fstat(srcfd, &st) < 0)
+    return berr_errno(err, "stat the source");
   *kind = S_ISDIR(st.st_mode) ? PATHSAFE_DIR : PATHSAFE_FILE;
   return 0;
+}
+
+/* A bind's source: a host path, or one inside the rootfs resolved there (pathsafe.h). */
+static int open_bind_source(const struct spec_mount *m, const struct rootfs_opts *opts,
+                            struct berr **err) {
+  if (m->source == NULL)
+    return berr_code(err, EINVAL, "bind mount without a source");
+  int fd = pathsafe_open_source(AT_FDCWD, opts->rootfs, m->source, O_PATH);
+  return fd < 0 ? berr_errno(err, "source %s", m->source) : fd;
 }
 
 /* An idmapped clone prepared by the runtime (idmap.h) onto the resolved destination. */
@@ -507,21 +487,25 @@ static int mount_entry(const struct spec_mount *m, int treefd, int rootfd,
                        const struct rootfs_opts *opts, struct berr **err) {
   if (idmap_wanted(m) && treefd < 0)
     return berr_code(err, EINVAL, "idmapped mount: the runtime prepared no mapped source");
+  cleanup_close int srcfd = -1;
+  if (treefd < 0 && mnt_is_bind(m) && (srcfd = open_bind_source(m, opts, err)) < 0)
+    return -1;
   enum pathsafe_kind kind;
-  if (dest_kind(m, treefd, &kind, err) < 0 || check_proc_dest(m, -1, opts, err) < 0)
+  if (dest_kind(treefd >= 0 ? treefd : srcfd, &kind, err) < 0 ||
+      check_proc_dest(m, -1, srcfd, opts, err) < 0)
     return -1;
   /* tmpcopyup copies the image's directory (content, owner, mode); a mountpoint
    * made here has nothing to copy, and the tmpfs keeps its own mode (1777 unless
    * mode= says otherwise), as with runc: podman's --read-only /run and /var/tmp */
   bool copyup = m->tmpcopyup && image_has(rootfd, m->destination);
   cleanup_close int target = pathsafe_mkpath(rootfd, m->destination, kind, err);
-  if (target < 0 || check_proc_dest(m, target, opts, err) < 0)
+  if (target < 0 || check_proc_dest(m, target, srcfd, opts, err) < 0)
     return -1;
   cleanup_close int olddir = -1;
   if (copyup && (olddir = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     return berr_errno(err, "tmpcopyup: open the image's directory");
   int r = treefd >= 0 ? attach_tree(treefd, target, err)
-                      : mount_dispatch(m, target, rootfd, opts, err);
+                      : mount_dispatch(m, target, srcfd, rootfd, opts, err);
   if (r < 0)
     return -1;
   return mount_finish(m, rootfd, olddir, opts, err);

@@ -268,3 +268,52 @@ int pathsafe_open_parent(int rootfd, const char *path, bool create, char **name,
   }
   return fd;
 }
+
+void pathsafe_clean_path(const char *in, char *out, size_t outlen) {
+  size_t o = 0;
+  out[0] = '\0';
+  while (*in) {
+    while (*in == '/')
+      in++;
+    size_t n = strcspn(in, "/");
+    if (n == 2 && strncmp(in, "..", 2) == 0) {
+      while (o > 0 && out[--o] != '/')
+        ;
+      out[o] = '\0';
+    } else if (n > 0 && !(n == 1 && in[0] == '.') && o + n + 2 < outlen) {
+      out[o++] = '/';
+      memcpy(out + o, in, n);
+      o += n;
+      out[o] = '\0';
+    }
+    in += n;
+  }
+  if (o == 0)
+    snprintf(out, outlen, "/");
+}
+
+int pathsafe_open_source(int basefd, const char *rootfs, const char *src, int flags) {
+  char full[PATH_MAX], clean[PATH_MAX];
+  if (rootfs == NULL || src[0] == '/') {
+    snprintf(full, sizeof(full), "%s", src);
+  } else {
+    char base[PATH_MAX], p[PATHSAFE_FDPATH_MAX];
+    ssize_t n = basefd == AT_FDCWD ? (getcwd(base, sizeof(base)) ? (ssize_t)strlen(base) : -1)
+                                   : readlink(pathsafe_fdpath(basefd, p), base, sizeof(base) - 1);
+    if (n < 0)
+      return -1;
+    base[n] = '\0';
+    snprintf(full, sizeof(full), "%s/%s", base, src);
+  }
+  pathsafe_clean_path(full, clean, sizeof(clean));
+  size_t rl = rootfs ? strlen(rootfs) : 0;
+  while (rl > 1 && rootfs[rl - 1] == '/')
+    rl--;
+  if (rootfs && strncmp(clean, rootfs, rl) == 0 && (clean[rl] == '/' || clean[rl] == '\0')) {
+    cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+      return -1;
+    return pathsafe_openat(rootfd, clean[rl] ? clean + rl : "/", flags);
+  }
+  return openat(basefd, src, flags | O_CLOEXEC);
+}

@@ -7,6 +7,7 @@
 #define BERTH_PATHSAFE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 
@@ -29,6 +30,17 @@ int pathsafe_mkpath(int rootfd, const char *path, enum pathsafe_kind kind, struc
  * component in *name (never "", "." or ".."). Returns the fd. */
 int pathsafe_open_parent(int rootfd, const char *path, bool create, char **name,
                          struct berr **err);
+
+/* Opens a bind mount's source, a path from the config: absolute, or relative to
+ * `basefd` (the bundle; AT_FDCWD: the cwd). A source that lies inside `rootfs`
+ * (lexically, after "." and ".." are cleaned) is the image's: it is resolved
+ * inside the rootfs like any container path, so the image's symlinks cannot lead
+ * it to the host. Any other source is the host's own, followed as given.
+ * `rootfs` NULL: no rootfs to check against. -1 with errno, as pathsafe_openat. */
+int pathsafe_open_source(int basefd, const char *rootfs, const char *src, int flags);
+
+/* The lexically cleaned form of an absolute path: no ".", "..", "//" ("/" at least). */
+void pathsafe_clean_path(const char *in, char *out, size_t outlen);
 
 /* "/proc/self/fd/N": the path that mount(2) and friends take for an fd. */
 #define PATHSAFE_FDPATH_MAX 32

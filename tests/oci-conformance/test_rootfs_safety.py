@@ -190,6 +190,29 @@ def test_mount_source_symlink_is_followed_on_the_host(berth, bundle, tmp_path):
     assert berth.run_ok(b) == "through the link\n"
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("idmap", [False, True], ids=["bind", "idmap"])
+def test_mount_source_inside_the_rootfs_resolved_there(berth, bundle, outside, kind, idmap):
+    """A bind source inside the rootfs ("rootfs/etc/evil/...", relative to the bundle) is the
+    image's: its symlink /etc/evil (-> / or ../../..) is resolved inside the rootfs, never on the
+    host. A naive runtime binds the host's secret file and the container overwrites it."""
+    b, through = hostile(bundle, outside, kind)
+    if kind == "abs":
+        inside = b.rootfs / str(outside.path).lstrip("/")
+    else:
+        inside = b.rootfs / str(outside.path.relative_to(b.path.parent))
+    inside.mkdir(parents=True)
+    (inside / "secret").write_text("image's own\n")
+    opts = ["bind"] + (["idmap"] if idmap else [])
+    b.add_mount("/mnt/src", "bind", "rootfs" + through + "/secret", opts)
+    if idmap:
+        b.config["mounts"][-1]["uidMappings"] = [{"containerID": 0, "hostID": 0, "size": 1}]
+        b.config["mounts"][-1]["gidMappings"] = [{"containerID": 0, "hostID": 0, "size": 1}]
+    b.sh("cat /mnt/src; echo overwritten > /mnt/src")
+    assert berth.run_ok(b) == "image's own\n"
+    assert (inside / "secret").read_text() == "overwritten\n"
+
+
 RENAME_EXCHANGE = 2
 
 

@@ -391,7 +391,7 @@ static void idmap_tests(const char *rootfs) {
   struct ns_plan ns;
   ns_plan_prepare(&spec, &ns, NULL);
   int *fds = NULL;
-  int r = idmap_prepare(&spec, &ns, AT_FDCWD, &fds, &err);
+  int r = idmap_prepare(&spec, &ns, AT_FDCWD, NULL, &fds, &err);
   check(r == 0 && fds && fds[0] >= 0 && fds[1] == -1, "idmap: prepare clones only mounts[0] (%s)",
         msg(err));
   berr_cleanup(&err);
@@ -418,14 +418,14 @@ static void idmap_tests(const char *rootfs) {
 
   m[0] = mnt("/mnt/idm", "tmpfs", "tmpfs", 0, NULL);
   m[0].ridmap = true;
-  r = idmap_prepare(&spec, &ns, AT_FDCWD, &fds, &err);
+  r = idmap_prepare(&spec, &ns, AT_FDCWD, NULL, &fds, &err);
   check(r < 0 && fds == NULL && strstr(msg(err), "mounts[0] (/mnt/idm): uidMappings/gidMappings, "
                                                  "idmap and ridmap need a bind mount"),
         "idmap: a tmpfs refused: %s", msg(err));
   berr_cleanup(&err);
   m[0] = mnt("/mnt/idm", "bind", share_src, MS_BIND, NULL);
   m[0].idmap = true;
-  r = idmap_prepare(&spec, &ns, AT_FDCWD, &fds, &err);
+  r = idmap_prepare(&spec, &ns, AT_FDCWD, NULL, &fds, &err);
   check(r < 0 && strstr(msg(err), "idmap without uidMappings/gidMappings"),
         "idmap: no mapping and no user namespace refused: %s", msg(err));
   berr_cleanup(&err);
