@@ -736,17 +736,20 @@ static int parse_mount(const json_node *n, const char *path, void *elem, struct 
           0 ||
       spec_require_abs(jp_key(p, path, "destination"), m->destination, err) < 0)
     return -1;
-  if (get_string(n, "source", path, &m->source, err) < 0 ||
-      get_string(n, "type", path, &m->type, err) < 0 ||
-      get_string_list(n, "options", path, &m->options, err) < 0 ||
-      get_id_mappings(n, "uidMappings", path, &m->uid_mappings, &m->uid_mappings_len, err) < 0 ||
-      get_id_mappings(n, "gidMappings", path, &m->gid_mappings, &m->gid_mappings_len, err) < 0)
+  /* from here on errors name the mount by index and destination: "mounts[3] (/data).type" */
+  char mp[JP_MAX];
+  snprintf(mp, sizeof(mp), "%s (%s)", path, m->destination);
+  if (get_string(n, "source", mp, &m->source, err) < 0 ||
+      get_string(n, "type", mp, &m->type, err) < 0 ||
+      get_string_list(n, "options", mp, &m->options, err) < 0 ||
+      get_id_mappings(n, "uidMappings", mp, &m->uid_mappings, &m->uid_mappings_len, err) < 0 ||
+      get_id_mappings(n, "gidMappings", mp, &m->gid_mappings, &m->gid_mappings_len, err) < 0)
     return -1;
   bool has_uid = json_get(n, "uidMappings") != NULL, has_gid = json_get(n, "gidMappings") != NULL;
   if (has_uid != has_gid)
-    return spec_err(err, jp_key(p, path, has_uid ? "uidMappings" : "gidMappings"),
+    return spec_err(err, jp_key(p, mp, has_uid ? "uidMappings" : "gidMappings"),
                     "must be specified along with %s", has_uid ? "gidMappings" : "uidMappings");
-  return translate_mount_options(m, path, err);
+  return translate_mount_options(m, mp, err);
 }
 
 /* ------------------------------------------------------------------ hooks */

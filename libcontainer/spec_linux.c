@@ -82,14 +82,18 @@ static int parse_device(const json_node *n, const char *path, void *elem, struct
   struct spec_device *d = elem;
   cleanup_free char *type = NULL;
   char p[JP_MAX];
+  if (need(get_string(n, "path", path, &d->path, err), path, "path", err) < 0 ||
+      spec_require_abs(jp_key(p, path, "path"), d->path, err) < 0)
+    return -1;
+  /* from here on errors name the device by index and path: "linux.devices[0] (/dev/x).type" */
+  char dp[JP_MAX];
+  snprintf(dp, sizeof(dp), "%s (%s)", path, d->path);
+  path = dp;
   if (need(get_string(n, "type", path, &type, err), path, "type", err) < 0)
     return -1;
   if (strlen(type) != 1 || strchr("cbup", type[0]) == NULL)
     return spec_err(err, jp_key(p, path, "type"), "must be one of c, b, u, p, got \"%s\"", type);
   d->type = type[0];
-  if (need(get_string(n, "path", path, &d->path, err), path, "path", err) < 0 ||
-      spec_require_abs(jp_key(p, path, "path"), d->path, err) < 0)
-    return -1;
   int rmaj = get_int64(n, "major", path, &d->major, err);
   int rmin = rmaj < 0 ? -1 : get_int64(n, "minor", path, &d->minor, err);
   if (rmaj < 0 || rmin < 0)

@@ -261,6 +261,8 @@ def mount_error(berth, b, *needles):
 
 
 @pytest.mark.parametrize("dest", ["/proc/self/environ", "/proc/sys", "/proc/kcore",
+                                  "/proc/self/attr/exec", "/proc/thread-self/attr/current",
+                                  "/proc/self/oom_score_adj", "/proc/self/setgroups",
                                   "/proc/sys/kernel/core_pattern", "/proc/1/root"])
 def test_proc_overmount_refused(berth, bundle, tmp_path, dest):
     f = tmp_path / "file"
@@ -293,20 +295,20 @@ def test_unknown_option_on_bind(berth, bundle, tmp_path):
     b = bundle(shared_rootfs=True, args=["true"])
     b.add_mount("/mnt", "bind", str(tmp_path), ["rbind", "size=10m"])
     idx = len(b.config["mounts"]) - 1
-    mount_error(berth, b, f"mounts[{idx}].options[1]", "unknown option \"size=10m\"")
+    mount_error(berth, b, f"mounts[{idx}] (/mnt).options[1]", "unknown option \"size=10m\"")
 
 
 def test_relative_destination(berth, bundle):
     b = bundle(shared_rootfs=True, args=["true"])
     b.add_mount("mnt/rel", "tmpfs", "tmpfs", [])
     idx = len(b.config["mounts"]) - 1
-    mount_error(berth, b, f"mounts[{idx}].destination")
+    mount_error(berth, b, f"mounts[{idx}].destination", "\"mnt/rel\"")
 
 
 def test_invalid_device_type(berth, bundle):
     b = bundle(shared_rootfs=True, args=["true"])
     b.config["linux"]["devices"] = [{"path": "/dev/bad", "type": "x", "major": 1, "minor": 3}]
-    mount_error(berth, b, "linux.devices[0]")
+    mount_error(berth, b, "linux.devices[0] (/dev/bad).type")
 
 
 def test_failed_mount_leaves_nothing_mounted(berth, bundle, tmp_path):

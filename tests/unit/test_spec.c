@@ -158,14 +158,14 @@ static const struct error_case error_cases[] = {
     {"{" BASE ",'mounts':[{'destination':'proc','type':'proc'}]}",
      "config.json: mounts[0].destination: must be an absolute path, got \"proc\""},
     {"{" BASE ",'mounts':[{'destination':'/x','options':['rbind','size=1k']}]}",
-     "config.json: mounts[0].options[1]: unknown option \"size=1k\" for a bind mount "
+     "config.json: mounts[0] (/x).options[1]: unknown option \"size=1k\" for a bind mount "
      "(filesystem options are ignored by bind mounts)"},
     {"{" BASE ",'mounts':[{'destination':'/x','type':'bind','options':['bogus']}]}",
-     "config.json: mounts[0].options[0]: unknown option \"bogus\" for a bind mount "
+     "config.json: mounts[0] (/x).options[0]: unknown option \"bogus\" for a bind mount "
      "(filesystem options are ignored by bind mounts)"},
     {"{" BASE ",'mounts':[{'destination':'/x','uidMappings':[{'containerID':0,'hostID':1,"
               "'size':1}]}]}",
-     "config.json: mounts[0].uidMappings: must be specified along with gidMappings"},
+     "config.json: mounts[0] (/x).uidMappings: must be specified along with gidMappings"},
     {"{" BASE ",'mounts':{}}", "config.json: mounts: expected array, got object"},
     {"{" BASE ",'mounts':[1]}", "config.json: mounts[0]: expected object, got number"},
     {"{" BASE ",'hooks':{'prestart':[{'args':['x']}]}}",
@@ -190,13 +190,13 @@ static const struct error_case error_cases[] = {
     {"{" BASE ",'linux':{'gidMappings':[{'containerID':0,'hostID':1,'size':-1}]}}",
      "config.json: linux.gidMappings[0].size: -1 is out of range for uint32"},
     {"{" BASE ",'linux':{'devices':[{'type':'x','path':'/dev/x','major':1,'minor':1}]}}",
-     "config.json: linux.devices[0].type: must be one of c, b, u, p, got \"x\""},
+     "config.json: linux.devices[0] (/dev/x).type: must be one of c, b, u, p, got \"x\""},
     {"{" BASE ",'linux':{'devices':[{'type':'c','path':'dev/x','major':1,'minor':1}]}}",
      "config.json: linux.devices[0].path: must be an absolute path, got \"dev/x\""},
     {"{" BASE ",'linux':{'devices':[{'type':'c','path':'/dev/x','minor':1}]}}",
-     "config.json: linux.devices[0].major: required"},
+     "config.json: linux.devices[0] (/dev/x).major: required"},
     {"{" BASE ",'linux':{'devices':[{'path':'/dev/x'}]}}",
-     "config.json: linux.devices[0].type: required"},
+     "config.json: linux.devices[0] (/dev/x).type: required"},
     {"{" BASE ",'linux':{'rootfsPropagation':'bogus'}}",
      "config.json: linux.rootfsPropagation: unknown propagation \"bogus\""},
     {"{" BASE ",'linux':{'seccomp':{'syscalls':[]}}}",
