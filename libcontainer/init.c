@@ -170,6 +170,7 @@ static int build_rootfs(struct init_ctx *c, struct berr **err) {
       .new_netns = c->ns.create[NS_NETWORK],
       .new_pidns = c->ns.create[NS_PID],
       .new_ipcns = c->ns.create[NS_IPC],
+      .cgroupns = c->ns.create[NS_CGROUP] || c->ns.join_fd[NS_CGROUP] >= 0,
       .mount_label = c->spec->linux ? c->spec->linux->mount_label : NULL,
       .idmap_fds = c->idmap_fds,
   };

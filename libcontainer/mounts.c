@@ -293,10 +293,50 @@ static char *own_cgroup(const char *name, bool v2) {
   return NULL;
 }
 
-/* Binds one host hierarchy (our own cgroup in it when it exists) onto <top>/<name>. */
-static int cgroup_bind_one(int top, const char *name, const char *mroot, bool v2,
-                           const struct spec_mount *m, const struct rootfs_opts *opts,
+/* The options naming a v1 hierarchy (its controllers, name=, none, xattr, noprefix), from
+ * the host mount's super options: never release_agent= nor the host's rw/ro. */
+static void hierarchy_data(const char *superopts, char *out, size_t outlen) {
+  cleanup_free char *copy = strdup(superopts);
+  size_t o = 0;
+  out[0] = '\0';
+  char *save = NULL;
+  for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
+    if (strcmp(t, "rw") == 0 || strcmp(t, "ro") == 0 ||
+        (strchr(t, '=') && strncmp(t, "name=", 5) != 0))
+      continue;
+    int n = snprintf(out + o, outlen - o, "%s%s", o ? "," : "", t);
+    if (n < 0 || (size_t)n >= outlen - o)
+      break;
+    o += (size_t)n;
+  }
+}
+
+/* In a cgroup namespace: a fresh mount of the hierarchy, rooted at the namespace's root
+ * (the container's cgroup), as runc does; a bind of the host's hierarchy would show the
+ * whole host tree. Returns 1 when mounted, 0 when the kernel refused (bind instead). */
+static int cgroup_mount_fresh(int fd, const char *name, const char *superopts, bool v2,
+                              unsigned long flags) {
+  char data[256];
+  hierarchy_data(superopts, data, sizeof(data));
+  unsigned long fl = (flags & MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (mnt_at("cgroup", fd, v2 ? "cgroup2" : "cgroup", fl, v2 ? NULL : data) == 0)
+    return 1;
+  log_debug("cgroup %s: fresh mount (%s): %s; binding the host's", name, data, strerror(errno));
+  return 0;
+}
+
+/* One host hierarchy onto <top>/<name>: fresh in a cgroup namespace, else a bind of our
+ * own cgroup in it (the whole hierarchy when it has none). */
+static int cgroup_bind_one(int top, const char *name, const char *mroot, const char *superopts,
+                           bool v2, const struct spec_mount *m, const struct rootfs_opts *opts,
                            struct berr **err) {
+  if (mkdirat(top, name, 0755) < 0 && errno != EEXIST)
+    return berr_errno(err, "mkdir %s", name);
+  cleanup_close int fd = openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return berr_errno(err, "open %s", name);
+  if (opts->cgroupns && cgroup_mount_fresh(fd, name, superopts, v2, m->flags) == 1)
+    return 0;
   cleanup_free char *own = own_cgroup(name, v2);
   cleanup_free char *src = NULL;
   size_t rl = strcmp(mroot, "/") == 0 ? 0 : strlen(mroot);
@@ -306,10 +346,7 @@ static int cgroup_bind_one(int top, const char *name, const char *mroot, bool v2
     return berr_errno(err, "cgroup %s", name);
   if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode))
     src[strlen(CGROUP_ROOT) + 1 + strlen(name)] = '\0'; /* the whole hierarchy */
-  if (mkdirat(top, name, 0755) < 0 && errno != EEXIST)
-    return berr_errno(err, "mkdir %s", name);
-  cleanup_close int fd = openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 || mnt_at(src, fd, NULL, MS_BIND | MS_REC, NULL) < 0)
+  if (mnt_at(src, fd, NULL, MS_BIND | MS_REC, NULL) < 0)
     return berr_errno(err, "bind %s", src);
   cleanup_close int b = openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   unsigned long keep = opts->in_userns ? ~m->clear_flags : 0;
@@ -328,16 +365,16 @@ static int cgroup_v1_tree(const struct spec_mount *m, int top, const struct root
   cleanup_free char *line = NULL;
   size_t cap = 0;
   while (getline(&line, &cap, f) > 0) {
-    char root[4096], mp[4096], fstype[64];
+    char root[4096], mp[4096], fstype[64], superopts[1024] = "";
     const char *sep = strstr(line, " - ");
     if (sep == NULL || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mp) != 2 ||
-        sscanf(sep + 3, "%63s", fstype) != 1)
+        sscanf(sep + 3, "%63s %*s %1023s", fstype, superopts) < 1)
       continue;
     bool v2 = strcmp(fstype, "cgroup2") == 0;
     if ((!v2 && strcmp(fstype, "cgroup") != 0) || strncmp(mp, CGROUP_ROOT "/", 15) != 0 ||
         strchr(mp + 15, '/') != NULL || mp[15] == '\0')
       continue;
-    if (cgroup_bind_one(top, mp + 15, root, v2, m, opts, err) < 0)
+    if (cgroup_bind_one(top, mp + 15, root, superopts, v2, m, opts, err) < 0)
       return -1;
   }
   /* co-mounted controllers appear as symlinks (cpu -> cpu,cpuacct) */

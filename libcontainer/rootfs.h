@@ -15,6 +15,7 @@ struct rootfs_opts {
   bool in_userns;          /* a new user namespace: mknod is not allowed, bind host devices */
   bool new_netns;          /* false: sysfs cannot be mounted fresh, bind the host /sys (rbind) */
   bool new_pidns;          /* false (joined or host pid ns): /proc still mounts fine */
+  bool cgroupns;           /* in a cgroup namespace (new or joined): fresh v1 cgroup mounts */
   bool new_ipcns;          /* false: an mqueue mount is another's, linux.mountLabel leaves it */
   const char *console_path; /* pty slave path (host view) to bind on /dev/console, or NULL */
   const char *mount_label;  /* linux.mountLabel: SELinux context of tmpfs/devpts/mqueue */
