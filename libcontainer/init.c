@@ -201,6 +201,16 @@ static int build_rootfs(struct init_ctx *c, struct berr **err) {
   return rootfs_finalize(c->spec, &o, err);
 }
 
+/* Whether the init will write (or read) under /proc: oom_score_adj, sysctls, the LSM attr
+ * files, setgroups in a user namespace. Otherwise no procfs handle is made up front (a
+ * later use still gets one, opened then: proc_openat). */
+static bool needs_procfs(const struct init_ctx *c) {
+  const struct spec_process *p = c->spec->process;
+  const struct spec_linux *l = c->spec->linux;
+  return p->has_oom_score_adj || p->apparmor_profile || p->selinux_label ||
+         (l && l->sysctl_len > 0) || c->ns.create[NS_USER] || c->ns.join_fd[NS_USER] >= 0;
+}
+
 /* Everything that can fail is done before READY, so `create` reports it. */
 static int prepare(struct init_ctx *c, char **exe, char ***env, struct berr **err) {
   const struct spec_process *p = c->spec->process;
@@ -267,7 +277,7 @@ static void init_main(struct init_ctx *c) {
   }
   /* the procfs it writes through later (oom_score_adj, sysctls, LSM attrs): its own,
    * made before the rootfs exists, so no mount made or raced in there can cover it */
-  if (proc_handle_prepare() < 0)
+  if (needs_procfs(c) && proc_handle_prepare() < 0)
     log_debug("procfs handle: %s; trying again at first use", strerror(errno));
   /* /proc/self/fd of this process, as seen from the host: reopens the fifo after pivot */
   cleanup_close int proc_fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
