@@ -11,6 +11,7 @@ content, no mount below it."""
 
 import ctypes
 import os
+import shutil
 import uuid
 import threading
 from pathlib import Path
@@ -374,3 +375,51 @@ def test_console_not_redirected(berth, bundle, tmp_path, plant):
     assert lines[:2] == ["devpts", "proc"], lines
     for n in range(64 if plant == "pts-symlink" else 0):
         assert os.readlink(d / "pts" / str(n)) == "/proc/sys/kernel/core_pattern"
+
+
+@pytest.mark.parametrize("target", ["core_pattern"])
+def test_dev_null_link_into_proc_is_not_bound(berth, bundle, tmp_path, target):
+    """CVE-2025-31133: the container's /dev/null (here in a host directory the config binds on
+    /dev, which another container could write) is a symlink to /proc/sys/kernel/core_pattern.
+    A runtime that binds "/dev/null" by path over a masked file gives the container a second,
+    writable core_pattern (readonlyPaths makes only /proc/sys read-only): a host escape. berth
+    opens /dev/null without following it, checks it is the 1:3 device, else uses a null device
+    of its own. The test only reads (it must not write the host's core_pattern)."""
+    devdir = tmp_path / "devdir"
+    devdir.mkdir()
+    link = "/proc/sys/kernel/core_pattern" if target == "core_pattern" else "/proc/self/fd/1"
+    (devdir / "null").symlink_to(link)
+    b = bundle()
+    b.config["mounts"] = [m for m in b.config["mounts"]
+                          if not m["destination"].startswith("/dev")]
+    b.add_mount("/dev", "bind", str(devdir), ["rbind"])
+    (b.rootfs / "masked.txt").write_text("image content\n")
+    b.config["linux"]["maskedPaths"] += ["/masked.txt"]
+    b.sh("stat -f -c %T /masked.txt; stat -c %F /masked.txt; cat /masked.txt | wc -c")
+    out = berth.run_ok(b).splitlines()
+    assert out[0] == "tmpfs", out
+    assert out[1] in ("character special file", "regular empty file"), out
+    assert out[2] == "0", out
+    assert os.readlink(devdir / "null") == link
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+@pytest.mark.parametrize("kind", KINDS)
+def test_evil_paths_with_the_fallback_resolver(berth, bundle, outside, kind):
+    """The same hostile links on a kernel without openat2 (strace fails every openat2 with
+    ENOSYS): pathsafe's component walk and procfs.c's checked openat take over, with the same
+    result: everything lands inside the rootfs, the host dir is untouched."""
+    from test_faults import strace_run
+    b, through = hostile(bundle, outside, kind)
+    b.add_mount(through + "/newdir/x", "tmpfs", "tmpfs", [])
+    b.config["linux"]["devices"] = [{"path": through + "/dev0", "type": "c", "major": 1,
+                                     "minor": 3, "fileMode": 0o666}]
+    b.config["linux"]["maskedPaths"] += [through + "/secret", through + "/dir"]
+    b.config["linux"]["readonlyPaths"] += [through + "/dir"]
+    b.process["oomScoreAdj"] = 7
+    b.sh(f"stat -c %t,%T '{through}/dev0'; cat /proc/self/oom_score_adj; "
+         f"stat -f -c %T '{through}/newdir/x'")
+    cid = f"fallback-{uuid.uuid4().hex[:8]}"
+    rc, out, err = strace_run(berth, b, cid, "openat2:error=ENOSYS")
+    assert rc == 0, err
+    assert out.split() == ["1,3", "7", "tmpfs"], out
