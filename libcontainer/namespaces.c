@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "tables.h"
+#include "procfs.h"
 #include "util.h"
 
 #ifndef NS_GET_NSTYPE
@@ -91,10 +92,8 @@ int ns_write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, s
     used += w;
   }
   char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-  if (write_file_at(AT_FDCWD, path, buf, used, err) < 0)
-    return -1;
-  return 0;
+  snprintf(path, sizeof(path), "%d/%s", pid, file);
+  return proc_write(path, buf, used, err);
 }
 
 bool ns_map_to_host(const struct spec_id_mapping *m, size_t n, uint32_t id, uint32_t *host) {
@@ -179,8 +178,8 @@ static int run_map_helper(const char *helper, pid_t pid, const struct spec_id_ma
 
 static int deny_setgroups(pid_t pid, struct berr **err) {
   char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
-  return write_file_at(AT_FDCWD, path, "deny", 4, err);
+  snprintf(path, sizeof(path), "%d/setgroups", pid);
+  return proc_write(path, "deny", 4, err);
 }
 
 static int write_maps_unprivileged(pid_t pid, const struct spec_linux *lx, struct berr **err) {
@@ -225,7 +224,7 @@ int ns_write_time_offsets(const struct spec_linux *lx, struct berr **err) {
   /* one line per write: the kernel parses a single offset per call on older versions */
   for (char *line = buf; *line;) {
     char *nl = strchr(line, '\n');
-    if (write_file_at(AT_FDCWD, "/proc/self/timens_offsets", line, nl - line + 1, err) < 0)
+    if (proc_write("self/timens_offsets", line, nl - line + 1, err) < 0)
       return berr_prefix(err, "linux.timeOffsets");
     line = nl + 1;
   }

@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "util.h"
 
 static int proc_root = -1;
 static bool no_openat2;
@@ -116,4 +117,13 @@ int proc_openat(const char *rel, int flags) {
     return -1;
   }
   return steal_fd(&fd);
+}
+
+int proc_write(const char *rel, const char *data, size_t len, struct berr **err) {
+  cleanup_close int fd = proc_openat(rel, O_WRONLY);
+  if (fd < 0)
+    return berr_errno(err, "open /proc/%s", rel);
+  if (write_all(fd, data, len) < 0)
+    return berr_errno(err, "write /proc/%s", rel);
+  return 0;
 }

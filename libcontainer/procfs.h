@@ -5,6 +5,10 @@
 #ifndef BERTH_PROCFS_H
 #define BERTH_PROCFS_H
 
+#include <stddef.h>
+
+#include "error.h"
+
 /* Opens the handle now, in the calling process's pid namespace, if it is not
  * open yet: a fresh procfs (fsopen), else a clone of /proc without its
  * submounts (open_tree), else /proc itself when it is a procfs. The init
@@ -19,6 +23,10 @@ int proc_handle_prepare(void);
  * -1 with errno; EXDEV when no procfs could be had or something is mounted there. */
 int proc_openat(const char *rel, int flags);
 #define PROC_NOT_PROCFS "not procfs's own file (no procfs to be had, or something is mounted over it)"
+
+/* Writes `len` bytes to <procfs>/<rel> opened with proc_openat (uid_map, setgroups,
+ * timens_offsets); errors name "/proc/<rel>". */
+int proc_write(const char *rel, const char *data, size_t len, struct berr **err);
 
 /* For tests: forget the handle (the next use opens a new one). */
 void proc_handle_reset(void);
