@@ -109,6 +109,8 @@ int cgroup_pids(const char *path, pid_t **out, size_t *n, struct berr **err);
 /* events --stats: writes the "data" object of a stats event (cpu, memory, pids, blkio, hugetlb
  * as runc names them) from the cgroup files. */
 int cgroup_stats(const char *path, json_writer *w, struct berr **err);
+/* The same fields, into the object w is in (the caller adds its own, e.g. intel_rdt). */
+int cgroup_stats_fields(const char *path, json_writer *w, struct berr **err);
 
 /* update: applies res (as at create, device rules excepted) to the existing cgroup. Errors name
  * the field ("linux.resources.memory.limit: write memory.limit_in_bytes: ..."). */

@@ -54,6 +54,11 @@ int container_pids(const char *root, const char *id, pid_t **pids, size_t *n, st
 /* update: applies res to a live container's cgroup (device rules are not updated). */
 int container_update(const char *root, const char *id, const struct spec_resources *res,
                      struct berr **err);
+/* update --l3-cache-schema / --mem-bw-schema: writes the lines (NULL: not given) to the
+ * schemata of a live container's resctrl group; an error for a container without
+ * linux.intelRdt. */
+int container_update_intel_rdt(const char *root, const char *id, const char *l3_cache_schema,
+                               const char *mem_bw_schema, struct berr **err);
 /* events: one stats event {"type":"stats","id":...,"data":{...}} of a live container in *json
  * (malloc'ed) and, when oom_kills is not NULL, the cgroup's oom_kill counter. A stopped
  * container fails with code ESRCH. */

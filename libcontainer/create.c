@@ -26,6 +26,7 @@
 #include "launch.h"
 #include "log.h"
 #include "netdev.h"
+#include "resctrl.h"
 #include "seccomp_filter.h"
 #include "spec.h"
 #include "sync.h"
@@ -42,6 +43,8 @@ struct create_ctx {
   char *bundle;
   char *rootfs;
   int rootfd, dirfd, fifo_fd, console_fd, listener_fd, sync_fd;
+  int resctrl_fd; /* linux.intelRdt: the resctrl mount, else -1 */
+  struct resctrl_group rdt;
   struct ns_plan ns;
   int *idmap_fds; /* per mounts[i], see idmap.h; NULL when no mount is idmapped */
   struct seccomp_program *seccomp;
@@ -77,17 +80,21 @@ static void create_ctx_release(struct create_ctx *c) {
     }
     if (c->cgroup)
       cgroup_destroy(c->cgroup);
+    if (c->resctrl_fd >= 0)
+      resctrl_undo(c->resctrl_fd, &c->rdt, c->o->id);
     if (c->init > 0)
       run_poststop_after_failure(c);
     if (c->dirfd >= 0)
       state_dir_remove(c->rootfd, c->o->id, NULL);
   }
-  int *fds[] = {&c->rootfd, &c->dirfd, &c->fifo_fd, &c->console_fd, &c->listener_fd, &c->sync_fd};
+  int *fds[] = {&c->rootfd,      &c->dirfd,   &c->fifo_fd,   &c->console_fd,
+                &c->listener_fd, &c->sync_fd, &c->resctrl_fd};
   for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
     if (*fds[i] >= 0)
       close(steal_fd(fds[i]));
   ns_plan_close(&c->ns);
   idmap_release(c->idmap_fds, c->spec ? c->spec->mounts_len : 0);
+  resctrl_group_clear(&c->rdt);
   cgroup_free(c->cgroup);
   seccomp_program_free(c->seccomp);
   container_state_free(c->st);
@@ -129,6 +136,9 @@ static int validate(struct create_ctx *c, struct berr **err) {
   if (resolve_rootfs(c, err) < 0 || sysctl_validate(c->spec, err) < 0 ||
       launch_validate(c->spec->process, c->spec->linux, err) < 0 ||
       netdev_validate(c->spec, err) < 0)
+    return -1;
+  /* the spec's MUST: no resctrl mounted is an error, before anything is made */
+  if (c->spec->linux && c->spec->linux->intel_rdt && resctrl_open(&c->resctrl_fd, err) < 0)
     return -1;
   if (c->spec->process->terminal && o->console_socket == NULL && o->console_sock_fd <= 2)
     return berr_code(err, EINVAL,
@@ -200,6 +210,16 @@ static int note_cgroup_path(void *arg, const char *path, struct berr **err) {
   return state_write(c->dirfd, c->st, err);
 }
 
+/* The same for the resctrl group and MON group, before each mkdir. */
+static int note_resctrl(void *arg, const struct resctrl_group *g, struct berr **err) {
+  struct create_ctx *c = arg;
+  if (c->st->resctrl_group == NULL && (c->st->resctrl_group = strdup(g->name)) == NULL)
+    return berr_set(err, ENOMEM, "state");
+  c->st->resctrl_created = g->created;
+  c->st->resctrl_mon = g->mon;
+  return state_write(c->dirfd, c->st, err);
+}
+
 static int create_cgroup(struct create_ctx *c, struct berr **err) {
   cleanup_berr struct berr *e = NULL;
   if (cgroup_create(c->spec, c->o->id, c->o->systemd_cgroup, note_cgroup_path, c, &c->cgroup,
@@ -256,6 +276,9 @@ static int open_resources(struct create_ctx *c, struct berr **err) {
   /* from here on a killed create leaves a state.json (pid 0 until the init exists) naming the
    * cgroup, so `delete` can still remove everything */
   if (new_state(c, err) < 0 || create_cgroup(c, err) < 0 || record_cgroup(c, err) < 0 ||
+      (c->resctrl_fd >= 0 && resctrl_setup(c->resctrl_fd, c->spec->linux->intel_rdt, c->o->id,
+                                           &c->rdt, note_resctrl, c, err) < 0) ||
+      (c->resctrl_fd >= 0 && note_resctrl(c, &c->rdt, err) < 0) ||
       write_file_atomic_at(c->dirfd, STATE_CONFIG, c->config_text, c->config_len, 0600, err) < 0)
     return -1;
   if (mkfifoat(c->dirfd, EXEC_FIFO, 0600) < 0)
@@ -397,6 +420,8 @@ static int on_init_pid(struct create_ctx *c, pid_t pid, struct berr **err) {
   if ((c->cgroup && cgroup_delegate(c->cgroup, c->spec, pid, err) < 0) ||
       chown_fifo_to_container_root(c, pid, err) < 0)
     return -1;
+  if (c->resctrl_fd >= 0 && resctrl_enter(c->resctrl_fd, &c->rdt, c->o->id, pid, err) < 0)
+    return -1;
   /* its network namespace exists: hand it the configured host interfaces */
   if (netdev_move_all(c->spec->linux, pid, err) < 0)
     return -1;
@@ -469,7 +494,7 @@ static int handshake(struct create_ctx *c, struct berr **err) {
 
 int container_create(const struct create_opts *o, pid_t *init_pid, struct berr **err) {
   struct create_ctx c = {.o = o, .rootfd = -1, .dirfd = -1, .fifo_fd = -1, .console_fd = -1,
-                         .listener_fd = -1, .sync_fd = -1};
+                         .listener_fd = -1, .sync_fd = -1, .resctrl_fd = -1};
   for (int t = 0; t < NS_COUNT; t++)
     c.ns.join_fd[t] = -1;
   if (o->fifo_reader)

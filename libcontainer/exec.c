@@ -1,7 +1,8 @@
 /* exec: the same handshake as create (sync.h), shorter.
  *
  * runtime: checks the container, builds the process and seccomp filter,
- *          pins the init with a pidfd, opens the cgroup (pure v2), forks stage1.
+ *          pins the init with a pidfd, opens the cgroup (pure v2) and the resctrl mount
+ *          (linux.intelRdt), forks stage1.
  * stage1:  setns(pidfd, every namespace of the container) at once, clones
  *          the exec process as the runtime's child (CLONE_PARENT), reports its pid.
  *          On cgroup v2 it clones it straight into the container's cgroup
@@ -11,7 +12,7 @@
  *          credentials and cgroup namespace: those of the host). Otherwise (v1,
  *          or the kernel refuses) the runtime writes it into cgroup.procs, a
  *          migration that waits for an RCU grace period (milliseconds).
- * process: waits for GO (placed in the cgroup), terminal, cwd, executable,
+ * process: waits for GO (placed in the cgroup and the resctrl group), terminal, cwd, executable,
  *          rlimits, READY, then confinement and execve; its sync fd closes
  *          on exec, which tells the runtime the process runs. */
 #include "exec.h"
@@ -35,6 +36,7 @@
 #include "log.h"
 #include "process.h"
 #include "process_env.h"
+#include "resctrl.h"
 #include "scheduling.h"
 #include "seccomp_filter.h"
 #include "sync.h"
@@ -51,6 +53,7 @@ struct exec_ctx {
   char *listener_json;
   int pidfd, console_fd, listener_fd, sync_fd;
   int cgroup_fd; /* pure cgroup v2: the container's cgroup, for CLONE_INTO_CGROUP; else -1 */
+  int resctrl_fd; /* linux.intelRdt: the resctrl mount, else -1 */
   int ns_flags;
   pid_t stage1, pid;
   bool done;
@@ -68,7 +71,8 @@ static void exec_ctx_release(struct exec_ctx *c) {
     kill(c->stage1, SIGKILL);
     waitpid(c->stage1, NULL, 0);
   }
-  int *fds[] = {&c->pidfd, &c->console_fd, &c->listener_fd, &c->sync_fd, &c->cgroup_fd};
+  int *fds[] = {&c->pidfd,   &c->console_fd, &c->listener_fd,
+                &c->sync_fd, &c->cgroup_fd,  &c->resctrl_fd};
   for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
     if (*fds[i] >= 0)
       close(steal_fd(fds[i]));
@@ -192,6 +196,9 @@ static int prepare(struct exec_ctx *c, struct berr **err) {
   const struct spec_linux *lx = c->spec->linux;
   if (launch_validate(c->process, lx, err) < 0)
     return -1;
+  /* the process joins the container's resctrl group (and MON group) too */
+  if (c->st->resctrl_group && resctrl_open(&c->resctrl_fd, err) < 0)
+    return -1;
   for (size_t i = 0; lx && i < lx->namespaces_len; i++)
     c->ns_flags |= ns_clone_flag(lx->namespaces[i].type);
   if (seccomp_program_build(lx ? lx->seccomp : NULL, &c->seccomp, err) < 0)
@@ -247,6 +254,9 @@ static int handshake(struct exec_ctx *c, struct berr **err) {
        : in_cgroup   ? 0
                      : cgroup_enter_path(c->st->cgroup_path, c->pid, err)) < 0)
     return -1;
+  struct resctrl_group g = {.name = c->st->resctrl_group, .mon = c->st->resctrl_mon};
+  if (c->resctrl_fd >= 0 && resctrl_enter(c->resctrl_fd, &g, c->st->id, c->pid, err) < 0)
+    return -1;
   if (sync_send(c->sync_fd, SYNC_GO, c->pid, NULL, 0, err) < 0 ||
       sync_expect(c->sync_fd, SYNC_READY, NULL, err) < 0)
     return -1;
@@ -261,7 +271,7 @@ static int handshake(struct exec_ctx *c, struct berr **err) {
 
 int container_exec(const struct exec_opts *o, pid_t *pid, struct berr **err) {
   struct exec_ctx c = {.o = o, .pidfd = -1, .console_fd = -1, .listener_fd = -1, .sync_fd = -1,
-                       .cgroup_fd = -1};
+                       .cgroup_fd = -1, .resctrl_fd = -1};
   int r = -1;
   if (check_container(&c, err) == 0 && prepare(&c, err) == 0 && spawn(&c, err) == 0 &&
       handshake(&c, err) == 0) {

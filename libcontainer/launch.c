@@ -16,7 +16,6 @@
 #include "numa.h"
 #include "personality.h"
 #include "process.h"
-#include "resctrl.h"
 #include "scheduling.h"
 #include "seccomp_filter.h"
 #include "util.h"
@@ -27,8 +26,7 @@ int launch_validate(const struct spec_process *p, const struct spec_linux *lx, s
       sched_check_cpu_affinity(p->exec_cpu_affinity, err) < 0)
     return -1;
   if (lx && (numa_check_memory_policy(lx->memory_policy, err) < 0 ||
-             (lx->personality && personality_value(lx->personality, &persona, err) < 0) ||
-             resctrl_check(lx, err) < 0))
+             (lx->personality && personality_value(lx->personality, &persona, err) < 0)))
     return -1;
   lsm_warn_unavailable(p, lx);
   return 0;

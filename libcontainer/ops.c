@@ -18,6 +18,7 @@
 #include "handle.h"
 #include "hooks.h"
 #include "log.h"
+#include "resctrl.h"
 #include "spec.h"
 #include "util.h"
 
@@ -123,11 +124,33 @@ static void run_hooks_warn(const struct container_state *st, enum container_stat
 
 static int kill_and_wait(const struct container_state *st, struct berr **err);
 
+/* linux.intelRdt: the MON group and the group berth made (unmounting resctrl took them along).
+ * A create killed before its init existed: only those no task is in. */
+static int remove_resctrl(const struct container_state *st, struct berr **err) {
+  if (st->resctrl_group == NULL || (!st->resctrl_created && !st->resctrl_mon))
+    return 0;
+  cleanup_close int fd = -1;
+  cleanup_berr struct berr *e = NULL;
+  if (resctrl_open(&fd, &e) < 0) {
+    if (e->code != ENOENT) {
+      *err = steal_ptr(&e);
+      return -1;
+    }
+    log_debug("%s: nothing to remove", e->msg);
+    return 0;
+  }
+  struct resctrl_group g = {.name = st->resctrl_group, .created = st->resctrl_created,
+                            .mon = st->resctrl_mon};
+  return resctrl_remove(fd, &g, st->id, st->pid == 0, err);
+}
+
 /* Lifecycle steps 12 and 13 for a stopped container: undo create (the cgroup, the state
  * directory), then the poststop hooks, whose failures are warnings. */
 static int destroy(struct handle *h, struct berr **err) {
   if (h->st->cgroup_path && (h->st->pid == 0 ? cgroup_remove_unused_path(h->st->cgroup_path, err)
                                               : cgroup_destroy_path(h->st->cgroup_path, err)) < 0)
+    return berr_prefix(err, "delete container \"%s\"", h->st->id);
+  if (remove_resctrl(h->st, err) < 0)
     return berr_prefix(err, "delete container \"%s\"", h->st->id);
   /* the processes and the cgroup are gone: a unit systemd cannot stop now is its problem, not
    * a reason to keep the container */

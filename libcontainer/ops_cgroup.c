@@ -10,6 +10,7 @@
 #include "handle.h"
 #include "json.h"
 #include "log.h"
+#include "resctrl.h"
 
 /* Opens the container and checks it has a cgroup and is in one of the allowed states. */
 static int open_with_cgroup(const char *root, const char *id, struct handle *h, const char *what,
@@ -74,6 +75,50 @@ int container_update(const char *root, const char *id, const struct spec_resourc
   return 0;
 }
 
+/* "intel_rdt" of a container with linux.intelRdt (runc's key), what resctrl reports of it. */
+static void intel_rdt_stats(const struct container_state *st, json_writer *w) {
+  cleanup_close int fd = -1;
+  cleanup_berr struct berr *e = NULL;
+  if (st->resctrl_group == NULL)
+    return;
+  if (resctrl_open(&fd, &e) < 0) {
+    log_debug("stats: %s", e->msg);
+    return;
+  }
+  struct resctrl_group g = {.name = st->resctrl_group, .mon = st->resctrl_mon};
+  jw_key(w, "intel_rdt");
+  resctrl_stats(fd, &g, st->id, w);
+}
+
+/* update --l3-cache-schema / --mem-bw-schema (runc's flags): new lines for the schemata of the
+ * container's resctrl group. */
+int container_update_intel_rdt(const char *root, const char *id, const char *l3_cache_schema,
+                               const char *mem_bw_schema, struct berr **err) {
+  const char *flag = l3_cache_schema ? "--l3-cache-schema" : "--mem-bw-schema";
+  if ((l3_cache_schema && strpbrk(l3_cache_schema, "\r\n")) ||
+      (mem_bw_schema && strpbrk(mem_bw_schema, "\r\n")))
+    return berr_code(err, EINVAL, "%s: must not contain a newline (one schemata line)",
+                     l3_cache_schema && strpbrk(l3_cache_schema, "\r\n") ? "--l3-cache-schema"
+                                                                          : "--mem-bw-schema");
+  if (mem_bw_schema && strncmp(mem_bw_schema, "MB:", 3) != 0)
+    return berr_code(err, EINVAL, "--mem-bw-schema \"%s\": must start with \"MB:\"",
+                     mem_bw_schema);
+  cleanup_handle struct handle h = HANDLE_INIT;
+  if (handle_open(root, id, &h, err) < 0)
+    return -1;
+  if (h.status == STATUS_STOPPED)
+    return berr_code(err, ESRCH, "container \"%s\" is stopped: cannot update", id);
+  if (h.st->resctrl_group == NULL)
+    return berr_code(err, EINVAL,
+                     "%s: container \"%s\" has no linux.intelRdt (its resctrl group is chosen "
+                     "at create)", flag, id);
+  cleanup_close int fd = -1;
+  if (resctrl_open(&fd, err) < 0 ||
+      resctrl_update(fd, h.st->resctrl_group, l3_cache_schema, mem_bw_schema, err) < 0)
+    return berr_prefix(err, "update container \"%s\"", id);
+  return 0;
+}
+
 int container_stats(const char *root, const char *id, char **json, uint64_t *oom_kills,
                     struct berr **err) {
   cleanup_handle struct handle h = HANDLE_INIT;
@@ -86,8 +131,11 @@ int container_stats(const char *root, const char *id, char **json, uint64_t *oom
   jw_kv_string(w, "type", "stats");
   jw_kv_string(w, "id", id);
   jw_key(w, "data");
-  if (cgroup_stats(h.st->cgroup_path, w, err) < 0)
+  jw_object_begin(w);
+  if (cgroup_stats_fields(h.st->cgroup_path, w, err) < 0)
     return berr_prefix(err, "container \"%s\": stats", id);
+  intel_rdt_stats(h.st, w);
+  jw_object_end(w);
   jw_object_end(w);
   const char *text = json_writer_text(w, NULL);
   if (text == NULL || (*json = strdup(text)) == NULL)

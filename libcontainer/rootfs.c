@@ -15,26 +15,12 @@
 #include "devices.h"
 #include "log.h"
 #include "mounts.h"
+#include "util.h"
 
 static unsigned long root_propagation(const struct spec *spec) {
   if (spec->linux && spec->linux->rootfs_propagation)
     return spec->linux->rootfs_propagation;
   return MS_SLAVE | MS_REC;
-}
-
-/* Undoes mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape(char *s) {
-  char *o = s;
-  for (; *s; s++) {
-    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
-        s[3] <= '7') {
-      *o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-      s += 3;
-    } else {
-      *o++ = *s;
-    }
-  }
-  *o = '\0';
 }
 
 static bool path_under(const char *path, const char *mp) {
@@ -59,7 +45,7 @@ static int make_parent_private(const char *rootfs, struct berr **err) {
     const char *sep = strstr(line, " - ");
     if (sep == NULL || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
       continue;
-    unescape(mp);
+    mountinfo_unescape(mp);
     size_t n = strlen(mp);
     if (path_under(rootfs, mp) && n >= best_len) {
       best_len = n;

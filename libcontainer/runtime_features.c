@@ -163,7 +163,13 @@ static void write_linux(json_writer *w) {
   write_names(w, "modes", mempolicy_mode_name_at);
   write_names(w, "flags", mempolicy_flag_name_at);
   jw_object_end(w);
-  write_enabled(w, "intelRdt", false);
+  /* resctrl.c: closID, l3CacheSchema, memBwSchema, schemata and enableMonitoring */
+  jw_key(w, "intelRdt");
+  jw_object_begin(w);
+  jw_kv_bool(w, "enabled", true);
+  jw_kv_bool(w, "schemata", true);
+  jw_kv_bool(w, "monitoring", true);
+  jw_object_end(w);
   jw_key(w, "mountExtensions");
   jw_object_begin(w);
   write_enabled(w, "idmap", have_idmap_mounts);

@@ -656,6 +656,53 @@ static int parse_memory_policy(const json_node *lo, const char *path,
   return 0;
 }
 
+/* One line of a resctrl schemata file: written as is, so no newline may split it. */
+static int check_schema_line(const char *v, const char *path, const char *prefix,
+                             struct berr **err) {
+  if (strchr(v, '\n') || strchr(v, '\r'))
+    return spec_err(err, path, "must not contain a newline (one schemata line)");
+  if (prefix && strncmp(v, prefix, strlen(prefix)) != 0)
+    return spec_err(err, path, "\"%s\": must start with \"%s\"", v, prefix);
+  return 0;
+}
+
+/* closID names a directory at the top of the resctrl filesystem ("/": the root group). "" is
+ * unset (runc's omitempty). */
+static int check_clos_id(const char *id, const char *path, struct berr **err) {
+  if (id == NULL || id[0] == '\0' || strcmp(id, "/") == 0)
+    return 0;
+  if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || strchr(id, '/') || strchr(id, '\n') ||
+      strlen(id) > 255)
+    return spec_err(err, path, "\"%s\": must be one directory name of the resctrl filesystem "
+                    "(or \"/\" for its root group)", id);
+  if (strcmp(id, "info") == 0 || strcmp(id, "mon_groups") == 0 || strcmp(id, "mon_data") == 0)
+    return spec_err(err, path, "\"%s\": names one of resctrl's own directories", id);
+  return 0;
+}
+
+static int check_intel_rdt(const struct spec_intel_rdt *rdt, const char *ip, struct berr **err) {
+  char p[JP_MAX], q[JP_MAX];
+  if (check_clos_id(rdt->clos_id, jp_key(p, ip, "closID"), err) < 0)
+    return -1;
+  if (rdt->l3_cache_schema &&
+      check_schema_line(rdt->l3_cache_schema, jp_key(p, ip, "l3CacheSchema"), NULL, err) < 0)
+    return -1;
+  /* config-linux.json: "pattern": "^MB:[^\\n]*$" */
+  if (rdt->mem_bw_schema && rdt->mem_bw_schema[0] &&
+      check_schema_line(rdt->mem_bw_schema, jp_key(p, ip, "memBwSchema"), "MB:", err) < 0)
+    return -1;
+  jp_key(p, ip, "schemata");
+  for (size_t i = 0; i < rdt->schemata.len; i++) {
+    const char *line = rdt->schemata.items[i];
+    jp_index(q, p, i);
+    if (line[0] == '\0')
+      return spec_err(err, q, "must not be empty");
+    if (check_schema_line(line, q, NULL, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 static int parse_intel_rdt(const json_node *lo, const char *path, struct spec_intel_rdt **out,
                            struct berr **err) {
   const json_node *o;
@@ -672,7 +719,7 @@ static int parse_intel_rdt(const json_node *lo, const char *path, struct spec_in
       get_string(o, "memBwSchema", ip, &rdt->mem_bw_schema, err) < 0 ||
       get_bool(o, "enableMonitoring", ip, &rdt->enable_monitoring, err) < 0)
     return -1;
-  return 0;
+  return check_intel_rdt(rdt, ip, err);
 }
 
 static int parse_rootfs_propagation(const json_node *lo, const char *path, struct spec_linux *l,

@@ -11,6 +11,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "json.h"
+#include "resctrl.h"
 #include "util.h"
 
 const char *container_status_name(enum container_status s) {
@@ -29,6 +30,7 @@ void container_state_free(struct container_state *st) {
   free(st->owner);
   free(st->cgroup_path);
   free(st->systemd_unit);
+  free(st->resctrl_group);
   for (size_t i = 0; i < st->annotations_len; i++) {
     free(st->annotations[i].key);
     free(st->annotations[i].value);
@@ -186,6 +188,11 @@ int state_write(int dirfd, const struct container_state *st, struct berr **err) 
     jw_kv_string(w, "cgroupPath", st->cgroup_path);
   if (st->systemd_unit)
     jw_kv_string(w, "systemdUnit", st->systemd_unit);
+  if (st->resctrl_group) {
+    jw_kv_string(w, "resctrlGroup", st->resctrl_group);
+    jw_kv_bool(w, "resctrlCreated", st->resctrl_created);
+    jw_kv_bool(w, "resctrlMonGroup", st->resctrl_mon);
+  }
   jw_kv_bool(w, "poststartHooks", st->has_poststart);
   jw_kv_bool(w, "poststopHooks", st->has_poststop);
   if (st->creating)
@@ -207,6 +214,11 @@ static char *dup_string(const json_node *root, const char *key) {
 static bool get_bool_or_true(const json_node *root, const char *key) {
   const json_node *n = json_get(root, key);
   return n == NULL || json_type_of(n) != JSON_BOOL || json_bool(n);
+}
+
+static bool get_bool(const json_node *root, const char *key) {
+  const json_node *n = json_get(root, key);
+  return n && json_type_of(n) == JSON_BOOL && json_bool(n);
 }
 
 static int read_annotations(const json_node *root, struct container_state *st) {
@@ -258,10 +270,15 @@ int state_parse(const char *text, size_t len, const char *id, struct container_s
   if (st->systemd_unit && !unit_matches_cgroup(st))
     return berr_code(err, EINVAL, "container \"%s\": corrupt %s: systemdUnit \"%s\" is not the "
                      "last component of cgroupPath", id, STATE_FILE, st->systemd_unit);
+  st->resctrl_group = dup_string(root, "resctrlGroup");
+  if (st->resctrl_group && !resctrl_group_name_ok(st->resctrl_group))
+    return berr_code(err, EINVAL, "container \"%s\": corrupt %s: resctrlGroup \"%s\"", id,
+                     STATE_FILE, st->resctrl_group);
+  st->resctrl_created = get_bool(root, "resctrlCreated");
+  st->resctrl_mon = get_bool(root, "resctrlMonGroup");
   st->has_poststart = get_bool_or_true(root, "poststartHooks");
   st->has_poststop = get_bool_or_true(root, "poststopHooks");
-  const json_node *creating = json_get(root, "creating");
-  st->creating = creating && json_type_of(creating) == JSON_BOOL && json_bool(creating);
+  st->creating = get_bool(root, "creating");
   const json_node *pid = json_get(root, "pid");
   const json_node *start = json_get(root, "startTime");
   int64_t pidv = 0;

@@ -43,6 +43,11 @@ struct container_state {
    * and delete read and parse config.json only when they have hooks to run. True when unknown
    * (a state.json written before these fields existed). */
   bool has_poststart, has_poststop;
+  /* linux.intelRdt: the resctrl group the container is in (closID, its id, or "/"; NULL without
+   * intelRdt), and whether berth made the group and the MON group mon_groups/<id> (so delete
+   * removes them); see resctrl.h */
+  char *resctrl_group;
+  bool resctrl_created, resctrl_mon;
   /* create has not finished (true in the state.json written before the init is ready) */
   bool creating;
   struct spec_key_value *annotations;

@@ -64,4 +64,7 @@ int send_fd(int sock, int fd, const void *data, size_t len, struct berr **err);
 int recv_fd(int sock, int flags, int *out, struct berr **err);
 /* Connects a unix stream socket to path. */
 int unix_connect(const char *path, int *out, struct berr **err);
+/* Undoes /proc/self/mountinfo's octal escapes (\040 for a space) in place. */
+void mountinfo_unescape(char *s);
+
 #endif

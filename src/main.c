@@ -82,7 +82,10 @@ static const struct command commands[] = {
      "      --blkio-weight N     block io weight (10-1000)\n"
      "      --cpu-rt-period N    realtime period (us; cgroup v1)\n"
      "      --cpu-rt-runtime N   realtime runtime (us) per period (-1: none; cgroup v1)\n"
-     "      --cpu-idle 0|1       1: the cgroup's tasks get SCHED_IDLE priority\n"},
+     "      --cpu-idle 0|1       1: the cgroup's tasks get SCHED_IDLE priority\n"
+     "      --l3-cache-schema S  a schemata line (\"L3:0=ff\") for the container's resctrl\n"
+     "                           group (linux.intelRdt)\n"
+     "      --mem-bw-schema S    a memory bandwidth line (\"MB:0=50\") for that group\n"},
     {"events", cmd_events, "events [options] <container-id>",
      "print the container's resource usage (and oom events) as JSON",
      "      --stats              print one stats event and exit\n"

@@ -1,6 +1,7 @@
 /* berth update: change a live container's cgroup limits, from a linux.resources JSON object
  * (--resources FILE, "-" for stdin, as podman and docker send it) and runc's flags, which
- * override the file's values. */
+ * override the file's values; --l3-cache-schema and --mem-bw-schema write its resctrl group's
+ * schemata (linux.intelRdt). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,7 +17,7 @@
 
 enum {
   OPT_MEMORY = 256, OPT_SWAP, OPT_RESERVATION, OPT_SHARES, OPT_QUOTA, OPT_PERIOD, OPT_CPUS,
-  OPT_MEMS, OPT_PIDS, OPT_BLKIO, OPT_RT_PERIOD, OPT_RT_RUNTIME, OPT_IDLE
+  OPT_MEMS, OPT_PIDS, OPT_BLKIO, OPT_RT_PERIOD, OPT_RT_RUNTIME, OPT_IDLE, OPT_L3, OPT_MB
 };
 
 static const struct option opts[] = {
@@ -34,6 +35,8 @@ static const struct option opts[] = {
     {"cpu-rt-period", required_argument, NULL, OPT_RT_PERIOD},
     {"cpu-rt-runtime", required_argument, NULL, OPT_RT_RUNTIME},
     {"cpu-idle", required_argument, NULL, OPT_IDLE},
+    {"l3-cache-schema", required_argument, NULL, OPT_L3},
+    {"mem-bw-schema", required_argument, NULL, OPT_MB},
     {NULL, 0, NULL, 0}};
 
 /* "-1", or bytes with an optional binary suffix: 512, 64k, 64m, 1g, 1.5g, 100MiB, 2 GB. */
@@ -191,7 +194,7 @@ static void drop_unchanged(struct spec_resources *res) {
 }
 
 int cmd_update(const struct global_opts *g, int argc, char **argv) {
-  const char *file = NULL;
+  const char *file = NULL, *l3 = NULL, *mb = NULL;
   struct {
     int c;
     const char *v;
@@ -201,6 +204,10 @@ int cmd_update(const struct global_opts *g, int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "+r:", opts, &idx)) != -1) {
     if (c == 'r')
       file = optarg;
+    else if (c == OPT_L3)
+      l3 = optarg;
+    else if (c == OPT_MB)
+      mb = optarg;
     else if (c >= OPT_MEMORY && c <= OPT_IDLE && nflags < 32)
       flags[nflags++] = (typeof(flags[0])){c, optarg};
     else
@@ -225,7 +232,11 @@ int cmd_update(const struct global_opts *g, int argc, char **argv) {
     }
   }
   drop_unchanged(res);
-  int r = container_update(g->root, argv[optind], res, &err);
+  /* the intelRdt flags first (a container without intelRdt fails before any cgroup write);
+   * alone, they change no cgroup */
+  int r = l3 || mb ? container_update_intel_rdt(g->root, argv[optind], l3, mb, &err) : 0;
+  if (r == 0 && (file || nflags > 0 || (l3 == NULL && mb == NULL)))
+    r = container_update(g->root, argv[optind], res, &err);
   spec_resources_free(res);
   return r < 0 ? cli_fail(err) : 0;
 }

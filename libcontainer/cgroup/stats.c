@@ -276,16 +276,21 @@ static void hugetlb_stats(const struct cgroup *cg, json_writer *w) {
   jw_object_end(w);
 }
 
-int cgroup_stats(const char *path, json_writer *w, struct berr **err) {
+int cgroup_stats_fields(const char *path, json_writer *w, struct berr **err) {
   cleanup_cgroup struct cgroup *cg = NULL;
   if (cg_open_stored(path, &cg, err) < 0)
     return -1;
-  jw_object_begin(w);
   cpu_stats(cg, w);
   memory_stats(cg, w);
   pids_stats(cg, w);
   blkio_stats(cg, w);
   hugetlb_stats(cg, w);
-  jw_object_end(w);
   return 0;
+}
+
+int cgroup_stats(const char *path, json_writer *w, struct berr **err) {
+  jw_object_begin(w);
+  int r = cgroup_stats_fields(path, w, err);
+  jw_object_end(w);
+  return r;
 }

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import assert_one_error_line
 from test_cgroups import proc_cgroup
 
 CG = Path("/sys/fs/cgroup")
@@ -306,6 +307,26 @@ def test_exec_cgroup_puts_the_process_in_a_sub_cgroup(berth, bundle):
     assert not (CG / "cpu" / "berth" / "escape").exists()
     # the container's processes: its init, nothing left in the sub-cgroups
     assert (CG / "cpu" / "berth" / cid / "sub" / "cgroup.procs").read_text() == ""
+
+
+def test_update_intel_rdt_flags_need_intel_rdt(berth, bundle):
+    """runc's update --l3-cache-schema / --mem-bw-schema write the container's resctrl group;
+    a container created without linux.intelRdt has none (runc would make one: berth refuses,
+    the group is chosen at create), and bad values are refused before anything is written"""
+    cid = "cg-updrdt-" + os.urandom(3).hex()
+    running(berth, bundle, cid, script="sleep 60", resources={"pids": {"limit": 50}})
+    res = berth("update", "--l3-cache-schema", "L3:0=ff", cid)
+    assert_one_error_line(res, f'--l3-cache-schema: container "{cid}" has no linux.intelRdt')
+    res = berth("update", "--mem-bw-schema", "MB:0=50", "--pids-limit", "60", cid)
+    assert_one_error_line(res, f'--mem-bw-schema: container "{cid}" has no linux.intelRdt')
+    res = berth("update", "--mem-bw-schema", "L3:0=ff", cid)
+    assert_one_error_line(res, '--mem-bw-schema "L3:0=ff": must start with "MB:"')
+    res = berth("update", "--l3-cache-schema", "L3:0=ff\nMB:0=1", cid)
+    assert_one_error_line(res, "--l3-cache-schema: must not contain a newline")
+    state = json.loads(berth("state", cid).stdout)
+    assert state["status"] == "running", state
+    if not _pure_v2():
+        assert host_read("pids", cid, "pids.max") == "50"  # --pids-limit 60 was not applied
 
 
 def test_update_zero_means_unchanged(berth, bundle):

@@ -350,12 +350,50 @@ def test_memory_policy_errors(berth, bundle, policy, needles):
 
 # -- linux.intelRdt -----------------------------------------------------------------------------
 
-def test_intel_rdt_without_resctrl(berth, bundle):
-    if os.path.ismount("/sys/fs/resctrl"):
+def _resctrl_mounted():
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split(" - ")[1].split()[0] == "resctrl" for line in f if " - " in line)
+
+
+# The spec's MUST: no resctrl in the runtime's mount namespace is an error, whatever the
+# intelRdt object asks (resctrl.c's work itself is tested in tests/unit/test_resctrl.c against
+# a directory laid out like resctrl: no host or qemu guest here has RDT).
+@pytest.mark.parametrize("rdt", [
+    {"closID": "berth-test", "l3CacheSchema": "L3:0=ff"},
+    {"schemata": ["L3:0=7f0;1=1f", "MB:0=20;1=70"]},
+    {"closID": "/"},
+    {"enableMonitoring": True},
+    {},
+], ids=["closid-l3", "schemata", "root-group", "monitoring", "empty"])
+def test_intel_rdt_without_resctrl(berth, bundle, rdt):
+    if _resctrl_mounted():
         pytest.skip("resctrl is mounted on this host")
     b = bundle(shared_rootfs=True, args=["true"])
-    b.config["linux"]["intelRdt"] = {"closID": "berth-test", "l3CacheSchema": "L3:0=ff"}
-    fails_cleanly(berth, b, "linux.intelRdt", "/sys/fs/resctrl")
+    b.config["linux"]["intelRdt"] = rdt
+    line = fails_cleanly(berth, b, "linux.intelRdt: no resctrl filesystem is mounted",
+                         "mount -t resctrl resctrl /sys/fs/resctrl")
+    assert "not supported" not in line, line
+
+
+# Values the spec and its schema rule out are parse errors named by their JSON path, on any host.
+@pytest.mark.parametrize("rdt,needles", [
+    ({"memBwSchema": "L3:0=ff"}, ['linux.intelRdt.memBwSchema: "L3:0=ff": must start with "MB:"']),
+    ({"l3CacheSchema": "L3:0=ff\nMB:0=20"},
+     ["linux.intelRdt.l3CacheSchema", "must not contain a newline"]),
+    ({"schemata": ["L3:0=ff", "L2:0=f\nMB:0=1"]},
+     ["linux.intelRdt.schemata[1]", "must not contain a newline"]),
+    ({"schemata": [""]}, ["linux.intelRdt.schemata[0]: must not be empty"]),
+    ({"closID": "../escape"}, ['linux.intelRdt.closID: "../escape": must be one directory name']),
+    ({"closID": "mon_groups"}, ["linux.intelRdt.closID", "resctrl's own directories"]),
+    ({"enableMonitoring": "yes"},
+     ["linux.intelRdt.enableMonitoring: expected boolean, got string"]),
+    ({"schemata": "L3:0=ff"}, ["linux.intelRdt.schemata: expected array"]),
+], ids=["membw-prefix", "l3-newline", "schemata-newline", "schemata-empty", "closid-path",
+        "closid-reserved", "monitoring-type", "schemata-type"])
+def test_intel_rdt_parse_errors(berth, bundle, rdt, needles):
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["linux"]["intelRdt"] = rdt
+    fails_cleanly(berth, b, *needles)
 
 
 # -- unknown names: the parser rejects them before anything starts ------------------------------

@@ -75,7 +75,8 @@ def test_features_required_content(features):
     assert lx["mountExtensions"] == {"idmap": {"enabled": True}}
     for key in ("apparmor", "selinux", "netDevices"):
         assert lx[key] == {"enabled": True}
-    assert lx["intelRdt"] == {"enabled": False}
+    # resctrl.c implements every field of linux.intelRdt (1.3.0: schemata, enableMonitoring)
+    assert lx["intelRdt"] == {"enabled": True, "schemata": True, "monitoring": True}
     assert "MPOL_BIND" in lx["memoryPolicy"]["modes"]
     assert "MPOL_F_STATIC_NODES" in lx["memoryPolicy"]["flags"]
     # idmapped mounts are made (test_idmap.py): their options are advertised

@@ -281,6 +281,21 @@ static const struct error_case error_cases[] = {
      "config.json: linux.netDevices[\"eth0\"].name: expected string, got number"},
     {"{" BASE ",'linux':{'intelRdt':{'enableMonitoring':1}}}",
      "config.json: linux.intelRdt.enableMonitoring: expected boolean, got number"},
+    {"{" BASE ",'linux':{'intelRdt':{'memBwSchema':'L3:0=f'}}}",
+     "config.json: linux.intelRdt.memBwSchema: \"L3:0=f\": must start with \"MB:\""},
+    {"{" BASE ",'linux':{'intelRdt':{'l3CacheSchema':'L3:0=f\\nMB:0=1'}}}",
+     "config.json: linux.intelRdt.l3CacheSchema: must not contain a newline (one schemata "
+     "line)"},
+    {"{" BASE ",'linux':{'intelRdt':{'schemata':['L3:0=f','']}}}",
+     "config.json: linux.intelRdt.schemata[1]: must not be empty"},
+    {"{" BASE ",'linux':{'intelRdt':{'schemata':['L3:0=f\\nL2:0=1']}}}",
+     "config.json: linux.intelRdt.schemata[0]: must not contain a newline (one schemata "
+     "line)"},
+    {"{" BASE ",'linux':{'intelRdt':{'closID':'a/b'}}}",
+     "config.json: linux.intelRdt.closID: \"a/b\": must be one directory name of the resctrl "
+     "filesystem (or \"/\" for its root group)"},
+    {"{" BASE ",'linux':{'intelRdt':{'closID':'info'}}}",
+     "config.json: linux.intelRdt.closID: \"info\": names one of resctrl's own directories"},
 };
 
 static void test_error_cases(void) {
