@@ -86,6 +86,14 @@ static bool is_root(const char *name) {
   return strcmp(name, RESCTRL_ROOT_GROUP) == 0;
 }
 
+/* "g1/" for a group's paths in messages, "" for the root group's ("mon_groups/c1"). */
+static const char *dir_of(const char *name, char buf[260]) {
+  if (is_root(name))
+    return "";
+  snprintf(buf, 260, "%s/", name);
+  return buf;
+}
+
 static int open_group(int rootfd, const char *name) {
   return openat(rootfd, is_root(name) ? "." : name,
                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -303,25 +311,28 @@ static int write_schemas(int rootfd, int gfd, const struct spec_intel_rdt *rdt,
 
 static int make_mon_group(int gfd, const char *id, struct resctrl_group *g, resctrl_note_fn note,
                           void *arg, struct berr **err) {
+  char d[260];
   cleanup_close int mfd = openat(gfd, "mon_groups", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (mfd < 0 && errno == ENOENT)
     return berr_code(err, ENOTSUP,
                      "linux.intelRdt.enableMonitoring: resctrl group \"%s\" has no mon_groups: "
                      "this host has no resctrl monitoring (CMT/MBM)", g->name);
   if (mfd < 0)
-    return berr_errno(err, "linux.intelRdt.enableMonitoring: open %s/mon_groups", g->name);
+    return berr_errno(err, "linux.intelRdt.enableMonitoring: open %smon_groups",
+                      dir_of(g->name, d));
   if (faccessat(mfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return berr_code(err, EEXIST,
-                     "linux.intelRdt.enableMonitoring: MON group %s/mon_groups/%s already "
-                     "exists: it would not be the container's own", g->name, id);
+                     "linux.intelRdt.enableMonitoring: MON group %smon_groups/%s already "
+                     "exists: it would not be the container's own", dir_of(g->name, d), id);
   g->mon = true;
   if (note && note(arg, g, err) < 0)
     return -1;
   if (mkdirat(mfd, id, 0755) < 0) {
     int e = errno;
     g->mon = false;
-    return berr_set(err, e, "linux.intelRdt.enableMonitoring: make MON group %s/mon_groups/%s%s",
-                    g->name, id, e == ENOSPC ? " (no free monitoring id, RMID, left)" : "");
+    return berr_set(err, e, "linux.intelRdt.enableMonitoring: make MON group %smon_groups/%s%s",
+                    dir_of(g->name, d), id,
+                    e == ENOSPC ? " (no free monitoring id, RMID, left)" : "");
   }
   return 0;
 }
@@ -380,6 +391,7 @@ void resctrl_undo(int rootfd, struct resctrl_group *g, const char *id) {
 
 int resctrl_enter(int rootfd, const struct resctrl_group *g, const char *id, pid_t pid,
                   struct berr **err) {
+  char d[260];
   char buf[32];
   snprintf(buf, sizeof(buf), "%d", (int)pid);
   cleanup_close int gfd = open_group(rootfd, g->name);
@@ -395,7 +407,7 @@ int resctrl_enter(int rootfd, const struct resctrl_group *g, const char *id, pid
     return berr_set(err, ENOMEM, "linux.intelRdt");
   if (write_line(rootfd, gfd, tasks, buf, false, err) < 0)
     return berr_prefix(err, "linux.intelRdt.enableMonitoring: put pid %d in MON group "
-                       "%s/mon_groups/%s", (int)pid, g->name, id);
+                       "%smon_groups/%s", (int)pid, dir_of(g->name, d), id);
   return 0;
 }
 
@@ -424,12 +436,13 @@ static int remove_dir(int dirfd, const char *name, const char *what, bool only_u
 
 int resctrl_remove(int rootfd, const struct resctrl_group *g, const char *id, bool only_unused,
                    struct berr **err) {
+  char d[260];
   if (g->mon) {
     cleanup_close int gfd = open_group(rootfd, g->name);
     cleanup_close int mfd =
         gfd < 0 ? -1 : openat(gfd, "mon_groups", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (mfd < 0 && errno != ENOENT)
-      return berr_errno(err, "linux.intelRdt: open %s/mon_groups", g->name);
+      return berr_errno(err, "linux.intelRdt: open %smon_groups", dir_of(g->name, d));
     if (mfd >= 0 && remove_dir(mfd, id, "MON group", only_unused, err) < 0)
       return -1;
   }

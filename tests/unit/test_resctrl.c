@@ -273,7 +273,7 @@ static void test_failure_cleans_up(void) {
   mk("mon_groups/c2");
   rdt = rdt_of("/", NULL, NULL, true);
   r = resctrl_setup(rootfd, &rdt, "c2", &g, NULL, NULL, &err);
-  CHECK_ERR(r, err, EEXIST, "MON group //mon_groups/c2 already exists");
+  CHECK_ERR(r, err, EEXIST, "MON group mon_groups/c2 already exists");
   resctrl_undo(rootfd, &g, "c2");
   CHECK(exists("mon_groups/c2"), "someone else's MON group stays");
   resctrl_group_clear(&g);
