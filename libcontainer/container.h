@@ -40,6 +40,9 @@ int container_create(const struct create_opts *o, pid_t *init_pid, struct berr *
 int container_start(const char *root, const char *id, struct berr **err);
 /* container_start with the fifo reader create_opts.fifo_reader gave (closed here; -1: none). */
 int container_start_fifo(const char *root, const char *id, int fifo_reader, struct berr **err);
+/* sig KILL_DEFAULT_SIGNAL: the config's org.opencontainers.image.stopSignal annotation, else
+ * SIGTERM. 0 sends nothing (the liveness check only). */
+#define KILL_DEFAULT_SIGNAL (-1)
 int container_kill(const char *root, const char *id, int sig, bool all, struct berr **err);
 /* force: kill a running container first. */
 int container_delete(const char *root, const char *id, bool force, struct berr **err);

@@ -305,6 +305,12 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct b
     return -1;
   if (h.status == STATUS_STOPPED)
     return berr_code(err, EINVAL, "container \"%s\" is stopped: cannot kill", id);
+  /* no signal given: the image's stop signal (config.md, org.opencontainers.image.stopSignal;
+   * checked at create), else SIGTERM */
+  if (sig == KILL_DEFAULT_SIGNAL) {
+    int stop = spec_stop_signal(h.st->annotations, h.st->annotations_len);
+    sig = stop > 0 ? stop : SIGTERM;
+  }
   /* the init first: it is the one whose signal must be reported */
   if (signal_init(h.st, sig, err) < 0)
     return -1;

@@ -809,6 +809,13 @@ static int parse_root(const json_node *root, struct spec_root *r, struct berr **
   return 0;
 }
 
+int spec_stop_signal(const struct spec_key_value *annotations, size_t len) {
+  for (size_t i = 0; i < len; i++)
+    if (strcmp(annotations[i].key, SPEC_STOP_SIGNAL_KEY) == 0)
+      return signal_from_name(annotations[i].value);
+  return 0;
+}
+
 static int parse_spec_fields(const json_node *root, struct spec *s, struct berr **err) {
   const json_node *n;
   if (node_object(root, "", err) < 0)
@@ -831,6 +838,9 @@ static int parse_spec_fields(const json_node *root, struct spec *s, struct berr 
     return -1;
   if (get_string_map(root, "annotations", "", &s->annotations, &s->annotations_len, err) < 0)
     return -1;
+  if (spec_stop_signal(s->annotations, s->annotations_len) < 0)
+    return spec_err(err, "annotations[\"" SPEC_STOP_SIGNAL_KEY "\"]",
+                    "not a signal (SIGTERM, SIGRTMIN+3, 15, ...)");
   const json_node *lo;
   int r = get_object(root, "linux", "", &lo, err);
   if (r < 0 || (r > 0 && spec_parse_linux(lo, "linux", &s->linux, err) < 0))

@@ -372,6 +372,12 @@ struct spec {
   struct spec_linux *linux; /* NULL when absent */
 };
 
+#define SPEC_STOP_SIGNAL_KEY "org.opencontainers.image.stopSignal"
+
+/* The signal of the org.opencontainers.image.stopSignal annotation (config.md: the one kill
+ * SHOULD send): its number, 0 when the annotation is absent, -1 when it names no signal. */
+int spec_stop_signal(const struct spec_key_value *annotations, size_t len);
+
 /* Parses and validates config.json text. Errors name the JSON path:
  * "config.json: linux.namespaces[3].type: unknown namespace type \"bogus\"". */
 int spec_parse(const char *text, size_t len, struct spec **out, struct berr **err);

@@ -20,7 +20,7 @@ int cmd_kill(const struct global_opts *g, int argc, char **argv) {
     return cli_usage_error("kill", "missing container id");
   if (argc - optind > 2)
     return cli_usage_error("kill", "unexpected argument \"%s\"", argv[optind + 2]);
-  int sig = SIGTERM;
+  int sig = KILL_DEFAULT_SIGNAL;
   /* 0 (as runc takes any number): no signal, only the checks that the container is alive */
   if (argc - optind == 2 && strcmp(argv[optind + 1], "0") == 0)
     sig = 0;

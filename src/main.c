@@ -24,7 +24,7 @@ static const struct command commands[] = {
     {"start", cmd_start, "start <container-id>", "start the process of a created container", ""},
     {"state", cmd_state, "state <container-id>", "print the state of a container as JSON", ""},
     {"kill", cmd_kill, "kill [options] <container-id> [signal]",
-     "send a signal (default SIGTERM) to the container's process",
+     "send a signal (default: the stopSignal annotation, or SIGTERM) to the container's process",
      "  -a, --all                signal every process of the container\n"},
     {"delete", cmd_delete, "delete [options] <container-id>",
      "delete a stopped (or created) container and its resources",

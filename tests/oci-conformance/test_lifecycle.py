@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -163,6 +164,41 @@ def test_kill_signal_names_and_numbers(berth, bundle, sigarg, expect):
     berth.kill("sig", *args)
     berth.wait_status("sig", "stopped")
     assert expect in out.read_text()
+
+
+STOP_SIGNAL = "org.opencontainers.image.stopSignal"
+
+
+@pytest.mark.parametrize("stop,sigarg,expect", [
+    ("SIGUSR1", None, "SIGUSR1"), ("hup", None, "SIGHUP"), (str(int(signal.SIGUSR2)), None,
+                                                          "SIGUSR2"),
+    ("SIGUSR1", "INT", "SIGINT"),  # a signal given on the command line wins
+], ids=["name", "lower-case", "number", "explicit-signal-wins"])
+def test_kill_default_is_the_stop_signal_annotation(berth, bundle, stop, sigarg, expect):
+    """config.md: org.opencontainers.image.stopSignal is the signal runtimes SHOULD send to
+    kill the container: berth kill without a signal sends it (SIGTERM when absent)"""
+    b = bundle(shared_rootfs=True)
+    b.sh(TRAPPER)
+    b.config["annotations"] = {STOP_SIGNAL: stop}
+    berth.create_and_start("stopsig", b)
+    out = last_out(berth)
+    wait_output(out, "READY")
+    berth.kill("stopsig", *([sigarg] if sigarg else []))
+    berth.wait_status("stopsig", "stopped")
+    assert out.read_text().split()[-1] == expect, out.read_text()
+
+
+@pytest.mark.parametrize("stop", ["SIGBOGUS", "", "0", "99", "SIGRTMIN+99"])
+def test_invalid_stop_signal_annotation_fails_create(berth, bundle, stop):
+    """the annotation MUST hold a valid StopSignal (image spec): anything else is a config
+    error naming it, and nothing is created"""
+    from conftest import assert_one_error_line
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["annotations"] = {STOP_SIGNAL: stop}
+    res = berth.create("badstop", b, check=False)
+    assert_one_error_line(res, f'annotations["{STOP_SIGNAL}"]')
+    assert berth.state("badstop", check=False) is None
+    berth.assert_nothing_left()
 
 
 @pytest.mark.parametrize("sigarg", ["KILL", "SIGKILL", "9"])
@@ -393,6 +429,75 @@ def test_no_pivot(berth, bundle):
     assert "bin" in names and "proc" in names
     assert "rootfs" in names  # /etc/hostname of the busybox rootfs, not the host's
     assert "work" not in names
+
+
+# statmount(2) (Linux 6.8) of the parent of the container's root mount: the mount it sits on in
+# the container's mount namespace, also when it is not reachable from the process's root
+ROOT_PARENT_C = r"""
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+struct mnt_id_req { uint32_t size, spare; uint64_t mnt_id, param; };
+struct statmount {
+  uint32_t size, mnt_opts; uint64_t mask; uint32_t sb_dev_major, sb_dev_minor; uint64_t sb_magic;
+  uint32_t sb_flags, fs_type; uint64_t mnt_id, mnt_parent_id; uint32_t old_id, old_parent_id;
+  uint64_t more[64];
+};
+static struct statmount sm;
+static long stm(uint64_t id, uint64_t mask) {
+  struct mnt_id_req r = {.size = 24, .mnt_id = id, .param = mask};
+  return syscall(457 /* statmount */, &r, &sm, sizeof sm, 0);
+}
+int main(void) {
+  struct statx sx;
+  if (statx(AT_FDCWD, "/", 0, 0x4000 /* STATX_MNT_ID_UNIQUE */, &sx) < 0 ||
+      stm(sx.stx_mnt_id, 2 /* STATMOUNT_MNT_BASIC */) < 0) {
+    printf("unsupported %s\n", strerror(errno));
+    return 0;
+  }
+  uint64_t self = sm.mnt_id, parent = sm.mnt_parent_id;
+  if (parent == self || stm(parent, 1 /* STATMOUNT_SB_BASIC */) < 0)
+    printf("parent none\n");
+  else
+    printf("parent %u:%u\n", sm.sb_dev_major, sm.sb_dev_minor);
+  return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("pivot", [True, False], ids=["pivot_root", "no-pivot"])
+def test_no_pivot_keeps_the_old_root_under_the_container(berth, bundle, tmp_path, pivot):
+    """--no-pivot moves the rootfs onto / (MS_MOVE) and chroots: the runtime's old root stays
+    in the container's mount namespace, right under the container's root mount (the
+    filesystem of the host's /). pivot_root detaches the old root: the container's root mount
+    sits on nothing of the host's /."""
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler for the statmount helper")
+    (tmp_path / "rootparent.c").write_text(ROOT_PARENT_C)
+    subprocess.run(["cc", "-static", "-o", str(tmp_path / "rootparent"),
+                    str(tmp_path / "rootparent.c")], check=True)
+    b = bundle(args=["/rootparent"])
+    shutil.copy(tmp_path / "rootparent", b.rootfs / "rootparent")
+    caps = b.process["capabilities"]
+    for k in ("bounding", "effective", "permitted"):  # statmount of an unreachable mount
+        caps[k] = sorted(set(caps[k]) | {"CAP_SYS_ADMIN"})
+    cid = "pivot" if pivot else "nopivot2"
+    res = berth.run(cid, b, *([] if pivot else ["--no-pivot"]))
+    assert res.returncode == 0, res
+    if res.stdout.startswith("unsupported"):
+        pytest.skip(f"no statmount(2) on this kernel: {res.stdout.strip()}")
+    host_root = os.stat("/").st_dev
+    host_root = f"parent {os.major(host_root)}:{os.minor(host_root)}"
+    if pivot:
+        assert res.stdout.strip() != host_root, res
+    else:
+        assert res.stdout.strip() == host_root, res
 
 
 def test_create_no_pivot_no_new_keyring(berth, bundle):
