@@ -3,6 +3,7 @@
 #define BERTH_CLI_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -34,6 +35,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int cli_bad_option(const char *cmd, char **argv);
 /* --preserve-fds N: 0..65536, else a usage error (returns -1). */
 int cli_parse_preserve_fds(const char *cmd, const char *s, int *out);
+/* --pidfd-socket PATH: connects (*sock -1 when path is NULL), before anything is started. */
+int cli_pidfd_socket_open(const char *path, int *sock, struct berr **err);
+/* Sends a pidfd of pid over sock (nothing when sock < 0); on failure kills and reaps pid, a
+ * child of the caller. */
+int cli_pidfd_send(int sock, pid_t pid, struct berr **err);
 /* Parses "--help" and "-h" the same way for every command. */
 bool cli_wants_help(int argc, char **argv);
 int cli_print_help(const char *name);

@@ -18,7 +18,7 @@
 
 enum {
   OPT_PROCESS = 256, OPT_CONSOLE, OPT_PID_FILE, OPT_CWD, OPT_CAP, OPT_NNP, OPT_PRESERVE,
-  OPT_LABEL, OPT_APPARMOR, OPT_IGNORE_PAUSED, OPT_CGROUP
+  OPT_LABEL, OPT_APPARMOR, OPT_IGNORE_PAUSED, OPT_CGROUP, OPT_PIDFD_SOCKET
 };
 
 /* A growable NULL-terminated vector of borrowed strings (argv entries). */
@@ -40,6 +40,7 @@ static int strv_push(struct strv *s, char *item) {
 struct exec_flags {
   struct exec_opts o;
   struct strv env, gids, caps, cgroups;
+  const char *pidfd_socket;
   bool detach;
 };
 
@@ -59,6 +60,7 @@ static int parse_flag(struct exec_flags *f, int c, char *arg) {
   case 'd': f->detach = true; return 0;
   case OPT_CONSOLE: f->o.console_socket = arg; return 0;
   case OPT_PID_FILE: f->o.pid_file = arg; return 0;
+  case OPT_PIDFD_SOCKET: f->pidfd_socket = arg; return 0;
   case OPT_CWD: f->o.cwd = arg; return 0;
   case 'e': return strv_push(&f->env, arg);
   case 'u': f->o.user = arg; return 0;
@@ -78,7 +80,9 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f) {
   static const struct option opts[] = {
       {"process", required_argument, NULL, OPT_PROCESS}, {"tty", no_argument, NULL, 't'},
       {"detach", no_argument, NULL, 'd'}, {"console-socket", required_argument, NULL, OPT_CONSOLE},
-      {"pid-file", required_argument, NULL, OPT_PID_FILE}, {"cwd", required_argument, NULL, OPT_CWD},
+      {"pid-file", required_argument, NULL, OPT_PID_FILE},
+      {"pidfd-socket", required_argument, NULL, OPT_PIDFD_SOCKET},
+      {"cwd", required_argument, NULL, OPT_CWD},
       {"env", required_argument, NULL, 'e'}, {"user", required_argument, NULL, 'u'},
       {"additional-gids", required_argument, NULL, 'g'}, {"cap", required_argument, NULL, OPT_CAP},
       {"no-new-privs", no_argument, NULL, OPT_NNP},
@@ -109,9 +113,14 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
   struct exec_flags f = {.o = {.root = g->root}};
   struct tty_relay relay = {.ours = -1, .theirs = -1, .master = -1};
   cleanup_berr struct berr *err = NULL;
+  cleanup_close int pidfd_sock = -1;
   int status = 1;
   if (parse_exec_flags(argc, argv, &f) != 0)
     goto out;
+  if (cli_pidfd_socket_open(f.pidfd_socket, &pidfd_sock, &err) < 0) {
+    status = cli_fail(err);
+    goto out;
+  }
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, NULL);
@@ -134,7 +143,8 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
     status = cli_fail(err);
     goto out;
   }
-  if (f.o.pid_file && pid_file_write(f.o.pid_file, pid, &err) < 0) {
+  if (cli_pidfd_send(pidfd_sock, pid, &err) < 0 ||
+      (f.o.pid_file && pid_file_write(f.o.pid_file, pid, &err) < 0)) {
     status = cli_fail(err);
     goto out;
   }

@@ -49,6 +49,7 @@ static const struct command commands[] = {
      "  -d, --detach             return once the process has started\n"
      "      --console-socket S   unix socket that receives the pty master\n"
      "      --pid-file FILE      write the process's pid to FILE\n"
+     "      --pidfd-socket S     unix socket that receives a pidfd of the process\n"
      "      --cwd DIR            working directory inside the container\n"
      "  -e, --env NAME=VALUE     add an environment variable (repeatable)\n"
      "  -u, --user UID[:GID]     run as this user\n"

@@ -2,9 +2,13 @@
 gets its identity from the flags or a process.json, and its exit status."""
 import json
 import os
+import signal
+import socket
+from pathlib import Path
 
 import pytest
 
+from conftest import pid_alive, wait_for
 
 
 def running(berth, bundle, cid, **kw):
@@ -207,3 +211,156 @@ def test_exec_process_json_every_field(berth, bundle, tmp_path):
     assert int(st["CapInh"], 16) == kill and int(st["CapPrm"], 16) == kill
     assert st["NoNewPrivs"] == "1"
     assert lines[11:] == ["100", "200", "/tmp", "X=2"]
+
+
+# -- every exec flag on its own, seen from inside the new process (issue #6) ----------------
+
+def test_exec_additional_gids(berth, bundle):
+    running(berth, bundle, "ex18")
+    for flags in (["-g", "10,100"], ["--additional-gids", "10,100"],
+                  ["-g", "10", "-g", "100"]):
+        res = berth("exec", "-u", "1000:1000", *flags, "ex18", "sh", "-c",
+                    "grep ^Groups: /proc/self/status")
+        assert res.returncode == 0, (flags, res)
+        assert sorted(res.stdout.split()[1:]) == ["10", "100"], (flags, res)
+    res = berth("exec", "-g", "nope", "ex18", "true")
+    assert res.returncode == 1 and res.stderr.strip(), res
+
+
+def test_exec_preserve_fds_passes_them(berth, bundle, tmp_path):
+    """exec --preserve-fds N: fds 3..3+N-1 reach the process, numbered as given; fd 5 (not
+    preserved) does not"""
+    running(berth, bundle, "ex19")
+    src = tmp_path / "three"
+    src.write_text("content-of-fd3\n")
+    dst = tmp_path / "four"
+    res = berth("exec", "--preserve-fds", "2", "ex19", "sh", "-c",
+                "cat <&3; echo written-by-exec >&4; ls /proc/self/fd",
+                shell_prefix=f"3<{src} 4>{dst} 5<{src}")
+    assert res.returncode == 0, res
+    lines = res.stdout.splitlines()
+    assert lines[0] == "content-of-fd3", res
+    assert dst.read_text() == "written-by-exec\n"
+    fds = sorted(int(x) for x in lines[1:])
+    assert fds[:5] == [0, 1, 2, 3, 4] and len(fds) == 6, f"the process sees fds {fds}"
+
+
+def test_exec_into_a_created_container(berth, bundle):
+    """exec works on a created container (its init parked, as runc allows): the process joins
+    the namespaces of the parked init, and the container stays created"""
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    berth.create("ex20", b)
+    pid = berth.state("ex20")["pid"]
+    res = berth("exec", "ex20", "sh", "-c", "readlink /proc/self/ns/pid; "
+                "readlink /proc/self/ns/mnt; cat /proc/1/comm")
+    assert res.returncode == 0, res
+    lines = res.stdout.split()
+    assert lines == [os.readlink(f"/proc/{pid}/ns/pid"), os.readlink(f"/proc/{pid}/ns/mnt"),
+                     "berth:parked"], res
+    assert berth.state("ex20")["status"] == "created"
+
+
+def test_exec_inherits_the_containers_rlimits_and_seccomp(berth, bundle):
+    """without --process the new process gets the container's process.rlimits and its
+    linux.seccomp filter (mkdir refused with errnoRet 38, as in the container)"""
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    b.process["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 123, "hard": 456}]
+    b.config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": [],
+                                    "syscalls": [{"names": ["mkdir", "mkdirat"],
+                                                  "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}
+    berth.create_and_start("ex21", b)
+    res = berth("exec", "ex21", "sh", "-c", "ulimit -Sn; ulimit -Hn; "
+                "grep ^Seccomp: /proc/self/status; mkdir /tmp/x 2>&1; echo rc=$?")
+    assert res.returncode == 0, res
+    lines = res.stdout.splitlines()
+    assert lines[:3] == ["123", "456", "Seccomp:\t2"], res
+    assert "not implemented" in lines[3].lower() and lines[4] == "rc=1", res
+
+
+def test_exec_tty_with_console_socket(berth, bundle, tmp_path):
+    """exec -t --console-socket (conmon and the containerd shim): the pty master goes over the
+    socket, the pty is the process's controlling terminal"""
+    from test_process import read_pty, recv_pty_master
+    running(berth, bundle, "ex22")
+    sock_path = tmp_path / "exec-console.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(sock_path))
+    listener.listen(1)
+    try:
+        p = berth.popen("exec", "-t", "--console-socket", sock_path, "ex22", "sh", "-c",
+                        "tty; test -t 0 && echo stdin-tty; "
+                        "[ \"$(cut -d' ' -f7 /proc/$$/stat)\" != 0 ] && echo ctty; exit 5")
+        master, _ = recv_pty_master(listener)
+    finally:
+        listener.close()
+    try:
+        text = read_pty(master, until=lambda buf: b"ctty" in buf)
+    finally:
+        os.close(master)
+    assert p.wait(timeout=10) == 5
+    lines = [l.strip() for l in text.replace("\r", "").splitlines() if l.strip()]
+    assert lines[0].startswith("/dev/pts/"), text
+    assert "stdin-tty" in lines and "ctty" in lines, text
+
+
+def recv_fd(listener, timeout=10):
+    listener.settimeout(timeout)
+    conn, _ = listener.accept()
+    with conn:
+        conn.settimeout(timeout)
+        msg, fds, _, _ = socket.recv_fds(conn, 64, 4)
+    assert len(fds) == 1, fds
+    return msg, fds[0]
+
+
+def fdinfo_pid(fd):
+    for line in Path(f"/proc/self/fdinfo/{fd}").read_text().splitlines():
+        if line.startswith("Pid:"):
+            return int(line.split()[1])
+    raise AssertionError(f"fd {fd} is not a pidfd: {Path(f'/proc/self/fdinfo/{fd}').read_text()}")
+
+
+@pytest.mark.parametrize("detach", [True, False], ids=["detached", "attached"])
+def test_exec_pidfd_socket(berth, bundle, tmp_path, detach):
+    """exec --pidfd-socket (runc 1.2): a pidfd of the new process arrives over the socket with
+    SCM_RIGHTS; it names the process (fdinfo Pid:) and signals it"""
+    running(berth, bundle, "ex23")
+    sock_path = tmp_path / "pidfd.sock"
+    pidfile = tmp_path / "exec.pid"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(sock_path))
+    listener.listen(1)
+    args = ["exec", "--pidfd-socket", sock_path, "--pid-file", pidfile,
+            *(["-d"] if detach else []), "ex23", "sleep", "30"]
+    try:
+        p = berth.popen(*args)
+        msg, pidfd = recv_fd(listener)
+    finally:
+        listener.close()
+    try:
+        assert msg == b"pidfd", msg
+        if detach:
+            assert p.wait(timeout=10) == 0
+        pid = wait_for(lambda: pidfile.exists() and pidfile.read_text().strip() and
+                       int(pidfile.read_text()), what="the pid file")
+        assert fdinfo_pid(pidfd) == pid
+        assert open(f"/proc/{pid}/cmdline").read().split("\0")[:2] == ["sleep", "30"]
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        wait_for(lambda: not pid_alive(pid), what="the exec'd process to die")
+    finally:
+        os.close(pidfd)
+    if not detach:
+        assert p.wait(timeout=10) == 128 + signal.SIGKILL
+    assert berth.state("ex23")["status"] == "running"
+
+
+def test_exec_pidfd_socket_that_does_not_exist(berth, bundle, tmp_path):
+    """nothing runs when the socket cannot be reached: exit 1 naming the flag"""
+    b = running(berth, bundle, "ex24")
+    res = berth("exec", "--pidfd-socket", tmp_path / "nope.sock", "ex24", "sh", "-c",
+                "touch /tmp/ran")
+    assert res.returncode == 1 and "--pidfd-socket" in res.stderr, res
+    assert len([l for l in res.stderr.splitlines() if l.strip()]) == 1, res
+    res = berth("exec", "ex24", "sh", "-c", "test -e /tmp/ran && echo RAN || echo none")
+    assert res.stdout.strip() == "none", res
+    assert berth.state("ex24")["status"] == "running"
