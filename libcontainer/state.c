@@ -50,16 +50,33 @@ static bool id_char_ok(char c, bool first) {
   return !first && (c == '_' || c == '.' || c == '+' || c == '-');
 }
 
+/* The id as an error message shows it: printable ASCII as is, other bytes as \xNN (a newline
+ * or a terminal escape in an id never reaches the log raw), at most 64 bytes of it. */
+static void id_for_message(const char *id, char out[300]) {
+  size_t o = 0;
+  for (size_t i = 0; id[i] && i < 64; i++)
+    o += (unsigned char)id[i] >= 0x20 && (unsigned char)id[i] < 0x7f && id[i] != '"'
+             ? (size_t)snprintf(out + o, 300 - o, "%c", id[i])
+             : (size_t)snprintf(out + o, 300 - o, "\\x%02x", (unsigned char)id[i]);
+  snprintf(out + o, 300 - o, "%s", strlen(id) > 64 ? "..." : "");
+}
+
 int container_id_validate(const char *id, struct berr **err) {
   size_t len = id ? strlen(id) : 0;
   if (len == 0)
     return berr_code(err, EINVAL, "container id: must not be empty");
-  if (len > 1024)
-    return berr_code(err, EINVAL, "container id: longer than 1024 bytes");
+  /* the state directory (and the default cgroup) is named by the id: a longer name is
+   * ENAMETOOLONG half way through create */
+  if (len > CONTAINER_ID_MAX)
+    return berr_code(err, EINVAL, "container id: longer than %d bytes", CONTAINER_ID_MAX);
   for (size_t i = 0; i < len; i++)
-    if (!id_char_ok(id[i], i == 0))
+    if (!id_char_ok(id[i], i == 0)) {
+      char shown[300];
+      id_for_message(id, shown);
       return berr_code(err, EINVAL,
-                      "container id \"%s\": invalid, must match [A-Za-z0-9][A-Za-z0-9_.+-]*", id);
+                       "container id \"%s\": invalid, must match [A-Za-z0-9][A-Za-z0-9_.+-]*",
+                       shown);
+    }
   return 0;
 }
 

@@ -58,7 +58,10 @@ void container_state_free(struct container_state *st);
 void container_state_cleanup(struct container_state **st);
 #define cleanup_state __attribute__((cleanup(container_state_cleanup)))
 
-/* [A-Za-z0-9][A-Za-z0-9_.+-]*, at most 1024 bytes. */
+/* [A-Za-z0-9][A-Za-z0-9_.+-]*, at most CONTAINER_ID_MAX bytes: NAME_MAX, since the state
+ * directory and the default cgroup /berth/<id> are named by it (issue #2 asked for 1024: a
+ * longer id cannot name a directory; runc's are bounded the same way). */
+#define CONTAINER_ID_MAX 255
 int container_id_validate(const char *id, struct berr **err);
 
 /* Opens (creating with 0700 if needed) the state root directory. */

@@ -13,9 +13,9 @@ Fixtures
 
 Every container id a test creates through the helpers is `delete --force`d at teardown, and
 teardown then asserts nothing leaked: no entry under --root, no line of /proc/self/mountinfo
-naming the bundle, no live process carrying this test's marker environment variable (set both
-in berth's own environment and in process.env, so parked inits, hooks and container processes
-all carry it).
+naming the bundle, no default cgroup /berth/<id> of the ids it used, no live process carrying
+this test's marker environment variable (set both in berth's own environment and in
+process.env, so parked inits, hooks and container processes all carry it).
 """
 
 import json
@@ -418,6 +418,14 @@ class Runtime:
                 found.append(int(d))
         return found
 
+    def default_cgroups_left(self):
+        """the default cgroup /berth/<id> of the ids this test used, in any hierarchy"""
+        root = Path("/sys/fs/cgroup")
+        hier = [root] if (root / "cgroup.procs").exists() else \
+            [d for d in root.iterdir() if (d / "cgroup.procs").exists()]
+        return [str(h / "berth" / cid) for h in hier for cid in self.ids
+                if cid and "/" not in cid and (h / "berth" / cid).is_dir()]
+
     def leftovers(self, bundles=None):
         problems = []
         try:
@@ -433,6 +441,9 @@ class Runtime:
         bad = [line for line in mi if any(p in line for p in paths)]
         if bad:
             problems.append("mounts left behind:\n  " + "\n  ".join(bad))
+        cgroups = self.default_cgroups_left()
+        if cgroups:
+            problems.append("cgroups left behind: " + ", ".join(cgroups))
         pids = self.marked_pids()
         if pids:
             desc = []

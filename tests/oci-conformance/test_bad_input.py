@@ -2,6 +2,7 @@
 nothing behind (no state dir, no mount, no process)."""
 
 import os
+import shutil
 
 import pytest
 
@@ -116,25 +117,42 @@ def test_missing_bundle_dir(berth, tmp_path):
     berth.assert_nothing_left(bundles=[])
 
 
-@pytest.mark.parametrize("cid", ["../x", "a/b", ".", "..", "", "x" * 1025],
-                         ids=["dotdot-slash", "slash", "dot", "dotdot", "empty", "1025-chars"])
+@pytest.mark.parametrize("cid", ["../x", "a/b", ".", "..", "", "x" * 256, "x" * 1025, ".hidden", "_x",
+                                 "-x", "a b", "a:b", "\u00e9t\u00e9", "a\nb"],
+                         ids=["dotdot-slash", "slash", "dot", "dotdot", "empty", "256-chars", "1025-chars",
+                              "leading-dot", "leading-underscore", "leading-dash", "space",
+                              "colon", "non-ascii", "newline"])
 def test_invalid_ids(berth, bundle, cid):
     b = bundle(shared_rootfs=True, args=["true"])
     b.write()
     berth.bundles.append(b)
-    res = berth("create", "--bundle", b.path, cid)
+    res = berth("create", "--bundle", b.path, "--", cid)
     assert res.returncode == 1, res
     lines = [l for l in res.stderr.splitlines() if l.strip()]
     assert len(lines) == 1 and lines[0].startswith("berth: "), res
-    assert "id" in lines[0].lower(), res
+    assert "container id" in lines[0].lower(), res
     berth.assert_nothing_left()
     # nothing was created next to the root dir either
     assert not (berth.root.parent / "x").exists()
 
 
+@pytest.mark.parametrize("cmd", ["state", "start", "kill", "delete --force", "pause", "resume",
+                                 "ps", "events --stats", "update --memory 1m", "exec"])
+@pytest.mark.parametrize("cid", ["..", "../x", "x" * 1025])
+def test_invalid_id_refused_by_every_command(berth, cmd, cid, tmp_path):
+    """an id that could name a path outside --root is refused before anything is touched"""
+    victim = berth.root.parent / "x"
+    victim.mkdir()
+    (victim / "state.json").write_text("{}")
+    res = berth(*cmd.split(), cid, *(["true"] if cmd == "exec" else []))
+    assert_one_error_line(res, "container id")
+    assert (victim / "state.json").read_text() == "{}"
+    shutil.rmtree(victim)
+
+
 def test_valid_unusual_ids(berth, bundle):
     b = bundle(shared_rootfs=True, args=["true"])
-    for cid in ("a.b_c-d", "x" * 200, "A1", "0123456789abcdef" * 4):
+    for cid in ("a.b_c-d", "x" * 200, "x" * 255, "A1", "0123456789abcdef" * 4, "a+b", "9.."):
         res = berth.run(cid, b)
         assert res.returncode == 0, res
 

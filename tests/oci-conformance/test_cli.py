@@ -34,6 +34,43 @@ def test_help_command(berth, cmd, flag):
     assert flag in res.stdout
 
 
+def listed_commands(berth):
+    """the commands `berth --help` lists (between "commands:" and "global options:")"""
+    text = berth("--help").stdout.split("commands:", 1)[1].split("global options:", 1)[0]
+    return [l.split()[0] for l in text.splitlines() if l.strip()]
+
+
+def test_every_command_has_help_both_ways(berth):
+    """berth help COMMAND, berth COMMAND --help and berth COMMAND -h print the same text, exit
+    0, and show the command's usage line (issues #2, #6: per-command help)"""
+    cmds = [c for c in listed_commands(berth) if c != "help"]
+    assert set(COMMANDS) == set(cmds), cmds
+    for cmd in cmds:
+        texts = []
+        for argv in (("help", cmd), (cmd, "--help"), (cmd, "-h")):
+            res = berth(*argv)
+            assert res.returncode == 0 and res.stderr == "", (argv, res)
+            texts.append(res.stdout)
+        assert texts[0] == texts[1] == texts[2], cmd
+        assert texts[0].startswith(f"usage: berth {cmd}"), texts[0]
+    res = berth("help", "frobnicate")
+    assert res.returncode == 1 and "frobnicate" in res.stderr, res
+
+
+def test_every_command_has_a_man_page(berth):
+    """man/berth-COMMAND.8 for every command --help lists, installed by meson, and berth.8
+    names each one"""
+    main_page = open(os.path.join(MAN_DIR, "berth.8")).read().replace("\\-", "-")
+    installed = open(os.path.join(MAN_DIR, "meson.build")).read()
+    for cmd in listed_commands(berth):
+        if cmd == "help":
+            continue
+        page = os.path.join(MAN_DIR, f"berth-{cmd}.8")
+        assert os.path.isfile(page), f"no man page for {cmd}"
+        assert f"berth-{cmd}.8" in installed, f"meson does not install berth-{cmd}.8"
+        assert f"berth-{cmd}" in main_page, f"berth.8 does not name berth-{cmd}"
+
+
 def test_unknown_command(berth):
     res = berth("frobnicate")
     assert res.returncode != 0

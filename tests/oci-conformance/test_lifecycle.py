@@ -593,3 +593,76 @@ def test_global_debug_and_text_log(berth, bundle, tmp_path):
     assert res.returncode == 0, res
     assert "dbg\n" in res.stdout
     assert log.exists() and log.read_text().strip(), "--debug --log wrote nothing"
+
+
+def test_commands_on_other_containers_do_not_wait_for_a_locked_one(berth, bundle, tmp_path):
+    """Issue #2: commands on one container are serialized by its lock; commands on different
+    containers never wait on each other. A create held in a createRuntime hook keeps its
+    container locked; the whole lifecycle of another container, and a start/kill/delete
+    waiting for the held one, go on meanwhile: the first finishes while the hook still holds."""
+    gate, held = tmp_path / "gate", tmp_path / "held"
+    hook = tmp_path / "hold.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {held}\nwhile [ ! -e {gate} ]; do sleep 0.05; done\n")
+    os.chmod(hook, 0o755)
+    slow = bundle(shared_rootfs=True, args=["sleep", "30"])
+    slow.config["hooks"] = {"createRuntime": [{"path": str(hook)}]}
+    berth.track("lock-held", slow)
+    berth.prepare(slow)
+    creating = berth.popen("create", "--bundle", slow.path, "lock-held")
+    starting = None
+    try:
+        wait_for(held.exists, what="the hook to run")
+        other = bundle(shared_rootfs=True, args=["sleep", "30"])
+        t0 = time.monotonic()
+        berth.create("lock-free", other)
+        berth.start("lock-free")
+        assert berth("exec", "lock-free", "true").returncode == 0
+        berth.kill("lock-free", "KILL")
+        berth.wait_status("lock-free", "stopped")
+        berth.delete("lock-free")
+        elapsed = time.monotonic() - t0
+        assert creating.poll() is None, "the held create finished: the test proved nothing"
+        # the same id does wait: start of the held container blocks until the create is done
+        starting = berth.popen("start", "lock-held")
+        time.sleep(0.5)
+        assert starting.poll() is None, "start did not wait for the create holding the lock"
+    finally:
+        gate.touch()
+    assert creating.wait(timeout=20) == 0, creating.err_path.read_text()
+    assert starting.wait(timeout=20) == 0, starting.err_path.read_text()
+    assert berth.state("lock-held")["status"] in ("running", "stopped")
+    assert elapsed < 8, f"the other container's commands took {elapsed:.1f}s"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGUSR1, signal.SIGHUP, signal.SIGINT],
+                         ids=["USR1", "HUP", "INT"])
+def test_run_forwards_a_signal_and_exits_128_plus_n(berth, bundle, sig):
+    """run forwards the signals it gets to the container's process; one without a handler
+    kills it, and run exits 128+N (no pid namespace, so the default action applies)"""
+    b = bundle(shared_rootfs=True)
+    b.remove_ns("pid")
+    b.sh("echo READY; exec sleep 30")
+    p = berth.run_popen("fwdsig", b)
+    wait_output(p.out_path, "READY")
+    berth.wait_status("fwdsig", "running")
+    time.sleep(0.2)  # the shell has exec'd sleep
+    p.send_signal(sig)
+    assert p.wait(timeout=10) == 128 + sig
+
+
+def test_stdio_pipes_reach_the_process_untouched(berth, bundle):
+    """without a terminal the process's fds 0-2 are the very pipes berth was given (issue #6:
+    pipes from the engine reach the process), not copies relayed by berth"""
+    b = bundle(shared_rootfs=True)
+    b.sh("for f in 0 1 2; do readlink /proc/self/fd/$f; done; read line; echo got:$line; "
+         "echo to-stderr >&2")
+    berth.prepare(b)
+    berth.track("pipes", b)
+    p = subprocess.Popen(berth.argv("run", "--bundle", b.path, "pipes"), stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=berth.env())
+    inos = [os.fstat(f.fileno()).st_ino for f in (p.stdin, p.stdout, p.stderr)]
+    out, err = p.communicate(b"hello\n", timeout=20)
+    assert p.returncode == 0, (out, err)
+    lines = out.decode().splitlines()
+    assert lines[:3] == [f"pipe:[{i}]" for i in inos], (lines, inos)
+    assert lines[3] == "got:hello" and err.decode() == "to-stderr\n", (out, err)
