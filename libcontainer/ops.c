@@ -88,9 +88,11 @@ int container_spec_at(int dirfd, const struct container_state *st, struct spec *
 
 int container_spec(const char *root, const struct container_state *st, struct spec **out,
                    struct berr **err) {
+  char name[CONTAINER_DIR_NAME_MAX];
+  container_dir_name(st->id, name);
   cleanup_close int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int dirfd =
-      rootfd < 0 ? -1 : openat(rootfd, st->id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      rootfd < 0 ? -1 : openat(rootfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dirfd < 0)
     return berr_errno(err, "container \"%s\": open its state directory", st->id);
   return container_spec_at(dirfd, st, out, err);
@@ -373,12 +375,17 @@ static int compare_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void visit_one(int rootfd, const char *id, container_visit_fn fn, void *data) {
+static void visit_one(int rootfd, const char *name, container_visit_fn fn, void *data) {
   struct container_state *st = NULL;
   enum container_status status;
   cleanup_berr struct berr *err = NULL;
+  cleanup_free char *id = NULL;
+  if (state_dir_id(rootfd, name, &id) < 0) {
+    log_debug("list: skipping %s: no container id", name);
+    return;
+  }
   if (load_unlocked(rootfd, id, &st, &status, &err) < 0) {
-    log_debug("list: skipping %s: %s", id, err->msg);
+    log_debug("list: skipping %s: %s", name, err->msg);
     return;
   }
   fn(st, status, data);

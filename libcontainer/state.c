@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -65,8 +67,6 @@ int container_id_validate(const char *id, struct berr **err) {
   size_t len = id ? strlen(id) : 0;
   if (len == 0)
     return berr_code(err, EINVAL, "container id: must not be empty");
-  /* the state directory (and the default cgroup) is named by the id: a longer name is
-   * ENAMETOOLONG half way through create */
   if (len > CONTAINER_ID_MAX)
     return berr_code(err, EINVAL, "container id: longer than %d bytes", CONTAINER_ID_MAX);
   for (size_t i = 0; i < len; i++)
@@ -78,6 +78,18 @@ int container_id_validate(const char *id, struct berr **err) {
                        shown);
     }
   return 0;
+}
+
+void container_dir_name(const char *id, char out[CONTAINER_DIR_NAME_MAX]) {
+  size_t len = strlen(id);
+  if (len < CONTAINER_DIR_NAME_MAX) {
+    memcpy(out, id, len + 1);
+    return;
+  }
+  uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a 64 */
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ (unsigned char)id[i]) * 0x100000001b3ULL;
+  snprintf(out, CONTAINER_DIR_NAME_MAX, "_%.200s-%016" PRIx64, id, h);
 }
 
 static int mkdir_p(const char *path, mode_t mode) {
@@ -140,7 +152,9 @@ int state_dir_create(int rootfd, const char *id, int *dirfd, struct berr **err) 
     unlinkat(rootfd, tmp, AT_REMOVEDIR);
     return berr_set(err, e, "open state directory for %s", id);
   }
-  if (renameat2(rootfd, tmp, rootfd, id, RENAME_NOREPLACE) < 0) {
+  char name[CONTAINER_DIR_NAME_MAX];
+  container_dir_name(id, name);
+  if (renameat2(rootfd, tmp, rootfd, name, RENAME_NOREPLACE) < 0) {
     int e = errno;
     unlinkat(rootfd, tmp, AT_REMOVEDIR);
     if (e == EEXIST)
@@ -156,7 +170,9 @@ int state_dir_create(int rootfd, const char *id, int *dirfd, struct berr **err) 
 int state_dir_open_unlocked(int rootfd, const char *id, int *dirfd, struct berr **err) {
   if (container_id_validate(id, err) < 0)
     return -1;
-  *dirfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  char name[CONTAINER_DIR_NAME_MAX];
+  container_dir_name(id, name);
+  *dirfd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (*dirfd >= 0)
     return 0;
   if (errno == ENOENT)
@@ -177,7 +193,32 @@ int state_dir_open(int rootfd, const char *id, int *dirfd, struct berr **err) {
 }
 
 int state_dir_remove(int rootfd, const char *id, struct berr **err) {
-  return remove_tree_at(rootfd, id, err);
+  char name[CONTAINER_DIR_NAME_MAX];
+  container_dir_name(id, name);
+  return remove_tree_at(rootfd, name, err);
+}
+
+int state_dir_id(int rootfd, const char *name, char **id) {
+  *id = NULL;
+  if (name[0] != '_')
+    return (*id = strdup(name)) ? 0 : -1;
+  /* a long id's directory: the id is in its state.json, and must map back to the name */
+  cleanup_close int fd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_free char *text = NULL;
+  size_t len;
+  cleanup_json json_node *root = NULL;
+  if (fd < 0 || read_file_at(fd, STATE_FILE, &text, &len, NULL) < 0 ||
+      json_parse(text, len, &root, NULL) < 0)
+    return -1;
+  const json_node *n = json_get(root, "id");
+  const char *s = n ? json_string(n) : NULL;
+  char back[CONTAINER_DIR_NAME_MAX];
+  if (s == NULL || container_id_validate(s, NULL) < 0)
+    return -1;
+  container_dir_name(s, back);
+  if (strcmp(back, name) != 0)
+    return -1;
+  return (*id = strdup(s)) ? 0 : -1;
 }
 
 void state_json_annotations(json_writer *w, const struct container_state *st) {

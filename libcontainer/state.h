@@ -58,11 +58,15 @@ void container_state_free(struct container_state *st);
 void container_state_cleanup(struct container_state **st);
 #define cleanup_state __attribute__((cleanup(container_state_cleanup)))
 
-/* [A-Za-z0-9][A-Za-z0-9_.+-]*, at most CONTAINER_ID_MAX bytes: NAME_MAX, since the state
- * directory and the default cgroup /berth/<id> are named by it (issue #2 asked for 1024: a
- * longer id cannot name a directory; runc's are bounded the same way). */
-#define CONTAINER_ID_MAX 255
+/* [A-Za-z0-9][A-Za-z0-9_.+-]*, at most CONTAINER_ID_MAX bytes (issue #2). */
+#define CONTAINER_ID_MAX 1024
 int container_id_validate(const char *id, struct berr **err);
+/* The name of the id's state directory under --root, and of its default cgroup /berth/<name>:
+ * the id itself when it fits a file name (NAME_MAX, 255 bytes); a longer id gets
+ * "_<its first 200 bytes>-<16 hex digits of a 64-bit FNV-1a hash of all of it>", which no id
+ * can be (an id never starts with "_"). state.json holds the full id, checked on every read. */
+#define CONTAINER_DIR_NAME_MAX 256
+void container_dir_name(const char *id, char out[CONTAINER_DIR_NAME_MAX]);
 
 /* Opens (creating with 0700 if needed) the state root directory. */
 int state_root_open(const char *root, int *rootfd, struct berr **err);
@@ -72,6 +76,10 @@ int state_dir_create(int rootfd, const char *id, int *dirfd, struct berr **err);
 int state_dir_open(int rootfd, const char *id, int *dirfd, struct berr **err);
 /* The same without the lock, for readers. */
 int state_dir_open_unlocked(int rootfd, const char *id, int *dirfd, struct berr **err);
+/* The container id whose state directory under rootfd is `name` (list's look-up): the name
+ * itself, or for a long id's "_..." directory the id in its state.json that maps back to it.
+ * -1 when there is none. */
+int state_dir_id(int rootfd, const char *name, char **id);
 int state_dir_remove(int rootfd, const char *id, struct berr **err);
 
 int state_write(int dirfd, const struct container_state *st, struct berr **err);

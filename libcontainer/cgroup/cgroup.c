@@ -15,6 +15,7 @@
 
 #include "../cleanup.h"
 #include "../log.h"
+#include "../state.h"
 #include "../util.h"
 #include "internal.h"
 
@@ -189,7 +190,9 @@ int cgroup_compute_path(const char *cgroups_path, const char *id, const char *ow
         strcmp(id, ".") == 0)
       return berr_set(err, EINVAL, "cgroup: container id \"%s\" cannot name a cgroup",
                       id ? id : "");
-    snprintf(buf, sizeof(buf), "/berth/%s", id);
+    char name[CONTAINER_DIR_NAME_MAX];
+    container_dir_name(id, name); /* a long id is hashed, as its state directory */
+    snprintf(buf, sizeof(buf), "/berth/%s", name);
   } else {
     if (cgroups_path[0] != '/' &&
         append_components(buf, sizeof(buf), own_cgroup ? own_cgroup : "/", "own cgroup", err) < 0)

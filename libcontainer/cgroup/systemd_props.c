@@ -8,6 +8,7 @@
 
 #include "../cleanup.h"
 #include "../scheduling.h"
+#include "../state.h"
 #include "internal.h"
 
 #define FIELD "linux.cgroupsPath"
@@ -66,7 +67,10 @@ int cgroup_systemd_unit(const char *cgroups_path, const char *id, struct cgroup_
   char def[1100];
   const char *cp = cgroups_path;
   if (cp == NULL || cp[0] == '\0') {
-    snprintf(def, sizeof(def), "system.slice:berth:%s", id ? id : "");
+    char name[CONTAINER_DIR_NAME_MAX] = "";
+    if (id)
+      container_dir_name(id, name); /* a unit name is at most 255 bytes too */
+    snprintf(def, sizeof(def), "system.slice:berth:%s", name);
     cp = def;
   }
   const char *c1 = strchr(cp, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;

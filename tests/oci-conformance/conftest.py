@@ -155,6 +155,17 @@ def copy_rootfs(template: Path, dest: Path):
 # per-test runtime
 
 
+def container_dir_name(cid):
+    """state.h container_dir_name(): the name of an id's state directory and default cgroup"""
+    raw = cid.encode()
+    if len(raw) < 256:
+        return cid
+    h = 0xcbf29ce484222325  # FNV-1a 64
+    for c in raw:
+        h = ((h ^ c) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"_{cid[:200]}-{h:016x}"
+
+
 class BerthError(AssertionError):
     pass
 
@@ -423,8 +434,9 @@ class Runtime:
         root = Path("/sys/fs/cgroup")
         hier = [root] if (root / "cgroup.procs").exists() else \
             [d for d in root.iterdir() if (d / "cgroup.procs").exists()]
-        return [str(h / "berth" / cid) for h in hier for cid in self.ids
-                if cid and "/" not in cid and (h / "berth" / cid).is_dir()]
+        names = [container_dir_name(cid) for cid in self.ids if cid and "/" not in cid]
+        return [str(h / "berth" / n) for h in hier for n in names
+                if len(n.encode()) < 256 and (h / "berth" / n).is_dir()]
 
     def leftovers(self, bundles=None):
         problems = []

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "namespaces.h"
+#include "state.h"
 #include "util.h"
 
 static int passed, failed;
@@ -56,7 +57,37 @@ static void test_map_text(void) {
         "uid_map: the initial namespace's identity map", "");
 }
 
+/* container_dir_name: an id that fits a file name is its own name; a longer one (up to 1024
+ * bytes) gets a "_" name of at most 255 bytes that no id can have, distinct for ids that share
+ * their first 200 bytes. */
+static void test_container_dir_name(void) {
+  char a[1025], b[1025], na[CONTAINER_DIR_NAME_MAX], nb[CONTAINER_DIR_NAME_MAX];
+  char detail[300] = "";
+  container_dir_name("web-1.x", na);
+  check(strcmp(na, "web-1.x") == 0, "dir name: a short id is its own name", na);
+  memset(a, 'x', 255);
+  a[255] = '\0';
+  container_dir_name(a, na);
+  check(strcmp(na, a) == 0, "dir name: 255 bytes are kept", "");
+  memset(a, 'x', 1024);
+  a[1024] = '\0';
+  memcpy(b, a, sizeof(a));
+  b[1023] = 'y';
+  container_dir_name(a, na);
+  container_dir_name(b, nb);
+  snprintf(detail, sizeof(detail), "%zu bytes, \"%.20s...%s\"", strlen(na), na,
+           na + strlen(na) - 17);
+  check(na[0] == '_' && strlen(na) <= 255 && strncmp(na + 1, a, 200) == 0 &&
+            container_id_validate(na, NULL) < 0,
+        "dir name: a 1024-byte id gets a hashed name no id can have", detail);
+  check(strcmp(na, nb) != 0, "dir name: ids differing in their last byte differ", "");
+  a[256] = '\0';
+  container_dir_name(a, nb);
+  check(strcmp(na, nb) != 0 && nb[0] == '_', "dir name: a 256-byte id is hashed", nb + 200);
+}
+
 int main(void) {
+  test_container_dir_name();
   test_rfc3339();
   test_map_text();
   printf("%d passed, %d failed\n", passed, failed);
