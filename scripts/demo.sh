@@ -1,6 +1,10 @@
 #!/bin/bash
 # Build berth and run a busybox container from /tmp/berth-demo, showing that it gets its own
 # hostname, pid 1 and namespaces. Run as root on Debian 12.
+#   DEMO_DIR=DIR     where the bundle goes (default /tmp/berth-demo)
+#   BUILD_DIR=DIR    the meson build directory (default build)
+#   BERTH_BIN=PATH   use this berth binary and build nothing (the test suite does, so that a
+#                    test never rebuilds the binary under test)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -8,7 +12,7 @@ REPO=$(pwd)
 DEMO=${DEMO_DIR:-/tmp/berth-demo}
 BUILD=${BUILD_DIR:-build}
 case "$BUILD" in /*) ;; *) BUILD=$REPO/$BUILD ;; esac
-BERTH=$BUILD/src/berth
+BERTH=${BERTH_BIN:-$BUILD/src/berth}
 
 PKGS=(meson ninja-build pkg-config gcc libyajl-dev libseccomp-dev libcap-dev
       busybox-static)
@@ -23,9 +27,11 @@ if ((${#missing[@]})); then
         { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; }
 fi
 
-echo "== building"
-[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null
-ninja -C "$BUILD" >/dev/null
+if [ -z "${BERTH_BIN:-}" ]; then
+    echo "== building"
+    [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null
+    ninja -C "$BUILD" >/dev/null
+fi
 
 echo "== making the bundle in $DEMO"
 rm -rf "$DEMO"

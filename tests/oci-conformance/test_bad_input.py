@@ -117,9 +117,9 @@ def test_missing_bundle_dir(berth, tmp_path):
     berth.assert_nothing_left(bundles=[])
 
 
-@pytest.mark.parametrize("cid", ["../x", "a/b", ".", "..", "", "x" * 256, "x" * 1025, ".hidden", "_x",
+@pytest.mark.parametrize("cid", ["../x", "a/b", ".", "..", "", "x" * 1025, ".hidden", "_x",
                                  "-x", "a b", "a:b", "\u00e9t\u00e9", "a\nb"],
-                         ids=["dotdot-slash", "slash", "dot", "dotdot", "empty", "256-chars", "1025-chars",
+                         ids=["dotdot-slash", "slash", "dot", "dotdot", "empty", "1025-chars",
                               "leading-dot", "leading-underscore", "leading-dash", "space",
                               "colon", "non-ascii", "newline"])
 def test_invalid_ids(berth, bundle, cid):
@@ -152,7 +152,7 @@ def test_invalid_id_refused_by_every_command(berth, cmd, cid, tmp_path):
 
 def test_valid_unusual_ids(berth, bundle):
     b = bundle(shared_rootfs=True, args=["true"])
-    for cid in ("a.b_c-d", "x" * 200, "x" * 255, "A1", "0123456789abcdef" * 4, "a+b", "9.."):
+    for cid in ("a.b_c-d", "x" * 200, "x" * 255, "x" * 256, "x" * 1024, "A1", "0123456789abcdef" * 4, "a+b", "9.."):
         res = berth.run(cid, b)
         assert res.returncode == 0, res
 
@@ -188,4 +188,42 @@ def test_other_enoent_is_exit_1(berth, bundle, what):
     res = berth.create("enoent1", b, check=False)
     assert res.returncode == 1, res
     assert "no such file or directory" in res.stderr.lower(), res
+    berth.assert_nothing_left()
+
+
+def test_unknown_properties_are_ignored(berth, bundle):
+    """config.md (extensibility): unknown properties MUST be ignored, at every level, and so
+    are other platforms' sections; the container runs as without them"""
+    b = bundle(shared_rootfs=True, args=["echo", "ran"])
+    c = b.config
+    c["org.example.top"] = {"nested": [1, 2]}
+    c["windows"] = {"layerFolders": ["C:\\\\x"]}
+    c["vm"] = {"hypervisor": {"path": "/nope"}}
+    c["root"]["org.example.root"] = True
+    b.process["org.example.process"] = "x"
+    b.process["user"]["org.example.user"] = 1
+    c["linux"]["org.example.linux"] = None
+    c["linux"]["namespaces"][0]["org.example.ns"] = "x"
+    c["mounts"][0]["org.example.mount"] = 5
+    c["hooks"] = {"org.example.hook": [{"path": "relative/is/not/checked"}],
+                  "poststart": [{"path": "/bin/true", "org.example.h": 1}]}
+    res = berth.run("unknownprops", b)
+    assert res.returncode == 0 and res.stdout == "ran\n", res
+
+
+@pytest.mark.parametrize("version,ok", [
+    ("1.0.0", True), ("1.0.2-dev", True), ("1.2.0", True), ("1.3.0", True), ("1.3.9", True),
+    ("1.9.0", True), ("1.10.1", True),
+    ("2.0.0", False), ("0.9.0", False), ("10.0.0", False), ("1.x", False), ("v1.0.0", False),
+    ("", False)])
+def test_oci_version_every_1x_accepted_other_majors_refused(berth, bundle, version, ok):
+    """issue #2: every 1.x.y is accepted (1.0.0 to 1.3.x and later 1.x); another major is a
+    clear error naming ociVersion, and nothing is created"""
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["ociVersion"] = version
+    res = berth.run("ociv", b)
+    if ok:
+        assert res.returncode == 0, res
+    else:
+        assert_one_error_line(res, "ociVersion", f'"{version}"')
     berth.assert_nothing_left()

@@ -398,3 +398,33 @@ def test_no_subreaper_accepted_and_berth_is_not_a_subreaper(berth, bundle, cmd):
     if cmd == "run":  # berth run is the container's parent: not the orphan's
         assert m.group(1) != m.group(2), out
     berth.assert_nothing_left()
+
+
+def test_readme_tells_how_to_use_berth_from_each_engine():
+    """issue #6: README sections on podman, containerd (BinaryName in config.toml) and Docker
+    ("runtimes" in daemon.json)"""
+    readme = open(os.path.join(MAN_DIR, "..", "README.md")).read()
+    sections = {h: body for h, body in re.findall(r"^## ([^\n]+)\n(.*?)(?=^## |\Z)", readme,
+                                                  re.M | re.S)}
+    assert "--runtime" in sections["Using berth from podman"]
+    assert "BinaryName" in sections["Using berth from containerd"]
+    assert "--runc-binary" in sections["Using berth from containerd"]
+    assert '"runtimes"' in sections["Using berth from Docker"]
+
+
+def test_demo_script_runs(berth_bin, tmp_path):
+    """README, issue #2: scripts/demo.sh makes a busybox bundle with `berth spec` and runs it:
+    the container's hostname, its shell as PID 1, its own namespaces. With BERTH_BIN it uses
+    the binary under test and builds nothing (scripts/test.sh has built it)."""
+    import subprocess
+    repo = os.path.join(MAN_DIR, "..")
+    res = subprocess.run([os.path.join(repo, "scripts", "demo.sh")], capture_output=True,
+                         text=True, timeout=120,
+                         env=dict(os.environ, DEMO_DIR=str(tmp_path / "demo"),
+                                  BERTH_BIN=str(berth_bin)))
+    assert res.returncode == 0, res
+    assert "== building" not in res.stdout, res.stdout
+    out = res.stdout.split("== berth run", 1)[1]
+    assert "hostname: berth-demo" in out and "pid: 1" in out, res.stdout
+    host_pid_ns = os.readlink("/proc/self/ns/pid")
+    assert "pid -> pid:[" in out and host_pid_ns not in out, res.stdout

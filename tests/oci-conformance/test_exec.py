@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import pid_alive, wait_for
+from test_process import read_pty, recv_pty_master
 
 
 def running(berth, bundle, cid, **kw):
@@ -123,14 +124,28 @@ def test_exec_bad_input(berth, bundle, tmp_path):
     running(berth, bundle, "ex12")
     bad = tmp_path / "p.json"
     bad.write_text(json.dumps({"cwd": "rel", "args": ["true"]}))
-    for args in (["--process", bad, "ex12"], ["--cap", "CAP_BOGUS", "ex12", "true"],
+    empty = tmp_path / "empty-args.json"
+    empty.write_text(json.dumps({"cwd": "/", "args": []}))
+    missing = tmp_path / "missing.json"
+    for args in (["--process", bad, "ex12"], ["--process", empty, "ex12"],
+                 ["--process", missing, "ex12"], ["--cap", "CAP_BOGUS", "ex12", "true"],
                  ["--cwd", "relative", "ex12", "true"], ["ex12"],
                  ["-e", "NOEQUALS", "ex12", "true"], ["--env", "=v", "ex12", "true"],
                  ["-t", "--console-socket", tmp_path / "nope.sock", "ex12", "true"]):
         res = berth("exec", *args)
         assert res.returncode == 1, (args, res)
-        assert res.stderr.strip(), res
-    assert berth.state("ex12")["status"] == "running"
+        assert len([l for l in res.stderr.splitlines() if l.strip()]) == 1, res
+    # the message names the field or the flag
+    assert "process.json: cwd" in berth("exec", "--process", bad, "ex12").stderr
+    assert "args" in berth("exec", "--process", empty, "ex12").stderr
+    assert "CAP_BOGUS" in berth("exec", "--cap", "CAP_BOGUS", "ex12", "true").stderr
+    assert "nope.sock" in berth("exec", "-t", "--console-socket", tmp_path / "nope.sock", "ex12",
+                                "true").stderr
+    st = berth.state("ex12")
+    assert st["status"] == "running" and pid_alive(st["pid"])
+    # nothing the failed execs started is left in the container
+    res = berth("exec", "ex12", "ps", "-o", "comm")
+    assert sorted(res.stdout.split()[1:]) == ["ps", "sleep"], res
 
 
 @pytest.mark.parametrize("value", ["-1", "abc", "65537"])
@@ -280,7 +295,6 @@ def test_exec_inherits_the_containers_rlimits_and_seccomp(berth, bundle):
 def test_exec_tty_with_console_socket(berth, bundle, tmp_path):
     """exec -t --console-socket (conmon and the containerd shim): the pty master goes over the
     socket, the pty is the process's controlling terminal"""
-    from test_process import read_pty, recv_pty_master
     running(berth, bundle, "ex22")
     sock_path = tmp_path / "exec-console.sock"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -301,16 +315,6 @@ def test_exec_tty_with_console_socket(berth, bundle, tmp_path):
     lines = [l.strip() for l in text.replace("\r", "").splitlines() if l.strip()]
     assert lines[0].startswith("/dev/pts/"), text
     assert "stdin-tty" in lines and "ctty" in lines, text
-
-
-def recv_fd(listener, timeout=10):
-    listener.settimeout(timeout)
-    conn, _ = listener.accept()
-    with conn:
-        conn.settimeout(timeout)
-        msg, fds, _, _ = socket.recv_fds(conn, 64, 4)
-    assert len(fds) == 1, fds
-    return msg, fds[0]
 
 
 def fdinfo_pid(fd):
@@ -334,7 +338,7 @@ def test_exec_pidfd_socket(berth, bundle, tmp_path, detach):
             *(["-d"] if detach else []), "ex23", "sleep", "30"]
     try:
         p = berth.popen(*args)
-        msg, pidfd = recv_fd(listener)
+        pidfd, msg = recv_pty_master(listener)  # any one fd sent with SCM_RIGHTS
     finally:
         listener.close()
     try:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -666,3 +667,71 @@ def test_stdio_pipes_reach_the_process_untouched(berth, bundle):
     lines = out.decode().splitlines()
     assert lines[:3] == [f"pipe:[{i}]" for i in inos], (lines, inos)
     assert lines[3] == "got:hello" and err.decode() == "to-stderr\n", (out, err)
+
+
+def proc_start_time(pid):
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_state_json_written_atomically_with_start_time(berth, bundle, tmp_path):
+    """Issue #2: <root>/<id>/state.json holds the OCI state plus pid, the process's start time
+    (field 22 of /proc/PID/stat), bundle, creation time and annotations, and is written through
+    a temporary file renamed over it: no write ever opens state.json itself."""
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    b.config["annotations"] = {"org.example.k": "v"}
+    berth.prepare(b)
+    berth.track("atomic", b)
+    trace = tmp_path / "strace.out"
+    # not -f: berth itself writes state.json (its parked child would keep strace waiting)
+    with open(tmp_path / "create.err", "w") as err:
+        res = subprocess.run(["strace", "-qq", "-e", "trace=openat,open,creat,rename,renameat,"
+                              "renameat2", "-o", str(trace),
+                              *berth.argv("create", "--bundle", b.path, "atomic")],
+                             env=berth.env(), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=err, timeout=30)
+    assert res.returncode == 0, (tmp_path / "create.err").read_text()
+    berth.start("atomic")
+    calls = [l for l in trace.read_text().splitlines() if "state.json" in l]
+    writes = [l for l in calls if "O_WRONLY" in l or "O_RDWR" in l or "creat(" in l]
+    assert writes and all(".state.json.tmp" in l for l in writes), calls
+    assert any("rename" in l and '".state.json.tmp"' in l and '"state.json"' in l
+               for l in calls), calls
+    st = json.loads((berth.root / "atomic" / "state.json").read_text())
+    assert st["id"] == "atomic" and st["bundle"] == str(b.path)
+    assert st["startTime"] == proc_start_time(st["pid"]), st
+    assert st["annotations"] == {"org.example.k": "v"}, st
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", st["created"]), st
+    assert sorted(os.listdir(berth.root / "atomic")).count(".state.json.tmp") == 0
+
+
+def test_ids_of_1024_bytes(berth, bundle):
+    """Issue #2: ids up to 1024 bytes. Longer than a file name, such an id names its state
+    directory and default cgroup "_<its first 200 bytes>-<hash>" (state.h); two ids sharing
+    those 200 bytes are still two containers, and every command finds each by its full id."""
+    from conftest import container_dir_name
+    ids = ["L" * 1024, "L" * 1023 + "M"]
+    names = [container_dir_name(i) for i in ids]
+    assert names[0] != names[1] and all(len(n) <= 255 for n in names)
+    for cid in ids:
+        berth.create(cid, bundle(shared_rootfs=True, args=["sleep", "30"]))
+    assert sorted(os.listdir(berth.root)) == sorted(names)
+    assert sorted(berth("list", "-q").stdout.split()) == sorted(ids)
+    listed = {e["id"]: e for e in json.loads(berth("list", "-f", "json").stdout)}
+    assert set(listed) == set(ids)
+    berth.start(ids[0])
+    st = berth.state(ids[0])
+    assert st["id"] == ids[0] and st["status"] == "running"
+    assert berth.state(ids[1])["status"] == "created"
+    pids_cg = Path("/sys/fs/cgroup/pids/berth") / names[0]
+    if Path("/sys/fs/cgroup/pids/cgroup.procs").exists():
+        assert str(st["pid"]) in (pids_cg / "cgroup.procs").read_text().split()
+    res = berth("exec", ids[0], "echo", "in-exec")
+    assert res.returncode == 0 and res.stdout == "in-exec\n", res
+    berth.kill(ids[0], "KILL")
+    berth.wait_status(ids[0], "stopped")
+    for cid in ids:
+        berth.delete(cid, "--force")
+    assert os.listdir(berth.root) == []
+    assert not pids_cg.exists()
+    assert berth.state("L" * 1024, check=False) is None
