@@ -9,7 +9,7 @@
 
 enum {
   OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP,
-  OPT_NO_SUBREAPER
+  OPT_NO_SUBREAPER, OPT_PIDFD_SOCKET
 };
 
 /* systemd socket activation (sd_listen_fds(3)): the fds 3..3+n-1 handed to this process
@@ -36,9 +36,10 @@ int parse_create_flags(const char *cmd, int argc, char **argv, struct create_opt
       {"detach", no_argument, NULL, 'd'},
       {"keep", no_argument, NULL, OPT_KEEP},
       {"no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER},
+      {"pidfd-socket", required_argument, NULL, OPT_PIDFD_SOCKET},
       {NULL, 0, NULL, 0}};
   int c;
-  while ((c = getopt_long(argc, argv, r ? "+b:d" : "+b:", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, r->run ? "+b:d" : "+b:", opts, NULL)) != -1) {
     switch (c) {
     case 'b': o->bundle = optarg; break;
     case OPT_PID_FILE: o->pid_file = optarg; break;
@@ -48,13 +49,14 @@ int parse_create_flags(const char *cmd, int argc, char **argv, struct create_opt
     /* runc's flag: berth never makes itself a child subreaper (the container's process is
      * its direct child, CLONE_PARENT), so this is what it always does */
     case OPT_NO_SUBREAPER: break;
+    case OPT_PIDFD_SOCKET: r->pidfd_socket = optarg; break;
     case OPT_PRESERVE:
       if (cli_parse_preserve_fds(cmd, optarg, &o->preserve_fds) < 0)
         return -1;
       break;
     case 'd':
     case OPT_KEEP:
-      if (r == NULL) {
+      if (!r->run) {
         cli_usage_error(cmd, "unknown option \"%s\"", argv[optind - 1]);
         return -1;
       }

@@ -20,7 +20,8 @@ static const struct command commands[] = {
      "      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
      "      --no-new-keyring     keep the caller's session keyring\n"
      "      --no-subreaper       accepted for runc (berth never is a subreaper)\n"
-     "      --preserve-fds N     pass fds 3..3+N-1 to the container\n"},
+     "      --preserve-fds N     pass fds 3..3+N-1 to the container\n"
+     "      --pidfd-socket S     unix socket that receives the container process's pidfd\n"},
     {"start", cmd_start, "start <container-id>", "start the process of a created container", ""},
     {"state", cmd_state, "state <container-id>", "print the state of a container as JSON", ""},
     {"kill", cmd_kill, "kill [options] <container-id> [signal]",
@@ -40,7 +41,8 @@ static const struct command commands[] = {
      "      --no-pivot           use MS_MOVE + chroot instead of pivot_root\n"
      "      --no-new-keyring     keep the caller's session keyring\n"
      "      --no-subreaper       accepted for runc (berth never is a subreaper)\n"
-     "      --preserve-fds N     pass fds 3..3+N-1 to the container\n"},
+     "      --preserve-fds N     pass fds 3..3+N-1 to the container\n"
+     "      --pidfd-socket S     unix socket that receives the container process's pidfd\n"},
     {"exec", cmd_exec, "exec [options] <container-id> [command [args...]]",
      "run a new process inside a running container",
      "  -p, --process FILE       process.json to run (instead of command and flags)\n"

@@ -41,10 +41,13 @@ int cmd_run(const struct global_opts *g, int argc, char **argv) {
   /* the fifo reader: the container process does not wait for start to open it */
   struct create_opts o = {.root = g->root, .systemd_cgroup = g->systemd_cgroup,
                           .fifo_reader = &reader};
-  struct run_flags r = {0};
+  struct run_flags r = {.run = true};
   if (parse_create_flags("run", argc, argv, &o, &r) < 0)
     return 1;
   cleanup_berr struct berr *err = NULL;
+  cleanup_close int pidfd_sock = -1;
+  if (cli_pidfd_socket_open(r.pidfd_socket, &pidfd_sock, &err) < 0)
+    return cli_fail(err);
   struct tty_relay relay = {.ours = -1, .theirs = -1, .master = -1};
   /* attached without --console-socket: a terminal, if the config asks for one, is ours */
   if (!r.detach && o.console_socket == NULL) {
@@ -61,6 +64,11 @@ int cmd_run(const struct global_opts *g, int argc, char **argv) {
   pid_t init;
   if (container_create(&o, &init, &err) < 0) {
     tty_relay_close(&relay);
+    return cli_fail(err);
+  }
+  if (cli_pidfd_send(pidfd_sock, init, &err) < 0) {
+    tty_relay_close(&relay);
+    container_delete(o.root, o.id, true, NULL);
     return cli_fail(err);
   }
   if (r.detach) {

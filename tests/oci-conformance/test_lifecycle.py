@@ -5,13 +5,14 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import pid_alive, state_validator, wait_for
+from conftest import assert_one_error_line, pid_alive, state_validator, wait_for
 
 # a container that prints STARTED, then waits for a line on stdin (given by the test)
 WAIT_STDIN = 'echo STARTED; read line; echo "got $line"'
@@ -193,7 +194,6 @@ def test_kill_default_is_the_stop_signal_annotation(berth, bundle, stop, sigarg,
 def test_invalid_stop_signal_annotation_fails_create(berth, bundle, stop):
     """the annotation MUST hold a valid StopSignal (image spec): anything else is a config
     error naming it, and nothing is created"""
-    from conftest import assert_one_error_line
     b = bundle(shared_rootfs=True, args=["true"])
     b.config["annotations"] = {STOP_SIGNAL: stop}
     res = berth.create("badstop", b, check=False)
@@ -735,3 +735,45 @@ def test_ids_of_1024_bytes(berth, bundle):
     assert os.listdir(berth.root) == []
     assert not pids_cg.exists()
     assert berth.state("L" * 1024, check=False) is None
+
+
+@pytest.mark.parametrize("cmd", ["create", "run"])
+def test_pidfd_socket_of_create_and_run(berth, bundle, tmp_path, cmd):
+    """create/run --pidfd-socket (runc 1.2): a pidfd of the container's process arrives over the
+    socket (SCM_RIGHTS, data "pidfd"), names it (fdinfo Pid:) and signals it"""
+    from test_exec import fdinfo_pid
+    from test_process import recv_pty_master
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    cid = f"pidfd-{cmd}"
+    berth.prepare(b)
+    berth.track(cid, b)
+    sock_path = tmp_path / "pidfd.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(sock_path))
+    listener.listen(1)
+    try:
+        p = berth.popen(cmd, "--bundle", b.path, "--pidfd-socket", sock_path,
+                        *(["-d"] if cmd == "run" else []), cid)
+        pidfd, msg = recv_pty_master(listener)
+    finally:
+        listener.close()
+    try:
+        assert p.wait(timeout=10) == 0, p.err_path.read_text()
+        st = berth.state(cid)
+        assert st["status"] == ("created" if cmd == "create" else "running"), st
+        assert msg == b"pidfd" and fdinfo_pid(pidfd) == st["pid"], msg
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        berth.wait_status(cid, "stopped")
+    finally:
+        os.close(pidfd)
+
+
+@pytest.mark.parametrize("cmd", ["create", "run"])
+def test_pidfd_socket_that_does_not_exist_creates_nothing(berth, bundle, tmp_path, cmd):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    berth.prepare(b)
+    berth.track("pidfd-none", b)
+    res = berth(cmd, "--bundle", b.path, "--pidfd-socket", tmp_path / "nope.sock", "pidfd-none")
+    assert_one_error_line(res, "--pidfd-socket")
+    assert berth.state("pidfd-none", check=False) is None
+    berth.assert_nothing_left()

@@ -505,3 +505,29 @@ def test_console_socket_run_detach(berth, bundle, tmp_path):
         os.close(master)
     assert "hello-pty" in text
     assert berth.state("ptydetach")["status"] == "running"
+
+
+def test_dev_console_is_the_pty(berth, bundle, tmp_path):
+    """issue #2: with process.terminal, /dev/console in the container is the pty whose master
+    went to --console-socket (same device as the process's stdin), not the host's console"""
+    b = bundle(shared_rootfs=True, terminal=True)
+    b.sh("stat -L -c 'console %t:%T' /dev/console; stat -L -c 'stdin %t:%T' /proc/self/fd/0; "
+         "echo END")
+    sock_path = tmp_path / "c.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(sock_path))
+    listener.listen(1)
+    try:
+        berth.create("devconsole", b, "--console-socket", sock_path)
+        master, _ = recv_pty_master(listener)
+    finally:
+        listener.close()
+    try:
+        berth.start("devconsole")
+        text = read_pty(master, until=lambda buf: b"END" in buf)
+    finally:
+        os.close(master)
+    got = dict(l.split() for l in text.replace("\r", "").splitlines() if l.count(" ") == 1)
+    assert got["console"] == got["stdin"], text
+    assert got["console"].split(":")[0] == "88", text  # 136 (0x88): a /dev/pts device
+    berth.wait_status("devconsole", "stopped")
