@@ -10,11 +10,16 @@ init is pid 1 of the container's procfs) or over /proc/sys/kernel/shmmni (file o
 runtime that opened /proc/self/... in the container's /proc would write into the decoy; berth
 writes the real file (seen from the host) and the decoy keeps its content."""
 
+import json
 import os
+import shutil
 import subprocess
 import uuid
 
 import pytest
+
+from conftest import wait_for
+from test_namespaces import need_userns, userns_config
 
 DECOY = "decoy: must stay as it is\n"
 
@@ -89,5 +94,74 @@ def test_oom_score_adj_without_a_proc_mount(berth, bundle):
     try:
         assert open(f"/proc/{init_pid(berth, cid)}/oom_score_adj").read().strip() == "100"
         assert planted.read_text() == "planted\n"
+    finally:
+        berth.delete(cid, "--force")
+
+
+SELF_OVERMOUNT_C = r"""
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+/* Binds the symlink /decoy-link over the "self" symlink of /proc (the new mount API mounts
+ * on a symlink): every process's /proc/self then leads to /decoy. */
+int main(void) {
+  int tree = syscall(SYS_open_tree, AT_FDCWD, "/decoy-link",
+                     1 /* OPEN_TREE_CLONE */ | AT_SYMLINK_NOFOLLOW | O_CLOEXEC);
+  int target = open("/proc/self", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (tree < 0 || target < 0 ||
+      syscall(SYS_move_mount, tree, "", target, "", 0x4 | 0x40 /* F_ and T_EMPTY_PATH */) < 0) {
+    perror("overmount /proc/self");
+    return 1;
+  }
+  return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("userns", [False, True], ids=["root", "userns"])
+def test_exec_writes_not_redirected_by_a_self_overmount(berth, bundle, tmp_path, userns):
+    """berth exec into a running container whose root (given CAP_SYS_ADMIN) has bound a
+    symlink over its /proc's "self", so that every /proc/self/... leads to the container's
+    /decoy. The exec'd process's oomScoreAdj reaches the real file (berth's own procfs handle)
+    and /decoy/oom_score_adj keeps its content. The LSM attr writes take the same path: through
+    the container's /proc they would land in /decoy and leave the process unconfined. In a user
+    namespace the exec process cannot make a fresh procfs (the container's /proc is partly
+    covered): it clones /proc without its submounts."""
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler for the overmount helper")
+    (tmp_path / "selfover.c").write_text(SELF_OVERMOUNT_C)
+    if userns:
+        need_userns()
+        b = userns_config(bundle(userns_owner=100000))
+        b.set_args("sh", "-c", "selfover && sleep 60")
+    else:
+        b = bundle(args=["sh", "-c", "selfover && sleep 60"])
+    b.config["root"]["readonly"] = False  # a writable /decoy (read-only, it failed by luck)
+    subprocess.run(["cc", "-static", "-o", str(b.rootfs / "bin" / "selfover"),
+                    str(tmp_path / "selfover.c")], check=True)
+    (b.rootfs / "decoy").mkdir()
+    (b.rootfs / "decoy" / "oom_score_adj").write_text(DECOY)
+    (b.rootfs / "decoy-link").symlink_to("/decoy")
+    if userns:
+        for p in (b.rootfs / "decoy", b.rootfs / "decoy" / "oom_score_adj",
+                  b.rootfs / "decoy-link"):
+            os.lchown(p, 100000, 100000)
+    for s in ("bounding", "effective", "permitted"):
+        b.process["capabilities"][s].append("CAP_SYS_ADMIN")
+    cid = f"selfover-{uuid.uuid4().hex[:8]}"
+    berth.create_and_start(cid, b)
+    try:
+        wait_for(lambda: berth("exec", cid, "readlink", "/proc/self").stdout.strip() == "/decoy",
+                 what="the overmount of /proc/self")
+        proc = dict(b.process, args=["sleep", "30"], oomScoreAdj=321)
+        pj, pf = tmp_path / "process.json", tmp_path / "exec.pid"
+        pj.write_text(json.dumps(proc))
+        res = berth("exec", "-d", "--pid-file", pf, "--process", pj, cid)
+        assert res.returncode == 0, res
+        pid = int(pf.read_text())
+        assert open(f"/proc/{pid}/oom_score_adj").read().strip() == "321"
+        assert (b.rootfs / "decoy" / "oom_score_adj").read_text() == DECOY
     finally:
         berth.delete(cid, "--force")
