@@ -109,6 +109,17 @@ load_modules() {
     done < /etc/berth-vm-modules
 }
 
+# make_rxe: the soft-RoCE rdma device rxe0 on dummy0 (guest.conf: MODULES dummy crc32_generic
+# rdma_rxe, TOOLS rdma); on failure the reason is in $W/rxe.err
+make_rxe() {
+    [ -e /sys/class/infiniband/rxe0 ] && return 0
+    load_modules || { cp "$W/modules.err" "$W/rxe.err"; return 1; }
+    { { [ -e /sys/class/net/dummy0 ] || ip link add dummy0 type dummy; } && ip link set dummy0 up &&
+        rdma link add rxe0 type rxe netdev dummy0; } > "$W/rxe.err" 2>&1
+}
+# rdma_max DIR: DIR/rdma.max without the space the kernel ends its lines with
+rdma_max() { sed 's/ *$//' "$1/rdma.max" 2>&1; }
+
 result() {
     echo "BERTH-VM-RESULT: $pass passed, $fail failed, $skip skipped"
     [ $fail = 0 ]

@@ -257,22 +257,17 @@ fi
 section rdma
 # linux.resources.rdma on a soft-RoCE device: rdma_rxe (and ib_core, ib_uverbs, udp_tunnel...)
 # from the guest kernel's modules, a dummy netdev, `rdma link add rxe0 type rxe netdev dummy0`
-if ! load_modules; then
-    bad "load the rdma modules: $(cat $W/modules.err)"
-elif ! { { [ -e /sys/class/net/dummy0 ] || ip link add dummy0 type dummy; } && ip link set dummy0 up &&
-         rdma link add rxe0 type rxe netdev dummy0; } > $W/rxe.err 2>&1; then
+if ! make_rxe; then
     bad "make rxe0 on dummy0: $(cat $W/rxe.err)"
 else
-    # rdma.max lines end in a space
-    rmax() { sed 's/ *$//' "$1/rdma.max"; }
     check "the kernel lists rxe0 in rdma.max of a new cgroup" "rxe0 hca_handle=max hca_object=max" \
-        "$(mkdir $CG/rdmaprobe && rmax $CG/rdmaprobe; rmdir $CG/rdmaprobe)"
+        "$(mkdir $CG/rdmaprobe && rdma_max $CG/rdmaprobe; rmdir $CG/rdmaprobe)"
     bundle rd '["sh","-c","cat /sys/fs/cgroup/rdma.max; while :; do sleep 0.05; done"]' \
         "{\"rdma\":{\"rxe0\":{\"hcaHandles\":3,\"hcaObjects\":100}},$DENY_ALL}"
     if bcreate rd && B start rd > /dev/null 2>&1; then
         d=$CG/berth/rd
         check "rdma.max from hcaHandles and hcaObjects" "rxe0 hca_handle=3 hca_object=100" \
-            "$(rmax $d)"
+            "$(rdma_max $d)"
         _i=0
         while [ ! -s $W/rd.out ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
         check "seen from inside (cgroup namespace: /sys/fs/cgroup/rdma.max)" \
@@ -280,13 +275,13 @@ else
         echo '{"rdma":{"rxe0":{"hcaObjects":50}}}' | B update -r - rd > $W/rd.update 2>&1 ||
             bad "update -r: $(cat $W/rd.update)"
         check "update -r with hcaObjects only: hca_handle back to max" \
-            "rxe0 hca_handle=max hca_object=50" "$(rmax $d)"
+            "rxe0 hca_handle=max hca_object=50" "$(rdma_max $d)"
         echo '{"rdma":{"nope0":{"hcaHandles":1}}}' | B update -r - rd > $W/rd.update 2>&1 &&
             bad "update -r with an unknown device succeeded"
         check_grep "update -r with an unknown device: a clear error" \
             'linux.resources.rdma\["nope0"\]: no rdma device "nope0"' "$(cat $W/rd.update)"
         check "the failed update left rdma.max alone" "rxe0 hca_handle=max hca_object=50" \
-            "$(rmax $d)"
+            "$(rdma_max $d)"
         check "the container still runs" running "$(bstatus rd)"
     else
         bad "create/start: $(out rd)"
@@ -297,6 +292,24 @@ else
     brun rd1
     check "hcaHandles alone: hca_object is max" "rxe0 hca_handle=2 hca_object=max" "$(out rd1)"
     bdel rd1
+    # the kernel enforces them: verbs contexts (hca_handle) and a protection domain (hca_object)
+    # taken through /dev/infiniband/uverbs0 from inside, up to the limits and no further
+    uv=/dev/infiniband/uverbs0
+    if [ -c $uv ]; then
+        BUNDLE_LINUX=",\"devices\":[{\"path\":\"$uv\",\"type\":\"c\",\"major\":$((0x$(stat -c %t $uv))),\"minor\":$((0x$(stat -c %T $uv))),\"fileMode\":438}]"
+        for lim in "1 0:ctx:ok ctx:EAGAIN pd:EAGAIN" "2 1:ctx:ok ctx:ok pd:ok"; do
+            h=${lim%% *} o=${lim#* } o=${o%%:*}
+            bundle rdp "[\"uverbs-probe\",\"$uv\",\"2\"]" \
+                "{\"rdma\":{\"rxe0\":{\"hcaHandles\":$h,\"hcaObjects\":$o}},$DENY_ALL}"
+            brun rdp
+            check "hcaHandles $h, hcaObjects $o: two contexts and a pd from inside" "${lim#*:}" \
+                "$(out rdp)"
+            bdel rdp
+        done
+        BUNDLE_LINUX=
+    else
+        bad "no $uv after rdma link add"
+    fi
 fi
 # a device the kernel does not know: the kernel's ENODEV as an error naming the field
 bundle rdx '["true"]' "{\"rdma\":{\"nosuchdev0\":{\"hcaHandles\":1}},$DENY_ALL}"

@@ -70,6 +70,55 @@ else
     bdel h2
 fi
 
+section rdma
+# the v1 rdma hierarchy (systemd mounts every controller the kernel has, rdma included, but
+# manages none of rdma): berth makes the scope's directory there and writes rdma.max
+if ! make_rxe; then
+    bad "make rxe0 on dummy0: $(cat $W/rxe.err)"
+elif [ ! -d $CG/rdma ]; then
+    bad "no v1 rdma hierarchy at $CG/rdma: $(grep cgroup /proc/mounts | tr '\n' ' ')"
+else
+    bundle rd '["cat","/proc/self/cgroup"]' \
+        "{\"rdma\":{\"rxe0\":{\"hcaObjects\":7}},\"pids\":{\"limit\":40},$DENY_ALL}" no
+    if bcreate rd; then
+        check "v1 rdma.max of the scope" "rxe0 hca_handle=max hca_object=7" "$(rdma_max $CG/rdma/$S-rd.scope)"
+        check "the init in the rdma hierarchy" "$(bpid rd)" "$(cat $CG/rdma/$S-rd.scope/cgroup.procs 2>&1)"
+        echo '{"rdma":{"rxe0":{"hcaHandles":2,"hcaObjects":9}}}' | B update -r - rd > $W/rd.update 2>&1 ||
+            bad "update -r: $(cat $W/rd.update)"
+        check "update -r: v1 rdma.max" "rxe0 hca_handle=2 hca_object=9" "$(rdma_max $CG/rdma/$S-rd.scope)"
+        B start rd > /dev/null 2>&1
+        bwait rd || bad "container did not stop"
+        check_grep "inside: the rdma hierarchy" "rdma:/$S-rd.scope" "$(out rd)"
+        bdel rd
+        check "delete: no hierarchy keeps the directory" "" "$(dirs rd)"
+    else
+        bad "create: $(out rd)"
+        bdel rd
+    fi
+    # the cgroupfs driver (no --systemd-cgroup) on the same v1 rdma hierarchy
+    P() { timeout 60 "$BERTH" --root "$ROOT" "$@"; }
+    bundle rdc '["cat","/proc/self/cgroup"]' "{\"rdma\":{\"rxe0\":{\"hcaHandles\":4}},$DENY_ALL}" no
+    if P create --bundle "$W/rdc" rdc > "$W/rdc.out" 2>&1; then
+        check "cgroupfs driver: v1 rdma.max" "rxe0 hca_handle=4 hca_object=max" \
+            "$(rdma_max $CG/rdma/berth/rdc)"
+        P start rdc > /dev/null 2>&1
+        bwait rdc || bad "container did not stop"
+        check_grep "cgroupfs driver: inside the v1 rdma hierarchy" "rdma:/berth/rdc" "$(out rdc)"
+    else
+        bad "cgroupfs driver: create: $(out rdc)"
+    fi
+    P delete --force rdc > /dev/null 2>&1
+    check "cgroupfs driver: delete removes the rdma directory" absent "$(absent $CG/rdma/berth/rdc)"
+    bundle rdc '["true"]' "{\"rdma\":{\"nosuchdev0\":{\"hcaHandles\":4}},$DENY_ALL}" no
+    P create --bundle "$W/rdc" rdc > "$W/rdc.out" 2>&1 && bad "create with an unknown device succeeded"
+    check_grep "cgroupfs driver: unknown device, a clear error" \
+        'linux.resources.rdma\["nosuchdev0"\]: no rdma device' "$(out rdc)"
+    check "cgroupfs driver: nothing left in any hierarchy" "" \
+        "$(ls -d $CG/*/berth/rdc 2>/dev/null | tr '\n' ' ')"
+    check "cgroupfs driver: no state left" absent "$(absent $ROOT/rdc)"
+    P delete --force rdc > /dev/null 2>&1
+fi
+
 section failures
 # fails after the unit started, in berth's part (a v1 cpuset the machine does not have)
 bundle h3 '["true"]' "{\"cpu\":{\"cpus\":\"7\"},$DENY_ALL}" no

@@ -130,6 +130,28 @@ else
 fi
 
 # -------------------------------------------------------------------------------------------
+section rdma
+# systemd has no property for rdma: berth writes rdma.max in the unit's cgroup itself
+if make_rxe; then
+    bundle rd '["cat","/sys/fs/cgroup/rdma.max"]' \
+        "{\"rdma\":{\"rxe0\":{\"hcaHandles\":3,\"hcaObjects\":100}},$DENY_ALL}" yes
+    if bcreate rd; then
+        check "rdma.max in the unit's cgroup" "rxe0 hca_handle=3 hca_object=100" \
+            "$(rdma_max $CG/system.slice/berth-rd.scope)"
+        B start rd > /dev/null 2>&1
+        bwait rd || bad "container did not stop"
+        check "seen from inside (cgroup namespace)" "rxe0 hca_handle=3 hca_object=100" "$(out rd)"
+        bdel rd
+        check "delete: the unit is gone" "$GONE" "$(gone berth-rd.scope)"
+    else
+        bad "create: $(out rd)"
+        bdel rd
+    fi
+else
+    bad "make rxe0 on dummy0: $(cat $W/rxe.err)"
+fi
+
+# -------------------------------------------------------------------------------------------
 section lifecycle
 bundle lc '["sh","-c","while :; do sleep 0.05; done"]' \
     "{\"memory\":{\"limit\":67108864},\"pids\":{\"limit\":50},$DENY_ALL}" no
