@@ -101,7 +101,7 @@ guest() {
     mkdir -p "$vmdir"
     local key initrd=$vmdir/initramfs.cpio.gz
     key=$( { sha256sum $(exe_files "$BERTH" "${tools[@]}") "$BUSYBOX" "$here/init" \
-                 "$here/lib.sh" "$here/mkinitramfs.sh" | cut -d' ' -f1
+                 "$here/lib.sh" "$here/mkinitramfs.sh" "$here/static_overlay.sh" | cut -d' ' -f1
              (cd "$dir" && find . -type f | LC_ALL=C sort | xargs sha256sum)
              # an OVERLAY may live in another guest's directory (systemd-hybrid uses systemd's)
              [ -z "$OVERLAY" ] || (cd "$(dirname "$dir/$OVERLAY")" && find . -type f |
