@@ -121,7 +121,9 @@ def test_container_namespace_hook_pid_without_pid_namespace(berth, bundle, tmp_p
     berth.create("hookpid", b)
     pid = berth.state("hookpid")["pid"]
     berth.start("hookpid")
-    wait_for(lambda: (log / "container.pid").exists(), what="the container process")
+    # the shell creates the file before echo writes it: wait for the content, not the name
+    wait_for(lambda: (log / "container.pid").exists() and
+             (log / "container.pid").read_text().strip(), what="the container process")
     assert int((log / "container.pid").read_text()) == pid
     for name in ("createRuntime", "createContainer", "startContainer"):
         assert hook_state(log, name)["pid"] == pid, name
