@@ -4,7 +4,8 @@
 #
 #   bench/run.sh                        everything, N=200 runs per runtime
 #   N=20 SCALE=100 bench/run.sh         a quick pass
-#   STEPS=run,strace bench/run.sh       some measurements only (see bench.py --steps)
+#   STEPS=run,strace bench/run.sh       some measurements only (see bench.py --steps; "vm" is
+#                                       the cgroup v2 guest's: bench/vm.sh)
 #   BERTH=/abs/path/berth bench/run.sh  another berth binary (default: a release build in
 #                                       build-bench/)
 #   bench/run.sh --quick                run latency and create/start/delete/exec only, N=40
@@ -72,6 +73,16 @@ unshare -m --propagation private -- bash -c '
     --scale "${SCALE:-1000}" --parallel-rounds "${PARALLEL_ROUNDS:-5}" \
     ${STEPS:+--steps "$STEPS"}
 
+# the cgroup v2 guest (qemu): memory.max minimum and run with devices (bench/vm.sh)
+if [[ ${STEPS:-vm} == *vm* ]]; then
+    WORK=$WORK bench/vm.sh "$BERTH" "$WORK/out/vm.json"
+    /usr/bin/python3 - "$WORK/out/results.json" "$WORK/out/vm.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["vm"] = json.load(open(sys.argv[2]))
+json.dump(r, open(sys.argv[1], "w"), indent=2)
+PY
+fi
 cp "$WORK/out/results.json" "$OUT/results.json"
 if ((QUICK)); then
     /usr/bin/python3 bench/report.py --summary "$OUT/results.json"

@@ -9,7 +9,8 @@
 #   systemd-hybrid   the same on hybrid cgroups (v1 controllers, name=systemd, cgroup2 unified)
 #
 #   tests/vm/run.sh [GUEST...]  every guest by default; uses $BERTH (default
-#                               $BUILD_DIR/src/berth, BUILD_DIR=build)
+#                               $BUILD_DIR/src/berth, BUILD_DIR=build); a GUEST with a slash
+#                               is a guest directory elsewhere (bench/vm.sh boots one so)
 #
 # Installs qemu-system-x86 and linux-image-amd64 when missing (the kernel is only used as a
 # file: /boot/vmlinuz-*; the host is not rebooted), and each guest's PACKAGES. A guest's
@@ -80,7 +81,9 @@ exe_files() {
 # subshell: skip and fail end it)
 guest() {
     local dir=$here/$1 vmdir=$VMDIR/$1 t
-    local DESCRIPTION=$1 CMDLINE= PACKAGES=() TOOLS=() MODULES=() OVERLAY= tools=()
+    # a guest outside tests/vm (bench/vm.sh's) is named by its directory's path
+    case "$1" in */*) dir=$(cd "$1" && pwd) && vmdir=$VMDIR/$(basename "$dir") || fail "no guest $1" ;; esac
+    local DESCRIPTION=$(basename "$dir") CMDLINE= PACKAGES=() TOOLS=() MODULES=() OVERLAY= tools=()
     [ -f "$dir/guest.conf" ] || fail "no guest $dir/guest.conf"
     . "$dir/guest.conf"
     skip() {
