@@ -85,13 +85,21 @@ static int bind_host_node(int parent, const char *name, const char *host, struct
   return 0;
 }
 
+/* mknod first: on a fresh /dev (the usual case) nothing is there to look at; only EEXIST
+ * sends it to clear_spot, which keeps a good node or removes what is in the way. */
 static int make_node(int parent, const char *name, const struct devnode *d, struct berr **err) {
   dev_t rdev = makedev(d->major, d->minor);
-  int r = clear_spot(parent, name, d->type, rdev, d->configured, err);
-  if (r < 0)
-    return -1;
-  if (r == 0 && mknodat(parent, name, d->type | (d->mode & 07777), rdev) < 0)
-    return berr_errno(err, "mknod");
+  mode_t mode = d->type | (d->mode & 07777);
+  int r = 0;
+  if (mknodat(parent, name, mode, rdev) < 0) {
+    if (errno != EEXIST)
+      return berr_errno(err, "mknod");
+    r = clear_spot(parent, name, d->type, rdev, d->configured, err);
+    if (r < 0)
+      return -1;
+    if (r == 0 && mknodat(parent, name, mode, rdev) < 0)
+      return berr_errno(err, "mknod");
+  }
   /* umask is 0 here; a node that was already there gets the mode too */
   if (r == 1 && fchmodat(parent, name, d->mode & 07777, 0) < 0)
     return berr_errno(err, "chmod");
@@ -206,9 +214,14 @@ static int make_link(struct parent_cache *pc, int rootfd, const char *target, co
   int parent = cached_parent(pc, rootfd, path, &name, err);
   if (parent < 0)
     return berr_prefix(err, "link %s", path);
-  if (replace && unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+  if (symlinkat(target, parent, name) == 0 || (errno == EEXIST && !replace))
+    return 0;
+  if (errno != EEXIST)
+    return berr_errno(err, "link %s -> %s", path, target);
+  /* replace: what the image has there goes (tried after the link: a fresh /dev has nothing) */
+  if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
     return berr_errno(err, "link %s: remove the old one", path);
-  if (symlinkat(target, parent, name) < 0 && errno != EEXIST)
+  if (symlinkat(target, parent, name) < 0)
     return berr_errno(err, "link %s -> %s", path, target);
   return 0;
 }
