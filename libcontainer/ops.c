@@ -333,7 +333,10 @@ static int kill_and_wait(const struct container_state *st, struct berr **err) {
   cleanup_close int pidfd = pidfd_open_pid(st->pid);
   if (pidfd < 0 || !state_pid_is_container(st))
     return 0;
-  kill_pidns_members(st->pid, SIGKILL);
+  /* with a cgroup, destroy() kills what is left in it; the walk of every /proc entry (a stat
+   * per host process) is for a container without one, as in container_kill() */
+  if (st->cgroup_path == NULL)
+    kill_pidns_members(st->pid, SIGKILL);
   if (pidfd_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
     return berr_errno(err, "kill container \"%s\"", st->id);
   if (st->cgroup_path && cgroup_is_frozen(st->cgroup_path)) {
@@ -375,6 +378,26 @@ static int compare_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* load_unlocked() for list, with the fewest syscalls per container: state.json and the exec
+ * fifo are reached through the root's fd; the container's directory is opened only while
+ * state.json says "creating" (its lock tells whether that create still runs). */
+static int list_load(int rootfd, const char *id, struct container_state **st,
+                     enum container_status *status, struct berr **err) {
+  cleanup_state struct container_state *s = NULL;
+  if (state_read_in_root(rootfd, id, &s, err) < 0)
+    return -1;
+  if (s->creating) {
+    cleanup_close int dirfd = -1;
+    if (state_dir_open_unlocked(rootfd, id, &dirfd, err) < 0)
+      return -1;
+    *status = state_create_in_progress(dirfd, s) ? STATUS_CREATING : state_status(dirfd, s);
+  } else {
+    *status = state_status_in_root(rootfd, s);
+  }
+  *st = steal_ptr(&s);
+  return 0;
+}
+
 static void visit_one(int rootfd, const char *name, container_visit_fn fn, void *data) {
   struct container_state *st = NULL;
   enum container_status status;
@@ -384,7 +407,7 @@ static void visit_one(int rootfd, const char *name, container_visit_fn fn, void 
     log_debug("list: skipping %s: no container id", name);
     return;
   }
-  if (load_unlocked(rootfd, id, &st, &status, &err) < 0) {
+  if (list_load(rootfd, id, &st, &status, &err) < 0) {
     log_debug("list: skipping %s: %s", name, err->msg);
     return;
   }

@@ -84,6 +84,10 @@ int state_dir_remove(int rootfd, const char *id, struct berr **err);
 
 int state_write(int dirfd, const struct container_state *st, struct berr **err);
 int state_read(int dirfd, const char *id, struct container_state **out, struct berr **err);
+/* The same through the state root's fd ("<id>/state.json"), for readers of many containers
+ * (list): the container's directory is not opened. */
+int state_read_in_root(int rootfd, const char *id, struct container_state **out,
+                       struct berr **err);
 /* The text of a state.json, checked as state_read() does (id must match, pid and startTime
  * sane); exposed for tests and the fuzzer. */
 int state_parse(const char *text, size_t len, const char *id, struct container_state **out,
@@ -97,6 +101,8 @@ bool state_pid_is_container(const struct container_state *st);
 
 /* Derived from the pid, its start time and the exec fifo (paused from the cgroup freezer). */
 enum container_status state_status(int dirfd, const struct container_state *st);
+/* The same through the state root's fd (st->id names the directory). */
+enum container_status state_status_in_root(int rootfd, const struct container_state *st);
 /* For a reader that does not hold the lock: true while a create of this container still holds
  * it (a create that died leaves "creating" in state.json but no lock). */
 bool state_create_in_progress(int dirfd, const struct container_state *st);
