@@ -276,6 +276,13 @@ class Runtime:
             env.update(extra)
         return env
 
+    def env_under_ptrace(self, extra=None):
+        """The env for berth run under strace: LeakSanitizer cannot run under ptrace, so a
+        sanitizer build keeps ASan but drops the leak check."""
+        opts = os.environ.get("ASAN_OPTIONS", "")
+        return self.env({**(extra or {}),
+                         "ASAN_OPTIONS": (opts + ":" if opts else "") + "detect_leaks=0"})
+
     def argv(self, *args, global_opts=()):
         return [str(self.binary), "--root", str(self.root), *global_opts, *map(str, args)]
 

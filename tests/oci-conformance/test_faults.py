@@ -57,13 +57,6 @@ def assert_clear_failure(res):
 
 # ---------------------------------------------------------------- failed syscalls (strace)
 
-def no_lsan_env(berth):
-    """LeakSanitizer cannot run under ptrace: a sanitizer build traced by strace keeps ASan
-    but drops the leak check."""
-    opts = os.environ.get("ASAN_OPTIONS", "")
-    return berth.env({"ASAN_OPTIONS": (opts + ":" if opts else "") + "detect_leaks=0"})
-
-
 def strace_run(berth, b, cid, inject):
     berth.prepare(b)
     berth.track(cid, b)
@@ -72,7 +65,7 @@ def strace_run(berth, b, cid, inject):
     out = berth.workdir / f"strace-{cid}.out"
     err = berth.workdir / f"strace-{cid}.err"
     with open(out, "wb") as fo, open(err, "wb") as fe:
-        p = subprocess.run(argv, env=no_lsan_env(berth), stdin=subprocess.DEVNULL, stdout=fo,
+        p = subprocess.run(argv, env=berth.env_under_ptrace(), stdin=subprocess.DEVNULL, stdout=fo,
                            stderr=fe, timeout=30)
     return p.returncode, out.read_text(errors="replace"), err.read_text(errors="replace")
 
@@ -327,7 +320,7 @@ def test_failed_create_leaves_other_roots_cgroup_alone(berth, bundle, tmp_path):
         argv = ["strace", "-f", "-o", "/dev/null", "-e", "inject=mkdir:delay_exit=3000000:when=2",
                 str(berth.binary), "--root", str(root2), "create", "--bundle", str(bb.path), "cb"]
         with open(berth.workdir / "b.err", "wb") as fe:
-            pb = subprocess.Popen(argv, env=no_lsan_env(berth), stdin=subprocess.DEVNULL,
+            pb = subprocess.Popen(argv, env=berth.env_under_ptrace(), stdin=subprocess.DEVNULL,
                                   stdout=subprocess.DEVNULL, stderr=fe)
         try:
             wait_for(lambda: any(CGROUP_ROOT.glob(f"*{parent}")), timeout=10,

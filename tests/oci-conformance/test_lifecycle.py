@@ -688,7 +688,7 @@ def test_state_json_written_atomically_with_start_time(berth, bundle, tmp_path):
         res = subprocess.run(["strace", "-qq", "-e", "trace=openat,open,creat,rename,renameat,"
                               "renameat2", "-o", str(trace),
                               *berth.argv("create", "--bundle", b.path, "atomic")],
-                             env=berth.env(), stdin=subprocess.DEVNULL,
+                             env=berth.env_under_ptrace(), stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=err, timeout=30)
     assert res.returncode == 0, (tmp_path / "create.err").read_text()
     berth.start("atomic")

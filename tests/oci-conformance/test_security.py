@@ -98,9 +98,7 @@ def test_cve_2019_5736_process_entering_with_exec(berth, bundle):
     berth.create_and_start("cve2", b)
     argv = ["strace", "-f", "-o", "/dev/null", "-e", "trace=fchdir",
             "-e", "inject=fchdir:delay_enter=1500000", *berth.argv("exec", "cve2", "true")]
-    opts = os.environ.get("ASAN_OPTIONS", "")  # LeakSanitizer cannot run under ptrace
-    env = berth.env({"ASAN_OPTIONS": (opts + ":" if opts else "") + "detect_leaks=0"})
-    r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
+    r = subprocess.run(argv, env=berth.env_under_ptrace(), capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     res = berth("exec", "cve2", "cat", "/tmp/probe")
     assert res.returncode == 0, res
