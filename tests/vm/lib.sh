@@ -88,6 +88,11 @@ bwait() {
     done
     return 1
 }
+# bstart_wait ID: start a created container and wait until it stopped
+bstart_wait() {
+    B start "$1" > /dev/null 2>&1
+    bwait "$1" || bad "container did not stop"
+}
 bstatus() { B state "$1" 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
 # leftover ID: "none" when neither a state dir nor a cgroup of ID is left
 leftover() {

@@ -118,8 +118,7 @@ check "run of a process over memory.max 4M exits 128+SIGKILL" 137 "$?"
 bundle oom "[\"sh\",\"-c\",\"($ALLOC); echo child=\$?; grep oom_kill /sys/fs/cgroup/memory.events\"]" \
     "{\"memory\":{\"limit\":4194304},$DENY_ALL}"
 if bcreate oom; then
-    B start oom > /dev/null 2>&1
-    bwait oom || bad "container did not stop"
+    bstart_wait oom
     check_grep "the allocating child was killed by signal 9" 'child=137' "$(out oom)"
     check_grep "memory.events oom_kill 1 seen from inside" 'oom_kill 1' "$(out oom)"
     check_grep "memory.events oom_kill 1 in the guest" '^oom_kill 1$' "$(cat $CG/berth/oom/memory.events)"
@@ -353,8 +352,7 @@ for mode in rw ro; do
                 "100000 100000 100000" \
                 "$(stat -c %u $d/cgroup.procs $d/cgroup.subtree_control $d/cgroup.threads | tr '\n' ' ' | sed 's/ $//')"
             check "rw cgroup mount: cgroup.events (not delegatable) stays root's" 0 "$(stat -c %u $d/cgroup.events)"
-            B start own$mode > /dev/null 2>&1
-            bwait own$mode || bad "container did not stop"
+            bstart_wait own$mode
             check "the container's root can make a sub-cgroup" mkdir-ok "$(out own$mode)"
         else
             check "ro cgroup mount: the cgroup dir stays root's" 0 "$(stat -c %u $d)"
@@ -381,8 +379,7 @@ if bcreate ownhold && B start ownhold > /dev/null 2>&1; then
         check "joined user namespace: cgroup.procs, cgroup.subtree_control, cgroup.threads" \
             "100005 100005 100005" \
             "$(stat -c %u $d/cgroup.procs $d/cgroup.subtree_control $d/cgroup.threads | tr '\n' ' ' | sed 's/ $//')"
-        B start ownjoin > /dev/null 2>&1
-        bwait ownjoin || bad "container did not stop"
+        bstart_wait ownjoin
         check "joined user namespace: uid 5 makes a sub-cgroup" "5 mkdir-ok" "$(out ownjoin)"
     else
         bad "create (joined user namespace): $(out ownjoin)"

@@ -39,8 +39,7 @@ if bcreate h1; then
         check "the init in the $h hierarchy" "$pid" "$(cat $CG/$h/$S-h1.scope/cgroup.procs 2>&1)"
     done
     check_grep "device rules in the devices hierarchy" "^c 1:3 rwm" "$(cat $CG/devices/$S-h1.scope/devices.list)"
-    B start h1 > /dev/null 2>&1
-    bwait h1 || bad "container did not stop"
+    bstart_wait h1
     check_grep "inside: memory" "memory:/$S-h1.scope" "$(out h1)"
     check_grep "inside: cpuset" "cpuset:/$S-h1.scope" "$(out h1)"
     check_grep "inside: name=systemd" "name=systemd:/$S-h1.scope" "$(out h1)"
@@ -86,8 +85,7 @@ else
         echo '{"rdma":{"rxe0":{"hcaHandles":2,"hcaObjects":9}}}' | B update -r - rd > $W/rd.update 2>&1 ||
             bad "update -r: $(cat $W/rd.update)"
         check "update -r: v1 rdma.max" "rxe0 hca_handle=2 hca_object=9" "$(rdma_max $CG/rdma/$S-rd.scope)"
-        B start rd > /dev/null 2>&1
-        bwait rd || bad "container did not stop"
+        bstart_wait rd
         check_grep "inside: the rdma hierarchy" "rdma:/$S-rd.scope" "$(out rd)"
         bdel rd
         check "delete: no hierarchy keeps the directory" "" "$(dirs rd)"

@@ -94,8 +94,7 @@ if bcreate pod; then
     check "unit libpod-pod1.scope in machine.slice" \
         "ActiveState=active ControlGroup=/machine.slice/libpod-pod1.scope Slice=machine.slice" \
         "$(unit libpod-pod1.scope ActiveState,ControlGroup,Slice)"
-    B start pod > /dev/null 2>&1
-    bwait pod || bad "container did not stop"
+    bstart_wait pod
     check "inside: cgroup namespace root and memory.max" "0::/ 33554432" "$(out pod)"
     bdel pod
     check "delete: the unit is gone" "$GONE" "$(gone libpod-pod1.scope)"
@@ -138,8 +137,7 @@ if make_rxe; then
     if bcreate rd; then
         check "rdma.max in the unit's cgroup" "rxe0 hca_handle=3 hca_object=100" \
             "$(rdma_max $CG/system.slice/berth-rd.scope)"
-        B start rd > /dev/null 2>&1
-        bwait rd || bad "container did not stop"
+        bstart_wait rd
         check "seen from inside (cgroup namespace)" "rxe0 hca_handle=3 hca_object=100" "$(out rd)"
         bdel rd
         check "delete: the unit is gone" "$GONE" "$(gone berth-rd.scope)"
