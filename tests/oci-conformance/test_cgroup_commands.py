@@ -402,7 +402,10 @@ def test_events_reports_oom(berth, bundle):
     cid = "cg-oom-" + os.urandom(3).hex()
     mib = 1024 * 1024
     running(berth, bundle, cid,
-            script='sleep 0.5; (x=$(head -c 60000000 /dev/zero | tr "\\0" a)); sleep 60',
+            # the allocating subshell volunteers as the OOM victim: under load the
+            # kernel otherwise sometimes picked PID 1 and the container was gone
+            script='sleep 0.5; (echo 1000 >/proc/self/oom_score_adj; '
+                   'x=$(head -c 60000000 /dev/zero | tr "\\0" a)); sleep 60',
             resources={"memory": {"limit": 16 * mib, "swap": 16 * mib}})
     p = berth.popen("events", "--interval", "100ms", cid)
     found = wait_for(lambda: '"oom"' in Path(p.out_path).read_text(), timeout=10)
