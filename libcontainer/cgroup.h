@@ -40,7 +40,7 @@ struct cgroup; /* opaque */
 bool cgroup_rdma_supported(void);
 
 /* Before the container process exists: computes the path, creates the directories and applies
- * linux.resources. systemd=true (--systemd-cgroup): computes the unit and checks systemd runs;
+ * linux.resources but the device rules (cgroup_devices_apply). systemd=true (--systemd-cgroup): computes the unit and checks systemd runs;
  * the unit is started and the resources applied by cgroup_enter. */
 /* Called with the container's cgroup path before any directory is made (cgroupfs driver), so
  * the caller can record it where a killed create's leftovers are found (state.json). */
@@ -55,6 +55,17 @@ int cgroup_create(const struct spec *spec, const char *id, bool systemd, cgroup_
  * does only its case. Nothing to do otherwise, nor with the systemd driver. */
 int cgroup_delegate(const struct cgroup *cg, const struct spec *spec, pid_t init,
                     struct berr **err);
+/* The device rules (linux.resources.devices, then the defaults, then linux.devices) in two
+ * steps, so that the costly one overlaps the init's rootfs setup: prepare builds them and, on
+ * cgroup v2, loads the eBPF program (the verifier's walk); apply puts them in force (attaches
+ * the program; on v1 writes devices.deny and devices.allow). create applies them once the init
+ * has built the rootfs and before any hook or the container's process runs, the order runc
+ * uses: the runtime's own setup (mknod, a block device mounted from the config) is not subject
+ * to them. apply without prepare does both. No-ops with the systemd driver (cgroup_enter
+ * applied them) and for cg NULL; rootless on v2 without the right to load a program: a debug
+ * note and no program, as runc and crun do. */
+int cgroup_devices_prepare(struct cgroup *cg, const struct spec *spec, struct berr **err);
+int cgroup_devices_apply(struct cgroup *cg, const struct spec *spec, struct berr **err);
 /* Moves pid into the cgroup (cgroup.procs of every hierarchy); with systemd, starts the unit
  * holding pid, waits for its job and applies linux.resources (devices included). */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct berr **err);

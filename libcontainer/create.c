@@ -51,6 +51,7 @@ struct create_ctx {
   struct cgroup *cgroup;
   pid_t stage1, init;
   bool in_cgroup; /* the init was cloned into its cgroup (CLONE_INTO_CGROUP) */
+  bool devices_applied;
   struct container_state *st;
   bool created; /* success: keep the state dir and the init */
 };
@@ -395,7 +396,17 @@ static char *creating_state_json(struct create_ctx *c) {
   return state_to_json(c->st, STATUS_CREATING, false);
 }
 
+/* the device rules in force before any hook or the container's process runs */
+static int apply_devices(struct create_ctx *c, struct berr **err) {
+  if (c->devices_applied)
+    return 0;
+  c->devices_applied = true;
+  return cgroup_devices_apply(c->cgroup, c->spec, err);
+}
+
 static int run_runtime_hooks(struct create_ctx *c, struct berr **err) {
+  if (apply_devices(c, err) < 0)
+    return -1;
   cleanup_free char *json = creating_state_json(c);
   if (hooks_run(&c->spec->hooks.prestart, "prestart", json, err) < 0 ||
       hooks_run(&c->spec->hooks.create_runtime, "createRuntime", json, err) < 0)
@@ -425,10 +436,15 @@ static int on_init_pid(struct create_ctx *c, pid_t pid, struct berr **err) {
   /* its network namespace exists: hand it the configured host interfaces */
   if (netdev_move_all(c->spec->linux, pid, err) < 0)
     return -1;
-  return sync_send(c->sync_fd, SYNC_GO, pid, NULL, 0, err);
+  if (sync_send(c->sync_fd, SYNC_GO, pid, NULL, 0, err) < 0)
+    return -1;
+  /* the eBPF device program's load (the verifier) while the init builds the rootfs */
+  return cgroup_devices_prepare(c->cgroup, c->spec, err);
 }
 
 static int on_ready(struct create_ctx *c, struct berr **err) {
+  if (apply_devices(c, err) < 0)
+    return -1;
   c->st->creating = false;
   if (state_write(c->dirfd, c->st, err) < 0)
     return -1;

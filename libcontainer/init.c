@@ -182,7 +182,9 @@ static int build_rootfs(struct init_ctx *c, struct berr **err) {
   idmap_release(steal_ptr(&c->idmap_fds), c->spec->mounts_len);
   if (r < 0)
     return -1;
-  if (has_runtime_hooks(c->spec) &&
+  /* createContainer hooks run here, in the container's cgroup: the parent puts the device
+   * rules in force first (SYNC_RUNTIME_HOOKS), even when it has no hook of its own to run */
+  if ((has_runtime_hooks(c->spec) || c->spec->hooks.create_container.len) &&
       (sync_send(c->sync_fd, SYNC_RUNTIME_HOOKS, 0, NULL, 0, err) < 0 ||
        sync_expect(c->sync_fd, SYNC_HOOKS_DONE, NULL, err) < 0))
     return -1;

@@ -7,7 +7,8 @@
  *   stage1 -> parent   SYNC_INIT_PID         code: the init's pid (parent's pid namespace); exec:
  *                                            payload 1 byte, 1 when cloned into the cgroup
  *   parent -> init     SYNC_GO               init placed (cgroup); code: its pid as the runtime sees it
- *   init   -> parent   SYNC_RUNTIME_HOOKS    mounts done: run prestart + createRuntime hooks
+ *   init   -> parent   SYNC_RUNTIME_HOOKS    mounts done: apply the device rules, run prestart +
+ *                                         createRuntime hooks (sent when there is any hook to run)
  *   parent -> init     SYNC_HOOKS_DONE
  *   init   -> parent   SYNC_READY            about to park on the exec fifo
  *   parent -> init     SYNC_READY_ACK        state.json written; init closes its end and parks

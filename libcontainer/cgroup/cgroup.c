@@ -325,11 +325,18 @@ static int create_dirs(struct cgroup *cg, const struct spec_resources *res, bool
   return 0;
 }
 
+struct cgroup *cg_alloc(void) {
+  struct cgroup *cg = calloc(1, sizeof(*cg));
+  if (cg)
+    cg->dev_prog = -1;
+  return cg;
+}
+
 int cgroup_create(const struct spec *spec, const char *id, bool systemd, cgroup_path_fn on_path,
                   void *arg, struct cgroup **out, struct berr **err) {
   if (systemd)
     return cg_systemd_create(spec, id, out, err);
-  struct cgroup *cg = calloc(1, sizeof(*cg));
+  struct cgroup *cg = cg_alloc();
   if (cg == NULL)
     return berr_set(err, ENOMEM, "cgroup");
   cleanup_cgroup struct cgroup *guard = cg;
@@ -345,8 +352,6 @@ int cgroup_create(const struct spec *spec, const char *id, bool systemd, cgroup_
   int r = create_dirs(cg, res, cp == NULL || cp[0] == '\0', err);
   if (r == 0)
     r = cg->unified ? cg_v2_apply(cg, res, err) : cg_v1_apply(cg, res, err);
-  if (r == 0)
-    r = cg->unified ? cg_v2_devices(cg, spec, err) : cg_v1_devices(cg, spec, err);
   if (r < 0) {
     cgroup_destroy(cg);
     return -1;
@@ -354,6 +359,35 @@ int cgroup_create(const struct spec *spec, const char *id, bool systemd, cgroup_
   log_debug("cgroup: created %s (%s)", cg->path, cg->unified ? "cgroup v2" : "cgroup v1");
   *out = steal_ptr(&guard);
   return 0;
+}
+
+int cgroup_devices_prepare(struct cgroup *cg, const struct spec *spec, struct berr **err) {
+  if (cg == NULL || cg->sd || !cg->unified || cg->dev_prog >= 0)
+    return 0;
+  if (cg_v2_devices_load(spec, &cg->dev_prog, err) == 0)
+    return 0;
+  /* rootless: loading a device program takes CAP_SYS_ADMIN (or CAP_BPF); the container's
+   * user namespace already keeps it from making device nodes, and the user's own permissions
+   * bound what it opens (as runc and crun do rootless) */
+  if (geteuid() != 0 && ((*err)->code == EPERM || (*err)->code == EACCES)) {
+    log_debug("%s: rootless, device access not restricted by a cgroup program", (*err)->msg);
+    berr_cleanup(err);
+    return 0;
+  }
+  return -1;
+}
+
+int cgroup_devices_apply(struct cgroup *cg, const struct spec *spec, struct berr **err) {
+  if (cg == NULL || cg->sd)
+    return 0;
+  if (!cg->unified)
+    return cg_v1_devices(cg, spec, err);
+  if (cg->dev_prog < 0 && cgroup_devices_prepare(cg, spec, err) < 0)
+    return -1;
+  if (cg->dev_prog < 0)
+    return 0; /* rootless, see prepare */
+  cleanup_close int prog = steal_fd(&cg->dev_prog);
+  return cg_v2_devices_attach(cg, prog, err);
 }
 
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct berr **err) {
@@ -384,6 +418,8 @@ void cgroup_free(struct cgroup *cg) {
     return;
   cg_hiers_free(cg->h, cg->n);
   cg_systemd_free(cg->sd);
+  if (cg->dev_prog >= 0)
+    close(cg->dev_prog);
   free(cg->path);
   free(cg);
 }
@@ -560,7 +596,7 @@ static int for_each_stored_dir(const char *path, stored_dir_fn fn, void *data,
 int cg_open_stored(const char *path, struct cgroup **out, struct berr **err) {
   if (check_stored_path(path, err) < 0)
     return -1;
-  cleanup_cgroup struct cgroup *cg = calloc(1, sizeof(*cg));
+  cleanup_cgroup struct cgroup *cg = cg_alloc();
   if (cg == NULL || (cg->path = strdup(path)) == NULL)
     return berr_set(err, ENOMEM, "cgroup");
   if (cg_discover(&cg->h, &cg->n, &cg->unified, err) < 0)

@@ -229,8 +229,8 @@ static void raise_memlock(void) {
   }
 }
 
-int cg_bpf_devices_attach(int cgroup_fd, const struct spec_device_cgroup *rules, size_t n,
-                          struct berr **err) {
+int cg_bpf_devices_load(const struct spec_device_cgroup *rules, size_t n, int *prog,
+                        struct berr **err) {
   cleanup_free struct bpf_insn *insns = NULL;
   size_t len = 0;
   if (cg_bpf_devices_build(rules, n, &insns, &len, err) < 0)
@@ -241,8 +241,8 @@ int cg_bpf_devices_attach(int cgroup_fd, const struct spec_device_cgroup *rules,
   load.insns = (uintptr_t)insns;
   load.insn_cnt = (uint32_t)len;
   load.license = (uintptr_t) "Apache";
-  cleanup_close int prog = (int)bpf(BPF_PROG_LOAD, &load);
-  if (prog < 0) {
+  *prog = (int)bpf(BPF_PROG_LOAD, &load);
+  if (*prog < 0) {
     /* again with the verifier's log, for the error message */
     int e = errno;
     static char log_buf[8192];
@@ -254,6 +254,11 @@ int cg_bpf_devices_attach(int cgroup_fd, const struct spec_device_cgroup *rules,
     return berr_set(err, e, "linux.resources.devices: load the eBPF device program%s%.300s%s",
                     log_buf[0] ? " (verifier: " : "", log_buf, log_buf[0] ? ")" : "");
   }
+  log_debug("cgroup: eBPF device program loaded (%zu rules, %zu instructions)", n, len);
+  return 0;
+}
+
+int cg_bpf_devices_attach_prog(int cgroup_fd, int prog, struct berr **err) {
   union bpf_attr att = {0};
   att.target_fd = (uint32_t)cgroup_fd;
   att.attach_bpf_fd = (uint32_t)prog;
@@ -261,8 +266,22 @@ int cg_bpf_devices_attach(int cgroup_fd, const struct spec_device_cgroup *rules,
   att.attach_flags = BPF_F_ALLOW_MULTI;
   if (bpf(BPF_PROG_ATTACH, &att) < 0)
     return berr_errno(err, "linux.resources.devices: attach the eBPF device program");
-  log_debug("cgroup: eBPF device program attached (%zu rules, %zu instructions)", n, len);
   return 0;
+}
+
+int cg_bpf_devices_attach(int cgroup_fd, const struct spec_device_cgroup *rules, size_t n,
+                          struct berr **err) {
+  cleanup_close int prog = -1;
+  if (cg_bpf_devices_load(rules, n, &prog, err) < 0)
+    return -1;
+  return cg_bpf_devices_attach_prog(cgroup_fd, prog, err);
+}
+
+static int open_dir(const struct cg_hier *h, struct berr **err) {
+  int fd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_errno(err, "linux.resources.devices: open %s", h->dir);
+  return fd;
 }
 
 int cg_v2_devices(const struct cgroup *cg, const struct spec *spec, struct berr **err) {
@@ -271,8 +290,23 @@ int cg_v2_devices(const struct cgroup *cg, const struct spec *spec, struct berr 
   size_t n = 0;
   if (cg_device_rules(spec, &rules, &n, err) < 0)
     return -1;
-  cleanup_close int fd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int fd = open_dir(h, err);
   if (fd < 0)
-    return berr_errno(err, "linux.resources.devices: open %s", h->dir);
+    return -1;
   return cg_bpf_devices_attach(fd, rules, n, err);
+}
+
+int cg_v2_devices_load(const struct spec *spec, int *prog, struct berr **err) {
+  cleanup_free struct spec_device_cgroup *rules = NULL;
+  size_t n = 0;
+  if (cg_device_rules(spec, &rules, &n, err) < 0)
+    return -1;
+  return cg_bpf_devices_load(rules, n, prog, err);
+}
+
+int cg_v2_devices_attach(const struct cgroup *cg, int prog, struct berr **err) {
+  cleanup_close int fd = open_dir(&cg->h[0], err);
+  if (fd < 0)
+    return -1;
+  return cg_bpf_devices_attach_prog(fd, prog, err);
 }

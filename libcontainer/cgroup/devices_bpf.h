@@ -16,7 +16,14 @@
  * Type 'a' matches both kinds; major/minor -1 is any. *out is malloc'ed. */
 int cg_bpf_devices_build(const struct spec_device_cgroup *rules, size_t n, struct bpf_insn **out,
                          size_t *len, struct berr **err);
-/* Builds, loads (bpf(BPF_PROG_LOAD)) and attaches the program to the cgroup open as cgroup_fd
+/* Builds and loads (bpf(BPF_PROG_LOAD): the verifier's walk, most of the cost) the program;
+ * *prog is its fd. */
+int cg_bpf_devices_load(const struct spec_device_cgroup *rules, size_t n, int *prog,
+                        struct berr **err);
+/* Attaches a loaded program to the cgroup open as cgroup_fd (BPF_CGROUP_DEVICE,
+ * BPF_F_ALLOW_MULTI). */
+int cg_bpf_devices_attach_prog(int cgroup_fd, int prog, struct berr **err);
+/* Both: builds, loads and attaches the program to the cgroup open as cgroup_fd
  * (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI). */
 int cg_bpf_devices_attach(int cgroup_fd, const struct spec_device_cgroup *rules, size_t n,
                           struct berr **err);

@@ -39,7 +39,11 @@ struct cgroup {
   struct cg_hier *h;
   size_t n;
   struct cg_systemd *sd; /* NULL: the cgroupfs driver */
+  int dev_prog;          /* the device program between cgroup_devices_prepare and _apply, or -1 */
 };
+
+/* cgroup.c: a zeroed struct cgroup (dev_prog -1), NULL when out of memory. */
+struct cgroup *cg_alloc(void);
 
 /* cgroup.c */
 int cg_discover(struct cg_hier **out, size_t *n, bool *unified, struct berr **err);
@@ -97,8 +101,11 @@ int cg_v1_devices(const struct cgroup *cg, const struct spec *spec, struct berr 
 int cg_device_rules(const struct spec *spec, struct spec_device_cgroup **out, size_t *n,
                     struct berr **err);
 
-/* devices_bpf.c: on a pure v2 host, the same rules as an eBPF program on the cgroup. */
+/* devices_bpf.c: on a pure v2 host, the same rules as an eBPF program on the cgroup: in one
+ * step (the systemd driver), or loaded first and attached later (cgroup_devices_prepare/apply). */
 int cg_v2_devices(const struct cgroup *cg, const struct spec *spec, struct berr **err);
+int cg_v2_devices_load(const struct spec *spec, int *prog, struct berr **err);
+int cg_v2_devices_attach(const struct cgroup *cg, int prog, struct berr **err);
 
 /* v2.c */
 int cg_v2_enable(const struct cg_hier *h, const char *path, const struct spec_resources *res,

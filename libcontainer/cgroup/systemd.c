@@ -126,7 +126,7 @@ int cg_systemd_create(const struct spec *spec, const char *id, struct cgroup **o
   if (access("/run/systemd/system", F_OK) != 0)
     return berr_set(err, ENOTSUP, "--systemd-cgroup: systemd is not running (PID 1 is not "
                                   "systemd)");
-  cleanup_cgroup struct cgroup *cg = calloc(1, sizeof(*cg));
+  cleanup_cgroup struct cgroup *cg = cg_alloc();
   if (cg == NULL || (cg->sd = calloc(1, sizeof(*cg->sd))) == NULL)
     return berr_set(err, ENOMEM, "cgroup");
   if (cg_discover(&cg->h, &cg->n, &cg->unified, err) < 0)

@@ -165,6 +165,28 @@ def test_devices_whitelist(berth, bundle):
     assert "kmsg-denied" in out, out
 
 
+@needs_v1
+def test_device_rules_bind_create_container_hooks(berth, bundle, tmp_path):
+    """A createContainer hook runs in the container's cgroup: the device rules are in force
+    for it, also when it is the only hook (berth applies them after the rootfs is built, as
+    runc does, and the init waits for that before running the hook)."""
+    log = tmp_path / "hooklog"
+    log.mkdir()
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"""#!/bin/sh
+mknod {log}/kmsg c 1 11 && echo mknod-ok > {log}/out
+(: < {log}/kmsg) 2>/dev/null && echo kmsg-open >> {log}/out || echo kmsg-denied >> {log}/out
+""")
+    hook.chmod(0o755)
+    b = with_resources(bundle(), {"devices": [{"allow": False, "access": "rwm"}]})
+    b.add_mount(str(log), "bind", str(log), ["rbind", "rw"])
+    b.config["hooks"] = {"createContainer": [{"path": str(hook)}]}
+    b.sh("true")
+    berth.run_ok(b)
+    out = (log / "out").read_text().split()
+    assert out == ["mknod-ok", "kmsg-denied"], out
+
+
 def test_delete_leaves_no_cgroup(berth, bundle):
     cid = "cg-del-" + os.urandom(3).hex()
     b = with_resources(bundle(), {"pids": {"limit": 40}})

@@ -213,6 +213,12 @@ static void test_create(bool v2) {
     rd = slurp("/sys/fs/cgroup/cpuset%s/cpuset.mems", path);
     check(rd && *rd, "cpuset.mems initialised from the parent (%s)", rd);
     rd = slurp("/sys/fs/cgroup/devices%s/devices.list", path);
+    check(rd && strstr(rd, "a *:* rwm"), "devices: nothing restricted before they are applied");
+    r = cgroup_devices_apply(cg, &f.spec, &e);
+    check(r == 0, "cgroup_devices_apply (%s)", e ? e->msg : "");
+    berr_free(e);
+    e = NULL;
+    rd = slurp("/sys/fs/cgroup/devices%s/devices.list", path);
     check(rd && strstr(rd, "c 1:3 rwm") && !strstr(rd, "a *:* rwm"),
           "devices: deny all, default devices allowed");
   }

@@ -164,6 +164,22 @@ if [ "$DEVICES_EBPF" = 1 ]; then
         '{"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":1,"minor":11,"access":"r"}]}'
     brun devr
     check "rule c 1:11 r: opened for reading, not for writing" kmsg-read "$(grep kmsg- "$W/devr.out")"
+    # a createContainer hook (the only hook) runs in the container's cgroup: berth attaches the
+    # program once the rootfs is built, and before that hook; with the rule it opens the node
+    # (the node in the guest's /dev: its /tmp is nodev)
+    printf '%s\n' '#!/bin/sh' 'exec > "$0.$1.out"; rm -f /dev/$1; mknod /dev/$1 c 1 11 && echo mknod-ok' \
+        '(: < /dev/$1) 2>/dev/null && echo kmsg-open || echo kmsg-denied; rm -f /dev/$1' > "$W/cchook"
+    chmod +x "$W/cchook"
+    cch_check() { # ID RESOURCES WANT
+        bundle $1 '["true"]' "$2"
+        sed -i "s|\"hostname\": \"c\",|\"hostname\": \"c\", \"hooks\": {\"createContainer\": [{\"path\": \"$W/cchook\", \"args\": [\"cchook\", \"$1\"]}]},|" \
+            "$W/$1/config.json"
+        brun $1
+        check "a createContainer hook is subject to the device program ($1)" "mknod-ok $3" \
+            "$(tr '\n' ' ' < "$W/cchook.$1.out" | sed 's/ *$//'; out $1)"
+    }
+    cch_check cch "{$DENY_ALL}" kmsg-denied
+    cch_check cchr '{"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":1,"minor":11,"access":"r"}]}' kmsg-open
 else
     skp "berth has no cgroup v2 device program (eBPF) yet: linux.resources.devices not enforced on v2"
 fi
