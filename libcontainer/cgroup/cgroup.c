@@ -658,7 +658,24 @@ int cgroup_remove_unused_path(const char *path, struct berr **err) {
   return for_each_stored_dir(path, remove_unused_dir, (void *)path, err) < 0 ? -1 : 0;
 }
 
+/* Pure cgroup v2 and a container whose processes are all gone (run, delete of a stopped one):
+ * its directory is empty, and rmdir alone removes it, without the discovery, freeze,
+ * populated and sub-cgroup reads of the full way. false: anything else (processes left,
+ * sub-cgroups, v1, already gone), for the full way to handle. */
+static bool remove_empty_v2(const char *path) {
+  char dir[4096];
+  if (!cg_root_is_v2() || snprintf(dir, sizeof(dir), "%s%s", CG_ROOT, path) >= (int)sizeof(dir) ||
+      rmdir(dir) < 0)
+    return false;
+  remove_default_parent(CG_ROOT, path);
+  return true;
+}
+
 int cgroup_destroy_path(const char *path, struct berr **err) {
+  if (check_stored_path(path, err) < 0)
+    return -1;
+  if (remove_empty_v2(path))
+    return 0;
   /* a frozen (paused) container dies only once thawed */
   if (cgroup_is_frozen(path)) {
     cgroup_signal_all(path, SIGKILL, NULL);
