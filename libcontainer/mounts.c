@@ -535,8 +535,10 @@ static int mount_entry(const struct spec_mount *m, int treefd, int rootfd,
    * made here has nothing to copy, and the tmpfs keeps its own mode (1777 unless
    * mode= says otherwise), as with runc: podman's --read-only /run and /var/tmp */
   bool copyup = m->tmpcopyup && image_has(rootfd, m->destination);
-  cleanup_close int target = pathsafe_mkpath(rootfd, m->destination, kind, err);
-  if (target < 0 || check_proc_dest(m, target, srcfd, opts, err) < 0)
+  /* no symlink on the way: the destination as written (checked above) is where it lands */
+  cleanup_close int target = pathsafe_mkpath_plain(rootfd, m->destination, kind);
+  if (target < 0 && ((target = pathsafe_mkpath(rootfd, m->destination, kind, err)) < 0 ||
+                     check_proc_dest(m, target, srcfd, opts, err) < 0))
     return -1;
   cleanup_close int olddir = -1;
   if (copyup && (olddir = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)

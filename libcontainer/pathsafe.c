@@ -27,10 +27,10 @@ const char *pathsafe_fdpath(int fd, char buf[PATHSAFE_FDPATH_MAX]) {
   return buf;
 }
 
-static int openat2_in_root(int rootfd, const char *path, int flags) {
+static int openat2_resolve(int rootfd, const char *path, int flags, unsigned long long resolve) {
   struct open_how how = {
       .flags = (unsigned long long)(flags | O_CLOEXEC),
-      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+      .resolve = resolve,
   };
   /* EAGAIN: a rename or mount raced with ".." resolution; the kernel asks to retry. */
   for (int i = 0; i < OPENAT2_RETRIES; i++) {
@@ -39,6 +39,10 @@ static int openat2_in_root(int rootfd, const char *path, int flags) {
       return fd;
   }
   return -1;
+}
+
+static int openat2_in_root(int rootfd, const char *path, int flags) {
+  return openat2_resolve(rootfd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 /* Turns the O_PATH fd of the final object into one opened with `flags`. */
@@ -232,6 +236,33 @@ int pathsafe_mkpath(int rootfd, const char *path, enum pathsafe_kind kind, struc
     cur = restart;
   }
   return berr_set(err, cur ? ELOOP : ENOMEM, "resolve %s", path);
+}
+
+int pathsafe_mkpath_plain(int rootfd, const char *path, enum pathsafe_kind kind) {
+  const unsigned long long plain = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS;
+  if (force_fallback || no_openat2) {
+    errno = ELOOP; /* the walk cannot tell: the caller takes the general way */
+    return -1;
+  }
+  int fd = openat2_resolve(rootfd, path, O_PATH, plain);
+  if (fd >= 0 || errno != ENOENT)
+    return fd;
+  /* only the last component missing (a mountpoint in a fresh /dev): make it in its parent */
+  char parent[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  size_t plen = slash ? (size_t)(slash - path) : 0;
+  if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+      plen >= sizeof(parent)) {
+    errno = ENOENT;
+    return -1;
+  }
+  memcpy(parent, path, plen);
+  parent[plen] = '\0';
+  cleanup_close int dir = openat2_resolve(rootfd, plen ? parent : "/", O_PATH | O_DIRECTORY, plain);
+  if (dir < 0 || create_one(dir, name, kind) < 0)
+    return -1;
+  return openat2_resolve(rootfd, path, O_PATH, plain);
 }
 
 int pathsafe_open_parent(int rootfd, const char *path, bool create, char **name,

@@ -25,6 +25,13 @@ enum pathsafe_kind { PATHSAFE_DIR, PATHSAFE_FILE };
  * last component is accepted whatever its type. Returns an O_PATH fd. */
 int pathsafe_mkpath(int rootfd, const char *path, enum pathsafe_kind kind, struct berr **err);
 
+/* pathsafe_mkpath for a path none of whose components is a symlink (the usual mount
+ * destination), so that the path as written (lexically cleaned) is the path resolved: creates
+ * the last component when only it is missing. -1 with errno set and nothing to undo
+ * otherwise (ELOOP: a symlink, or no openat2 to tell; ENOENT: more is missing), when the
+ * caller takes pathsafe_mkpath. Returns an O_PATH fd. */
+int pathsafe_mkpath_plain(int rootfd, const char *path, enum pathsafe_kind kind);
+
 /* Opens the parent directory of `path` inside the root (O_PATH|O_DIRECTORY),
  * creating it when `create`, and stores a malloc'ed copy of the last
  * component in *name (never "", "." or ".."). Returns the fd. */

@@ -440,6 +440,38 @@ static bool fd_is(int fd, const char *want) {
   return n > 0 && (got[n] = '\0', strcmp(got, want) == 0);
 }
 
+/* pathsafe_mkpath_plain: no symlink anywhere, or it declines (and creates nothing) */
+static void plain_mkpath_tests(int root, const char *rootfs, bool fallback) {
+  const char *tag = fallback ? "mkpath_plain fallback" : "mkpath_plain openat2";
+  char want[4096], p[4096];
+  int fd = pathsafe_mkpath_plain(root, "/etc/passwd", PATHSAFE_FILE);
+  snprintf(want, sizeof(want), "%s/etc/passwd", rootfs);
+  if (fallback) {
+    check(fd < 0 && errno == ELOOP, "%s: declines without openat2", tag);
+    return;
+  }
+  check(fd >= 0 && fd_is(fd, want), "%s: an existing plain path", tag);
+  close(fd);
+  fd = pathsafe_mkpath_plain(root, "/etc/plain-made", PATHSAFE_DIR);
+  snprintf(want, sizeof(want), "%s/etc/plain-made", rootfs);
+  struct stat st;
+  check(fd >= 0 && fd_is(fd, want) && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode),
+        "%s: the missing last component made (a directory)", tag);
+  close(fd);
+  fd = pathsafe_mkpath_plain(root, "/up/etc/passwd", PATHSAFE_FILE);
+  check(fd < 0 && errno == ELOOP, "%s: a symlink on the way declines (ELOOP)", tag);
+  fd = pathsafe_mkpath_plain(root, "/evil/made3", PATHSAFE_DIR);
+  snprintf(p, sizeof(p), "%s/hostdir/made3", base);
+  check(fd < 0 && errno == ELOOP && access(p, F_OK) < 0,
+        "%s: a symlinked parent declines and makes nothing on the host", tag);
+  fd = pathsafe_mkpath_plain(root, "/self", PATHSAFE_DIR);
+  check(fd < 0 && errno == ELOOP, "%s: a symlink as the last component declines", tag);
+  fd = pathsafe_mkpath_plain(root, "/no/such/deep", PATHSAFE_DIR);
+  snprintf(p, sizeof(p), "%s/no", rootfs);
+  check(fd < 0 && errno == ENOENT && access(p, F_OK) < 0,
+        "%s: more than the last component missing: ENOENT, nothing made", tag);
+}
+
 static void resolver_tests(const char *rootfs, bool fallback) {
   const char *tag = fallback ? "pathsafe fallback" : "pathsafe openat2";
   pathsafe_force_fallback(fallback);
@@ -473,6 +505,7 @@ static void resolver_tests(const char *rootfs, bool fallback) {
         msg(err));
   close(fd);
   berr_free(err);
+  plain_mkpath_tests(root, rootfs, fallback);
   close(root);
 }
 
