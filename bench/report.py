@@ -95,7 +95,7 @@ def main():
     w(f"- date: {r['date']}")
     w(f"- machine: {m['cpu']}, {m['cores']} cores, {m['mem_mb']} MiB, kernel {m['kernel']}")
     w("- versions: " + "; ".join(f"{k}: {v}" for k, v in r["versions"].items()))
-    w("- berth: release build (`meson setup build-bench --buildtype=release`)")
+    w("- berth: release build, static musl (`scripts/setup-build.sh build-bench --buildtype=release`)")
     w("- config: `berth spec` with terminal false, args [\"/bin/true\"], no "
       "linux.resources.devices, ociVersion 1.0.2 (crun 1.8.1 refuses 1.3.0); busybox rootfs; "
       "all inside `unshare -m --propagation private` with /sys/fs/cgroup/unified bind-mounted "

@@ -52,7 +52,7 @@ if ((${#need[@]})); then
 fi
 
 if [ -z "${BERTH:-}" ]; then
-    [ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release >/dev/null
+    [ -f build-bench/build.ninja ] || scripts/setup-build.sh build-bench --buildtype=release >/dev/null
     ninja -C build-bench src/berth >/dev/null
     BERTH=$REPO/build-bench/src/berth
 fi

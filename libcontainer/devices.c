@@ -1,4 +1,5 @@
 /* /dev in the container: see devices.h. */
+#include "libc_compat.h"
 #include "devices.h"
 
 #include <errno.h>

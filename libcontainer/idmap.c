@@ -1,4 +1,5 @@
 /* Idmapped mounts, made by the runtime: see idmap.h. */
+#include "libc_compat.h"
 #include "idmap.h"
 
 #include <errno.h>

@@ -1,6 +1,7 @@
 /* One config mount (spec->mounts[i]) inside the rootfs, before pivot.
  * The destination is resolved with pathsafe (never leaving the rootfs) and
  * every mount(2) targets the resolved fd through /proc/self/fd/N. */
+#include "libc_compat.h"
 #include "mounts.h"
 
 #include <dirent.h>

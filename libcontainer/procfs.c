@@ -1,4 +1,5 @@
 /* The private procfs handle: see procfs.h. */
+#include "libc_compat.h"
 #include "procfs.h"
 
 #include <errno.h>

@@ -17,7 +17,7 @@
 
 #include "cleanup.h"
 #include "json.h"
-#include "mount_attr.h"
+#include "libc_compat.h"
 #include "spec_internal.h"
 #include "tables.h"
 

@@ -1,3 +1,4 @@
+#include "libc_compat.h"
 #include "state.h"
 
 #include <errno.h>

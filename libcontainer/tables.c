@@ -16,7 +16,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 
-#include "mount_attr.h"
+#include "libc_compat.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

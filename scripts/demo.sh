@@ -29,7 +29,7 @@ fi
 
 if [ -z "${BERTH_BIN:-}" ]; then
     echo "== building"
-    [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null
+    [ -f "$BUILD/build.ninja" ] || scripts/setup-build.sh "$BUILD" >/dev/null
     ninja -C "$BUILD" >/dev/null
 fi
 

@@ -78,7 +78,12 @@ fi
 # an existing build dir is reused as is (ninja re-runs meson when meson.build changed)
 setup_rc=0
 if [ ! -f "$BUILD/build.ninja" ]; then
-    setup_log=$(meson setup "$BUILD" "${SETUP_OPTS[@]}" 2>&1)
+    # the sanitizers need glibc; otherwise the static musl build (scripts/setup-build.sh)
+    if [ "${SANITIZE:-0}" = 1 ]; then
+        setup_log=$(meson setup "$BUILD" "${SETUP_OPTS[@]}" 2>&1)
+    else
+        setup_log=$(scripts/setup-build.sh "$BUILD" "${SETUP_OPTS[@]}" 2>&1)
+    fi
     setup_rc=$?
     if [ $setup_rc -ne 0 ]; then
         printf '%s\n' "$setup_log" | tail -n 25 >&2

@@ -65,10 +65,10 @@ static char *slurp(const char *fmt, ...) {
 /* How many directories named `path` exist in any hierarchy under /sys/fs/cgroup. */
 static size_t dirs_left(const char *path) {
   char pat[512];
-  snprintf(pat, sizeof(pat), "/sys/fs/cgroup/*%s", path);
+  snprintf(pat, sizeof(pat), "/sys/fs/cgroup/*%s/", path); /* "/": directories only */
   glob_t g;
   size_t n = 0;
-  if (glob(pat, GLOB_ONLYDIR, NULL, &g) == 0)
+  if (glob(pat, 0, NULL, &g) == 0)
     n = g.gl_pathc;
   globfree(&g);
   struct stat st; /* pure v2: /sys/fs/cgroup<path> itself */

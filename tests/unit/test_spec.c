@@ -24,7 +24,7 @@
 
 #include "cleanup.h"
 #include "error.h"
-#include "mount_attr.h"
+#include "libc_compat.h"
 #include "spec.h"
 #include "tables.h"
 
