@@ -9,10 +9,15 @@
  * mapping's size), which keeps the 16-byte alignment malloc owes.
  *
  * berth has one thread; a process it forks keeps a consistent copy. Long-running commands
- * (run attached, events) free what they allocate in their loops, so the lists bound them. */
+ * (run attached, events) free what they allocate in their loops, so the lists bound them.
+ *
+ * Checked, and abort() on failure, as musl's and glibc's allocators do: a block freed twice or
+ * a pointer malloc did not return (its header must name a class and say "in use"), and a free
+ * list whose next block does not say "free" (its link was overwritten). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -25,8 +30,10 @@
 
 struct block {
   size_t cls; /* class index, or LARGE */
-  size_t len; /* LARGE: the mapping's length */
+  size_t len; /* LARGE: the mapping's length; else IN_USE or FREE */
 };
+#define IN_USE 0x6265727468 /* "berth" */
+#define FREE 0x66726565     /* "free" */
 
 static void *free_list[NCLASS];
 static char *bump, *bump_end;
@@ -73,7 +80,11 @@ static void *alloc_block(size_t n) {
   int c = class_of(n);
   void *p = free_list[c];
   if (p) {
+    struct block *b = (struct block *)((char *)p - HDR);
+    if (b->cls != (size_t)c || b->len != FREE)
+      abort(); /* the free list is corrupt */
     free_list[c] = *(void **)p;
+    b->len = IN_USE;
     return p;
   }
   struct block *b = from_chunk(HDR + ((size_t)1 << (c + MIN_SHIFT)));
@@ -82,6 +93,7 @@ static void *alloc_block(size_t n) {
     return NULL;
   }
   b->cls = (size_t)c;
+  b->len = IN_USE;
   return (char *)b + HDR;
 }
 
@@ -101,6 +113,9 @@ void free(void *p) {
     munmap(b, b->len);
     return;
   }
+  if (b->cls >= NCLASS || b->len != IN_USE)
+    abort(); /* freed twice, or not from malloc */
+  b->len = FREE;
   *(void **)p = free_list[b->cls];
   free_list[b->cls] = p;
 }

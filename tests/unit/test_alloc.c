@@ -2,11 +2,15 @@
  * libcontainer/alloc.c's functions (the binary links them instead of musl's); with glibc the
  * same checks run against glibc's. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int passed, failed;
 
@@ -110,6 +114,21 @@ int main(void) {
   char *a = NULL;
   check(asprintf(&a, "%s-%d", "x", 42) == 4 && strcmp(a, "x-42") == 0, "asprintf");
   free(a);
+
+  /* a block freed twice is caught: the process aborts rather than hand the block out twice */
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open("/dev/null", O_WRONLY);
+    dup2(fd, 2); /* the allocator's (or sanitizer's) report */
+    char *volatile twice = malloc(48); /* volatile: the pair is not optimized away */
+    twice[0] = 1;
+    free(twice);
+    free(twice);
+    _exit(0);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  check(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "a double free aborts");
 
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
