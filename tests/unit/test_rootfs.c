@@ -458,18 +458,27 @@ static void plain_mkpath_tests(int root, const char *rootfs, bool fallback) {
   check(fd >= 0 && fd_is(fd, want) && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode),
         "%s: the missing last component made (a directory)", tag);
   close(fd);
-  fd = pathsafe_mkpath_plain(root, "/up/etc/passwd", PATHSAFE_FILE);
-  check(fd < 0 && errno == ELOOP, "%s: a symlink on the way declines (ELOOP)", tag);
-  fd = pathsafe_mkpath_plain(root, "/evil/made3", PATHSAFE_DIR);
-  snprintf(p, sizeof(p), "%s/hostdir/made3", base);
-  check(fd < 0 && errno == ELOOP && access(p, F_OK) < 0,
-        "%s: a symlinked parent declines and makes nothing on the host", tag);
-  fd = pathsafe_mkpath_plain(root, "/self", PATHSAFE_DIR);
-  check(fd < 0 && errno == ELOOP, "%s: a symlink as the last component declines", tag);
-  fd = pathsafe_mkpath_plain(root, "/no/such/deep", PATHSAFE_DIR);
-  snprintf(p, sizeof(p), "%s/no", rootfs);
-  check(fd < 0 && errno == ENOENT && access(p, F_OK) < 0,
-        "%s: more than the last component missing: ENOENT, nothing made", tag);
+  /* declined, and nothing made where "absent" says (under the rootfs, or the host's base) */
+  const struct {
+    const char *path, *absent, *what;
+    bool on_host;
+    int err;
+  } declined[] = {
+      {"/up/etc/passwd", NULL, "a symlink on the way declines (ELOOP)", false, ELOOP},
+      {"/evil/made3", "/hostdir/made3", "a symlinked parent declines and makes nothing on the host",
+       true, ELOOP},
+      {"/self", NULL, "a symlink as the last component declines", false, ELOOP},
+      {"/no/such/deep", "/no", "more than the last component missing: ENOENT, nothing made",
+       false, ENOENT},
+  };
+  for (size_t i = 0; i < sizeof(declined) / sizeof(declined[0]); i++) {
+    fd = pathsafe_mkpath_plain(root, declined[i].path, PATHSAFE_DIR);
+    int e = errno;
+    snprintf(p, sizeof(p), "%s%s", declined[i].on_host ? base : rootfs,
+             declined[i].absent ? declined[i].absent : "/nothing-to-check");
+    check(fd < 0 && e == declined[i].err && access(p, F_OK) < 0, "%s: %s", tag,
+          declined[i].what);
+  }
 }
 
 static void resolver_tests(const char *rootfs, bool fallback) {
