@@ -77,15 +77,18 @@ def hostile(bundle, outside, kind):
 
 
 KINDS = ["abs", "rel"]
+# --no-pivot (MS_MOVE + chroot) resolves every path the same way, before the move
+with_pivots = pytest.mark.parametrize("pivot", [(), ("--no-pivot",)], ids=["pivot_root", "no-pivot"])
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_evil_mount_destination(berth, bundle, outside, kind):
+@with_pivots
+def test_evil_mount_destination(berth, bundle, outside, kind, pivot):
     b, through = hostile(bundle, outside, kind)
     b.add_mount(through + "/newdir/x", "tmpfs", "tmpfs", [])
     b.add_mount(through + "/dir", "tmpfs", "tmpfs", [])
     b.sh(f"echo inside > '{through}/newdir/x/f' && echo inside > '{through}/dir/f' && echo ok")
-    assert berth.run_ok(b).strip() == "ok"
+    assert berth.run_ok(b, None, *pivot).strip() == "ok"
     # the mount points were made inside the rootfs, where the link leads from its root
     inside = b.rootfs / (str(outside.path).lstrip("/") if kind == "abs" else
                          str(outside.path.relative_to(b.path.parent)))
@@ -93,32 +96,36 @@ def test_evil_mount_destination(berth, bundle, outside, kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_evil_device_path(berth, bundle, outside, kind):
+@with_pivots
+def test_evil_device_path(berth, bundle, outside, kind, pivot):
     b, through = hostile(bundle, outside, kind)
     b.config["linux"]["devices"] = [{"path": through + "/dev0", "type": "c", "major": 1,
                                      "minor": 3, "fileMode": 0o666}]
     b.set_args("stat", "-c", "%t,%T", through + "/dev0")
-    assert berth.run_ok(b).strip() == "1,3"
+    assert berth.run_ok(b, None, *pivot).strip() == "1,3"
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_evil_masked_path(berth, bundle, outside, kind):
+@with_pivots
+def test_evil_masked_path(berth, bundle, outside, kind, pivot):
     b, through = hostile(bundle, outside, kind)
     b.config["linux"]["maskedPaths"] += [through + "/secret", through + "/dir", through]
     b.sh("echo ok")
-    assert berth.run_ok(b).strip() == "ok"
+    assert berth.run_ok(b, None, *pivot).strip() == "ok"
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_evil_readonly_path(berth, bundle, outside, kind):
+@with_pivots
+def test_evil_readonly_path(berth, bundle, outside, kind, pivot):
     b, through = hostile(bundle, outside, kind)
     b.config["linux"]["readonlyPaths"] += [through + "/dir", through]
     b.sh("echo ok")
-    assert berth.run_ok(b).strip() == "ok"
+    assert berth.run_ok(b, None, *pivot).strip() == "ok"
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_evil_cwd(berth, bundle, outside, kind):
+@with_pivots
+def test_evil_cwd(berth, bundle, outside, kind, pivot):
     """The cwd is resolved after pivot_root: through the link it lands inside the rootfs (here
     made to exist there), and what the process writes stays there."""
     b, through = hostile(bundle, outside, kind)
@@ -128,7 +135,7 @@ def test_evil_cwd(berth, bundle, outside, kind):
     b.config["root"]["readonly"] = False
     b.process["cwd"] = through
     b.sh("echo written > here && ls")
-    assert berth.run_ok(b).split() == ["here"]
+    assert berth.run_ok(b, None, *pivot).split() == ["here"]
     assert (inside / "here").read_text() == "written\n"
 
 
