@@ -13,7 +13,8 @@
  * too (so cgroup.kill works and its controllers can be used when the host enabled them).
  *
  * With --systemd-cgroup (systemd = true), systemd owns the cgroup: linux.cgroupsPath is
- * "slice:prefix:name" (absent: "system.slice:berth:<id>"), the container runs in the transient
+ * "slice:prefix:name" (absent: "system.slice:berth:<id>", '+' escaped "\x2b", a name past 255
+ * bytes hashed), the container runs in the transient
  * scope unit "<prefix>-<name>.scope" in that slice ("<name>.scope" without a prefix; a name
  * ending in ".slice" is a slice unit of its own), started over D-Bus with the init's pid once it
  * is cloned (cgroup_enter), and its cgroup ("/system.slice/berth-c1.scope") is then treated as

@@ -81,16 +81,20 @@ int container_id_validate(const char *id, struct berr **err) {
   return 0;
 }
 
+uint64_t container_id_hash(const char *id) {
+  uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a 64 */
+  for (const char *p = id; *p; p++)
+    h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+  return h;
+}
+
 void container_dir_name(const char *id, char out[CONTAINER_DIR_NAME_MAX]) {
   size_t len = strlen(id);
   if (len < CONTAINER_DIR_NAME_MAX) {
     memcpy(out, id, len + 1);
     return;
   }
-  uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a 64 */
-  for (size_t i = 0; i < len; i++)
-    h = (h ^ (unsigned char)id[i]) * 0x100000001b3ULL;
-  snprintf(out, CONTAINER_DIR_NAME_MAX, "_%.200s-%016" PRIx64, id, h);
+  snprintf(out, CONTAINER_DIR_NAME_MAX, "_%.200s-%016" PRIx64, id, container_id_hash(id));
 }
 
 static int mkdir_p(const char *path, mode_t mode) {

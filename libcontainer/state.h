@@ -6,6 +6,7 @@
 #define BERTH_STATE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -67,6 +68,8 @@ int container_id_validate(const char *id, struct berr **err);
  * can be (an id never starts with "_"). state.json holds the full id, checked on every read. */
 #define CONTAINER_DIR_NAME_MAX 256
 void container_dir_name(const char *id, char out[CONTAINER_DIR_NAME_MAX]);
+/* The 64-bit hash (FNV-1a) that container_dir_name puts in a long id's name. */
+uint64_t container_id_hash(const char *id);
 
 /* Opens (creating with 0700 if needed) the state root directory. */
 int state_root_open(const char *root, int *rootfd, struct berr **err);

@@ -29,7 +29,7 @@ static bool unit_chars_ok(const char *s, size_t n) {
     return false;
   for (size_t i = 0; i < n; i++)
     if (!(('a' <= s[i] && s[i] <= 'z') || ('A' <= s[i] && s[i] <= 'Z') ||
-          ('0' <= s[i] && s[i] <= '9') || strchr("_.@-", s[i])))
+          ('0' <= s[i] && s[i] <= '9') || strchr("_.@-\\", s[i])))
       return false;
   return n > 0;
 }
@@ -60,6 +60,31 @@ int cg_systemd_slice_path(const char *slice, char **out, const char *cp, struct 
   return (*out = strdup(buf)) ? 0 : berr_set(err, ENOMEM, "cgroup");
 }
 
+/* The name part of the default unit "berth-<name>.scope" from the container id. systemd's
+ * unit names take no '+', which container ids may hold: escaped as systemd-escape does
+ * ("\x2b"). The unit name must stay within 255 bytes: a longer one takes the form of a long
+ * id's state directory ('_', the id's first 200 bytes with '+' as '_', '-', its hash). */
+static void default_unit_part(const char *id, char *out, size_t cap) {
+  size_t o = 0;
+  const char *p = id;
+  for (; *p && o + 5 < cap; p++) {
+    if (*p == '+') {
+      memcpy(out + o, "\\x2b", 4);
+      o += 4;
+    } else {
+      out[o++] = *p;
+    }
+  }
+  out[o] = '\0';
+  if (*p == '\0' && o > 0 && o <= 255 - strlen("berth-.scope"))
+    return;
+  o = (size_t)snprintf(out, cap, "_%.200s", id);
+  for (size_t i = 1; i < o; i++)
+    if (out[i] == '+')
+      out[i] = '_';
+  snprintf(out + o, cap - o, "-%016llx", (unsigned long long)container_id_hash(id));
+}
+
 /* "slice:prefix:name" (runc's and crun's form; podman's "machine.slice:libpod:<id>") */
 int cgroup_systemd_unit(const char *cgroups_path, const char *id, struct cgroup_unit *u,
                         struct berr **err) {
@@ -67,9 +92,9 @@ int cgroup_systemd_unit(const char *cgroups_path, const char *id, struct cgroup_
   char def[1100];
   const char *cp = cgroups_path;
   if (cp == NULL || cp[0] == '\0') {
-    char name[CONTAINER_DIR_NAME_MAX] = "";
+    char name[1024] = "";
     if (id)
-      container_dir_name(id, name); /* a unit name is at most 255 bytes too */
+      default_unit_part(id, name, sizeof(name));
     snprintf(def, sizeof(def), "system.slice:berth:%s", name);
     cp = def;
   }
@@ -90,7 +115,7 @@ int cgroup_systemd_unit(const char *cgroups_path, const char *id, struct cgroup_
   if (!unit_chars_ok(name, strlen(name)) || (prefix[0] && !unit_chars_ok(prefix, strlen(prefix))))
     return berr_code(err, EINVAL,
                      FIELD " \"%s\": the prefix and name may only hold letters, digits and "
-                     "\"_.@-\", must not start with \".\", and the name must not be empty",
+                     "\"_.@-\\\", must not start with \".\", and the name must not be empty",
                      cp);
   size_t nl = strlen(name);
   u->is_slice = nl > 6 && strcmp(name + nl - 6, ".slice") == 0;

@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "dbus.h"
+#include "state.h"
 #include "error.h"
 #include "spec.h"
 
@@ -226,6 +227,24 @@ static void test_unit_names(void) {
                        "system.slice:.:x", ".x.slice:p:n"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
     unit_case(bad[i], "x", NULL, NULL, NULL);
+  /* the default unit from the id: '+' escaped as systemd does, a name past 255 bytes hashed */
+  unit_case(NULL, "a+b", "system.slice", "berth-a\\x2bb.scope", "/system.slice/berth-a\\x2bb.scope");
+  static const size_t lens[] = {243, 244, 1024};
+  for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+    char id[1100], unit[300], path[320];
+    memset(id, 'x', lens[i]);
+    id[lens[i]] = '\0';
+    if (lens[i] > 243)
+      id[5] = '+';
+    if (lens[i] <= 243)
+      snprintf(unit, sizeof(unit), "berth-%.243s.scope", id);
+    else
+      snprintf(unit, sizeof(unit), "berth-_xxxxx_%.194s-%016llx.scope", id + 6,
+               (unsigned long long)container_id_hash(id));
+    snprintf(path, sizeof(path), "/system.slice/%s", unit);
+    CHECK(strlen(unit) <= 255, "default unit for a %zu-byte id: %zu bytes", lens[i], strlen(unit));
+    unit_case(NULL, id, "system.slice", unit, path);
+  }
   char longname[300];
   memset(longname, 'n', sizeof(longname) - 1);
   longname[sizeof(longname) - 1] = '\0';

@@ -188,6 +188,35 @@ else
 fi
 
 # -------------------------------------------------------------------------------------------
+section default-unit-names
+# without linux.cgroupsPath the unit is berth-<id>.scope: a '+' (valid in ids, not in unit
+# names) escaped as systemd-escape does; an id that would make the name longer than 255 bytes
+# gets the hashed form of a long id's state directory
+bundle 'a+b' '["sleep","100"]' "{$DENY_ALL}" no
+if bcreate 'a+b'; then
+    check "id a+b: unit berth-a\\x2bb.scope active" "ActiveState=active" \
+        "$(unit 'berth-a\x2bb.scope' ActiveState)"
+    bdel 'a+b'
+    check "id a+b: delete, unit gone" "$GONE" "$(gone 'berth-a\x2bb.scope')"
+else
+    bad "create a+b: $(out 'a+b')"
+    bdel 'a+b'
+fi
+long=$(head -c 250 /dev/zero | tr '\0' l)
+bundle "$long" '["sleep","100"]' "{$DENY_ALL}" no
+if bcreate "$long"; then
+    lu=$(sed -n 's/.*"systemdUnit": *"\([^"]*\)".*/\1/p' "$ROOT/$long/state.json")
+    check "250-byte id: a hashed unit name of at most 255 bytes" "berth-_ ok" \
+        "$(echo "$lu" | cut -c1-7) $([ ${#lu} -le 255 ] && echo ok || echo "${#lu} bytes")"
+    check "250-byte id: the unit is active" "ActiveState=active" "$(unit "$lu" ActiveState)"
+    bdel "$long"
+    check "250-byte id: delete, unit gone" "$GONE" "$(gone "$lu")"
+else
+    bad "create a 250-byte id: $(out "$long")"
+    bdel "$long"
+fi
+
+# -------------------------------------------------------------------------------------------
 section failures
 # create fails after the unit started (a unified key the kernel does not have)
 bundle bad1 '["true"]' "{\"unified\":{\"memory.bogus\":\"1\"},$DENY_ALL}" no
