@@ -408,11 +408,13 @@ static int parse(struct dbus_message *m) {
   m->body = (end + 7) / 8 * 8;
   if (m->body + body != m->len)
     return bad();
-  /* the fields each type requires */
+  /* the fields each type requires; a body needs a signature (an empty one, like none, means
+   * no body: otherwise what dbus_message_build makes of the message would not parse) */
   if ((m->type == DBUS_METHOD_CALL && (!m->path || !m->member)) ||
       (m->type == DBUS_SIGNAL && (!m->path || !m->interface || !m->member)) ||
       (m->type == DBUS_ERROR && (!m->error_name || !m->reply_serial)) ||
-      (m->type == DBUS_METHOD_RETURN && !m->reply_serial) || (body && !m->signature))
+      (m->type == DBUS_METHOD_RETURN && !m->reply_serial) ||
+      (body && (!m->signature || !m->signature[0])))
     return bad();
   return 0;
 }
