@@ -277,25 +277,6 @@ int cg_bpf_devices_attach(int cgroup_fd, const struct spec_device_cgroup *rules,
   return cg_bpf_devices_attach_prog(cgroup_fd, prog, err);
 }
 
-static int open_dir(const struct cg_hier *h, struct berr **err) {
-  int fd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return berr_errno(err, "linux.resources.devices: open %s", h->dir);
-  return fd;
-}
-
-int cg_v2_devices(const struct cgroup *cg, const struct spec *spec, struct berr **err) {
-  const struct cg_hier *h = &cg->h[0];
-  cleanup_free struct spec_device_cgroup *rules = NULL;
-  size_t n = 0;
-  if (cg_device_rules(spec, &rules, &n, err) < 0)
-    return -1;
-  cleanup_close int fd = open_dir(h, err);
-  if (fd < 0)
-    return -1;
-  return cg_bpf_devices_attach(fd, rules, n, err);
-}
-
 int cg_v2_devices_load(const struct spec *spec, int *prog, struct berr **err) {
   cleanup_free struct spec_device_cgroup *rules = NULL;
   size_t n = 0;
@@ -305,8 +286,16 @@ int cg_v2_devices_load(const struct spec *spec, int *prog, struct berr **err) {
 }
 
 int cg_v2_devices_attach(const struct cgroup *cg, int prog, struct berr **err) {
-  cleanup_close int fd = open_dir(&cg->h[0], err);
+  const char *dir = cg->h[0].dir;
+  cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
-    return -1;
+    return berr_errno(err, "linux.resources.devices: open %s", dir);
   return cg_bpf_devices_attach_prog(fd, prog, err);
+}
+
+int cg_v2_devices(const struct cgroup *cg, const struct spec *spec, struct berr **err) {
+  cleanup_close int prog = -1;
+  if (cg_v2_devices_load(spec, &prog, err) < 0)
+    return -1;
+  return cg_v2_devices_attach(cg, prog, err);
 }
