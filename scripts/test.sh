@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build berth and run every test: the unit test binaries, the OCI conformance suite, the
-# engines end to end (tests/engines: podman, containerd, Docker on berth) and the qemu test
+# engines end to end (tests/engines: podman, containerd, Docker on berth; podman's own system
+# tests, tests/engines/podman-system.sh --ci) and the qemu test
 # guests (tests/vm/run.sh: cgroup v2, AppArmor, SELinux, systemd on v2 and hybrid; about 30 s each).
 # Prints ONE final line "N passed, M failed[, K skipped]" and exits non-zero when anything
 # failed or crashed.
@@ -11,6 +12,8 @@
 #                                   shell command line: PYTEST_ARGS="-k 'kill or delete'"
 #   BERTH_VM=0 scripts/test.sh      leave out the qemu guests (counted as 1 skipped)
 #   BERTH_ENGINES=0 scripts/test.sh leave out the engine tests (counted as 1 skipped)
+#   BERTH_PODMAN_SYSTEM=0 scripts/test.sh  leave out podman's own system tests on berth
+#                                   (tests/engines/podman-system.sh --ci; counted as 1 skipped)
 #   FUZZ_SECONDS=0 scripts/test.sh  skip the fuzz harnesses (default: 20 s each, with clang)
 #
 # Works as root on a fresh Debian 12 clone: missing packages are installed with apt-get.
@@ -213,6 +216,28 @@ if [ -x "$BERTH" ]; then
         skipped=$((skipped + 1))
     else
         run_pytest tests/engines "$BUILD_ABS/engines.xml"
+    fi
+    # podman's own system tests (the runtime-relevant files) on berth; a test that fails on
+    # runc here too is skipped (tests/engines/podman-system.skip)
+    if [ "${BERTH_ENGINES:-1}" = 0 ] || [ "${BERTH_PODMAN_SYSTEM:-1}" = 0 ]; then
+        log "BERTH_PODMAN_SYSTEM=0 or BERTH_ENGINES=0: podman's system tests not run (counted as 1 skipped)"
+        skipped=$((skipped + 1))
+    else
+        ps_summary=$(flock "${BERTH_SUITE_LOCK:-/run/lock/berth-suites.lock}" \
+            tests/engines/podman-system.sh --ci berth | tail -n 1)
+        psrc=$?
+        if [[ $ps_summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+            passed=$((passed + BASH_REMATCH[1]))
+            failed=$((failed + BASH_REMATCH[2]))
+            skipped=$((skipped + BASH_REMATCH[3]))
+            if [ $psrc -ne 0 ] && [ "${BASH_REMATCH[2]}" -eq 0 ]; then
+                log "podman-system.sh exited $psrc with no failures reported: counted as a crash"
+                failed=$((failed + 1)); crashed=1
+            fi
+        else
+            log "tests/engines/podman-system.sh printed no summary (exit $psrc)"
+            failed=$((failed + 1)); crashed=1
+        fi
     fi
 else
     log "no berth binary at $BERTH: conformance suite not run"
