@@ -7,6 +7,9 @@
 #   tests/engines/podman-system.sh [RUNTIME...] [-- FILE...]
 #       RUNTIME: runc (/usr/sbin/runc), berth ($BERTH, default build/src/berth) or a path;
 #       default: runc berth. FILE: 030-run.bats, 030-run or 030; default: all of them.
+#   tests/engines/podman-system.sh --report [RUNTIME...] [-- FILE...]
+#       only the table, from the results of earlier runs (runtimes run one at a time, in
+#       parallel or on another day)
 #   tests/engines/podman-system.sh --ci
 #       berth only, the runtime-relevant files (CI_FILES below); a test listed in
 #       tests/engines/podman-system.skip (it fails on runc here too) is skipped with its reason.
@@ -43,11 +46,13 @@ log() { echo "podman-system: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 ci=0
+report=0
 runtimes=()
 files=()
 while (($#)); do
     case "$1" in
         --ci) ci=1 ;;
+        --report) report=1 ;;
         --) shift; files=("$@"); break ;;
         -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) runtimes+=("$1") ;;
@@ -59,14 +64,102 @@ if ((ci)); then
     ((${#files[@]})) || files=("${CI_FILES[@]}")
 fi
 ((${#runtimes[@]})) || runtimes=(runc berth)
-[ "$(id -u)" -eq 0 ] || die "needs root (podman as root, its own storage)"
+((report)) || [ "$(id -u)" -eq 0 ] || die "needs root (podman as root, its own storage)"
 
 # -- packages and podman's tests ----------------------------------------------------------------
+# report_table RUNTIME_NAME... -- FILE...: the table (and compare.txt) from $RESULTS
+report_table() {
+    python3 - "$RESULTS" "$ci" "$@" <<'PY'
+import os, re, sys
+results, ci = sys.argv[1], sys.argv[2] == "1"
+sep = sys.argv.index("--")
+rts, files = sys.argv[3:sep], [f[:-5] for f in sys.argv[sep + 1:]]
+TAP = re.compile(r"^(ok|not ok) \d+ (.*?)(?: # skip(?: (.*))?)?$")
+
+def parse(path):
+    res = {}
+    try:
+        lines = open(path, errors="replace").read().splitlines()
+    except OSError:
+        return res
+    for l in lines:
+        m = TAP.match(l)
+        if m:
+            name = m.group(2)
+            st = "failed" if m.group(1) == "not ok" else "skipped" if " # skip" in l else "passed"
+            res[name] = (st, m.group(3) or "")
+    return res
+
+tab = {(f, r): parse(os.path.join(results, r, f + ".tap")) for f in files for r in rts}
+def count(d, st): return sum(1 for v in d.values() if v[0] == st)
+def secs(f, r):
+    try: return int(open(os.path.join(results, r, f + ".seconds")).read())
+    except (OSError, ValueError): return 0
+
+out = []
+if ci:
+    tot = {"passed": 0, "failed": 0, "skipped": 0}
+    for f in files:
+        for r in rts:
+            for name, (st, why) in tab[(f, r)].items():
+                tot[st] += 1
+                if st == "failed":
+                    print(f"  FAILED {f}: {name}", file=sys.stderr)
+    w = max(len(f) for f in files)
+    for f in files:
+        d = tab[(f, rts[0])]
+        out.append(f"{f:<{w}}  {count(d, 'passed'):4} passed {count(d, 'failed'):4} failed "
+                   f"{count(d, 'skipped'):4} skipped {secs(f, rts[0]):6} s")
+else:
+    ref = rts[0]
+    w = max(len(f) for f in files)
+    head = f"{'file':<{w}}" + "".join(f" | {r + ' p/f/s':>16}" for r in rts)
+    head += "".join(f" | {ref + ' ok, ' + r + ' not':>22}" for r in rts[1:]) + " | seconds"
+    out += [head, "-" * len(head)]
+    sums = {r: [0, 0, 0] for r in rts}
+    regress = []
+    for f in files:
+        row = f"{f:<{w}}"
+        for r in rts:
+            d = tab[(f, r)]
+            c = [count(d, s) for s in ("passed", "failed", "skipped")]
+            sums[r] = [a + b for a, b in zip(sums[r], c)]
+            row += f" | {'%d/%d/%d' % tuple(c):>16}"
+        for r in rts[1:]:
+            bad = [n for n, (st, _) in tab[(f, ref)].items()
+                   if st == "passed" and tab[(f, r)].get(n, ("missing",))[0] != "passed"]
+            regress += [(f, r, n, tab[(f, r)].get(n, ("missing", ""))) for n in bad]
+            row += f" | {len(bad):>22}"
+        row += " | " + "/".join(str(secs(f, r)) for r in rts)
+        out.append(row)
+    out.append("-" * len(head))
+    out.append(f"{'total':<{w}}" + "".join(f" | {'%d/%d/%d' % tuple(sums[r]):>16}" for r in rts))
+    cmp = []
+    for f, r, n, (st, why) in regress:
+        cmp.append(f"{ref} passed, {r} {st}: {f} | {n}")
+    cmp.append("")
+    for f in files:
+        for n, (st, why) in tab[(f, ref)].items():
+            if st != "passed":
+                cmp.append(f"{ref} {st}: {f} | {n}" + (f" | {why}" if why else ""))
+    open(os.path.join(results, "compare.txt"), "w").write("\n".join(cmp) + "\n")
+open(os.path.join(results, "table.txt"), "w").write("\n".join(out) + "\n")
+print("\n".join(out))
+if ci:
+    print(f"{tot['passed']} passed, {tot['failed']} failed, {tot['skipped']} skipped")
+    sys.exit(1 if tot["failed"] else 0)
+print(f"\ndetails: {results}/compare.txt (per test), {results}/<runtime>/<file>.tap")
+# exit 1 when a test passes on the reference runtime and not on another
+sys.exit(1 if regress else 0)
+PY
+}
+
 missing=()
 for p in "${PKGS[@]}"; do
+    ((report)) && break
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ((${#missing[@]})); then
+if ((${#missing[@]})) && ! ((report)); then
     log "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" \
@@ -80,6 +173,7 @@ fi
 PODMAN_VERSION=$(dpkg-query -W -f='${Version}' podman)
 SRC=$CACHE/src-${PODMAN_VERSION//[:+~]/_}
 if [ ! -f "$SRC/helpers.bash" ]; then
+    ((report)) && die "no podman sources in $SRC: nothing was run"
     scripts/deb-src.sh podman || die "no source package for podman"
     dl=$(mktemp -d "$CACHE.dl.XXXXXX" 2>/dev/null || { mkdir -p "$CACHE" && mktemp -d "$CACHE/dl.XXXXXX"; })
     log "fetching podman's sources ($PODMAN_VERSION)"
@@ -119,12 +213,17 @@ for r in "${runtimes[@]}"; do
         *) p=$r ;;
     esac
     case "$p" in /*) ;; *) p=$REPO/$p ;; esac
-    [ -x "$p" ] || die "runtime $r: no executable $p"
+    ((report)) || [ -x "$p" ] || die "runtime $r: no executable $p"
     n=$(basename "$p")
     [ -z "${rt_path[$n]:-}" ] || die "two runtimes named $n"
     rt_path[$n]=$p
     rt_names+=("$n")
 done
+
+if ((report)); then
+    report_table "${rt_names[@]}" -- "${all_files[@]}"
+    exit
+fi
 
 # -- the work directory, the daemons, cleanup ----------------------------------------------------
 W=$(mktemp -d /tmp/podsys.XXXXXX)
@@ -234,6 +333,18 @@ build_images() {
         [ -e "$r/$a" ] || [ -L "$r/$a" ] || ln -s /bin/busybox "$r/$a"
     done
     ln -sf busybox "$r/bin/busybox-extras"
+    # alpine's, which Debian's busybox lacks: printenv (an applet there), /etc/mtab
+    cat > "$r/usr/bin/printenv" <<'EOF'
+#!/bin/sh
+[ $# -eq 0 ] && exec env
+rc=0
+for v in "$@"; do
+    if eval "[ -n \"\${$v+set}\" ]"; then eval "printf '%s\\n' \"\$$v\""; else rc=1; fi
+done
+exit $rc
+EOF
+    chmod 755 "$r/usr/bin/printenv"
+    ln -s ../proc/mounts "$r/etc/mtab"
     cat > "$r/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
 bin:x:1:1:bin:/bin:/sbin/nologin
@@ -369,10 +480,9 @@ PY
 fi
 
 # -- run -----------------------------------------------------------------------------------------
-rm -rf "$RESULTS"
-mkdir -p "$RESULTS"
 for n in "${rt_names[@]}"; do
     setup_podman "$n" "${rt_path[$n]}"
+    rm -rf "${RESULTS:?}/$n"
     mkdir -p "$RESULTS/$n"
 done
 t_start=$SECONDS
@@ -398,86 +508,4 @@ done
 log "all files: $((SECONDS - t_start)) s"
 
 # -- report --------------------------------------------------------------------------------------
-python3 - "$RESULTS" "$ci" "${rt_names[@]}" -- "${all_files[@]}" <<'PY'
-import os, re, sys
-results, ci = sys.argv[1], sys.argv[2] == "1"
-sep = sys.argv.index("--")
-rts, files = sys.argv[3:sep], [f[:-5] for f in sys.argv[sep + 1:]]
-TAP = re.compile(r"^(ok|not ok) \d+ (.*?)(?: # skip(?: (.*))?)?$")
-
-def parse(path):
-    res = {}
-    try:
-        lines = open(path, errors="replace").read().splitlines()
-    except OSError:
-        return res
-    for l in lines:
-        m = TAP.match(l)
-        if m:
-            name = m.group(2)
-            st = "failed" if m.group(1) == "not ok" else "skipped" if " # skip" in l else "passed"
-            res[name] = (st, m.group(3) or "")
-    return res
-
-tab = {(f, r): parse(os.path.join(results, r, f + ".tap")) for f in files for r in rts}
-def count(d, st): return sum(1 for v in d.values() if v[0] == st)
-def secs(f, r):
-    try: return int(open(os.path.join(results, r, f + ".seconds")).read())
-    except (OSError, ValueError): return 0
-
-out = []
-if ci:
-    tot = {"passed": 0, "failed": 0, "skipped": 0}
-    for f in files:
-        for r in rts:
-            for name, (st, why) in tab[(f, r)].items():
-                tot[st] += 1
-                if st == "failed":
-                    print(f"  FAILED {f}: {name}", file=sys.stderr)
-    w = max(len(f) for f in files)
-    for f in files:
-        d = tab[(f, rts[0])]
-        out.append(f"{f:<{w}}  {count(d, 'passed'):4} passed {count(d, 'failed'):4} failed "
-                   f"{count(d, 'skipped'):4} skipped {secs(f, rts[0]):6} s")
-else:
-    ref = rts[0]
-    w = max(len(f) for f in files)
-    head = f"{'file':<{w}}" + "".join(f" | {r + ' p/f/s':>16}" for r in rts)
-    head += "".join(f" | {ref + ' ok, ' + r + ' not':>22}" for r in rts[1:]) + " | seconds"
-    out += [head, "-" * len(head)]
-    sums = {r: [0, 0, 0] for r in rts}
-    regress = []
-    for f in files:
-        row = f"{f:<{w}}"
-        for r in rts:
-            d = tab[(f, r)]
-            c = [count(d, s) for s in ("passed", "failed", "skipped")]
-            sums[r] = [a + b for a, b in zip(sums[r], c)]
-            row += f" | {'%d/%d/%d' % tuple(c):>16}"
-        for r in rts[1:]:
-            bad = [n for n, (st, _) in tab[(f, ref)].items()
-                   if st == "passed" and tab[(f, r)].get(n, ("missing",))[0] != "passed"]
-            regress += [(f, r, n, tab[(f, r)].get(n, ("missing", ""))) for n in bad]
-            row += f" | {len(bad):>22}"
-        row += " | " + "/".join(str(secs(f, r)) for r in rts)
-        out.append(row)
-    out.append("-" * len(head))
-    out.append(f"{'total':<{w}}" + "".join(f" | {'%d/%d/%d' % tuple(sums[r]):>16}" for r in rts))
-    cmp = []
-    for f, r, n, (st, why) in regress:
-        cmp.append(f"{ref} passed, {r} {st}: {f} | {n}")
-    cmp.append("")
-    for f in files:
-        for n, (st, why) in tab[(f, ref)].items():
-            if st != "passed":
-                cmp.append(f"{ref} {st}: {f} | {n}" + (f" | {why}" if why else ""))
-    open(os.path.join(results, "compare.txt"), "w").write("\n".join(cmp) + "\n")
-open(os.path.join(results, "table.txt"), "w").write("\n".join(out) + "\n")
-print("\n".join(out))
-if ci:
-    print(f"{tot['passed']} passed, {tot['failed']} failed, {tot['skipped']} skipped")
-    sys.exit(1 if tot["failed"] else 0)
-print(f"\ndetails: {results}/compare.txt (per test), {results}/<runtime>/<file>.tap")
-# exit 1 when a test passes on the reference runtime and not on another
-sys.exit(1 if regress else 0)
-PY
+report_table "${rt_names[@]}" -- "${all_files[@]}"
