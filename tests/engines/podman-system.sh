@@ -22,7 +22,7 @@
 # --events-backend=file and this host's ulimits (containers.conf default_ulimits). The test
 # image (quay.io/libpod/testimage as test/system/build-testimage makes it) is built from
 # Debian's busybox-static and served, with the registry image 150-login.bats runs, by Debian's
-# docker-registry on 127.0.0.1 and a free port; it and everything else started here is
+# docker-registry on 127.0.0.1 and a free port, as quay.io (registries.conf); it and everything else started here is
 # stopped by pid at the end, also on failure or interruption.
 #
 # Environment: BERTH, PODMAN_SYSTEM_FILE_TIMEOUT (seconds per file and runtime, default 1800),
@@ -278,8 +278,15 @@ for _ in $(seq 50); do
 done
 kill -0 "$REG_PID" 2>/dev/null || { cat "$W/registry/log" >&2; die "docker-registry did not start"; }
 
+# quay.io is served by the local registry: the tests use the image names they were written
+# for (PODMAN_TEST_IMAGE_REGISTRY=127.0.0.1:PORT would not do: buildah names a working
+# container after what precedes the first ':', "127.0.0.1-working-container")
 cat > "$W/registries.conf" <<EOF
 unqualified-search-registries = []
+[[registry]]
+prefix = "quay.io"
+location = "$REG"
+insecure = true
 [[registry]]
 location = "$REG"
 insecure = true
@@ -322,7 +329,8 @@ EOF
 
 # -- the test images ---------------------------------------------------------------------------
 # quay.io/libpod/testimage:TAG as build-testimage makes it (alpine + busybox-extras there; a
-# busybox-static userland here), pushed as $REG/libpod/testimage:TAG and :NONLOCAL_TAG
+# busybox-static userland here), pushed as $REG/libpod/testimage:TAG and :NONLOCAL_TAG, which
+# podman pulls as quay.io/libpod/testimage:... (registries.conf)
 build_images() {
     local b=$W/build r=$W/build/rootfs a
     setup_podman build /usr/sbin/runc
@@ -491,7 +499,7 @@ for f in "${all_files[@]}"; do
         t0=$SECONDS
         (
             cd "$T" &&
-            PODMAN=$W/$n/podman PODMAN_TEST_IMAGE_REGISTRY=$REG TMPDIR=$W/$n/bats-tmp \
+            PODMAN=$W/$n/podman TMPDIR=$W/$n/bats-tmp \
                 timeout -k 30 "$FILE_TIMEOUT" bats --tap "$f"
         ) > "$RESULTS/$n/${f%.bats}.tap" 2>&1
         rc=$?
