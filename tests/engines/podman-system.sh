@@ -228,8 +228,14 @@ fi
 # -- the work directory, the daemons, cleanup ----------------------------------------------------
 W=$(mktemp -d /tmp/podsys.XXXXXX)
 REG_PID=
+BATS_PID=
 cleanup() {
     local n
+    # bats (through timeout, which passes the signal on), then what it left
+    if [ -n "$BATS_PID" ]; then
+        kill "$BATS_PID" 2>/dev/null
+        wait "$BATS_PID" 2>/dev/null
+    fi
     for n in "${rt_names[@]}"; do
         [ -x "$W/$n/podman" ] || continue
         timeout 120 "$W/$n/podman" pod rm -a -f -t 0 >/dev/null 2>&1
@@ -249,6 +255,7 @@ cleanup() {
     rm -rf "$W"
 }
 trap cleanup EXIT
+# bats runs in the background and is waited for: a signal ends the run at once
 trap 'exit 130' INT TERM
 
 free_port() {
@@ -500,9 +507,12 @@ for f in "${all_files[@]}"; do
         (
             cd "$T" &&
             PODMAN=$W/$n/podman TMPDIR=$W/$n/bats-tmp \
-                timeout -k 30 "$FILE_TIMEOUT" bats --tap "$f"
-        ) > "$RESULTS/$n/${f%.bats}.tap" 2>&1
+                exec timeout -k 30 "$FILE_TIMEOUT" bats --tap "$f"
+        ) > "$RESULTS/$n/${f%.bats}.tap" 2>&1 < /dev/null &
+        BATS_PID=$!
+        wait "$BATS_PID"
         rc=$?
+        BATS_PID=
         ((rc == 124 || rc == 137)) && echo "not ok 9999 $f: timed out after ${FILE_TIMEOUT}s" \
             >> "$RESULTS/$n/${f%.bats}.tap"
         echo "$((SECONDS - t0))" > "$RESULTS/$n/${f%.bats}.seconds"
