@@ -360,6 +360,9 @@ exit $rc
 EOF
     chmod 755 "$r/usr/bin/printenv"
     ln -s ../proc/mounts "$r/etc/mtab"
+    printf '%s\n' 'NAME="podman testimage stand-in"' 'ID=busybox' \
+        "PRETTY_NAME=\"busybox $(/bin/busybox | sed -n '1s/^BusyBox \(v[^ ]*\).*/\1/p')\"" \
+        > "$r/etc/os-release"
     cat > "$r/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
 bin:x:1:1:bin:/bin:/sbin/nologin
@@ -506,7 +509,9 @@ for f in "${all_files[@]}"; do
         t0=$SECONDS
         (
             cd "$T" &&
+            # buildah, which some tests run, too: the same storage and registries
             PODMAN=$W/$n/podman TMPDIR=$W/$n/bats-tmp \
+                CONTAINERS_STORAGE_CONF=$W/$n/storage.conf CONTAINERS_REGISTRIES_CONF=$W/registries.conf \
                 exec timeout -k 30 "$FILE_TIMEOUT" bats --tap "$f"
         ) > "$RESULTS/$n/${f%.bats}.tap" 2>&1 < /dev/null &
         BATS_PID=$!
