@@ -35,6 +35,8 @@ lines = ["# Pod start under the CRI: berth vs runc", "",
          f"{os.cpu_count()} cores (shared with other jobs)",
          f"- berth: `{data['berth']}` ({ver(data['berth'])}); runc: {ver('/usr/sbin/runc')}; "
          "containerd 1.6 CRI plugin, runc v2 shim, cgroupfs, overlayfs, CNI bridge",
+         f"- load average at the end: {os.getloadavg()[0]:.1f} (on 2 cores, other jobs "
+         "running: the numbers are noisy; compare the columns, not runs)",
          f"- N={data['n']} pods per scenario and handler, handlers interleaved; \"ready\": "
          "RunPodSandbox call to every container RUNNING (CreateContainer + StartContainer + "
          "ContainerStatus polled every 50 ms); \"down\": StopPodSandbox + RemovePodSandbox", "",
