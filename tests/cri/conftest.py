@@ -45,6 +45,7 @@ CG_TOP = f"berthcri-{TAG}"  # the pods' cgroup parents: /berthcri-<tag>/<pod>
 PAUSE = "docker.io/berthcri/pause:1"
 BUSYBOX = "docker.io/berthcri/busybox:1"
 RUNC = "/usr/sbin/runc"
+NETNS = []  # the network namespaces of the pods made, removed at the end if still there
 HANDLERS = [h for h in os.environ.get("BERTH_CRI_HANDLERS", "berth,runc").split(",") if h]
 
 CONTAINERD_TOML = """version = 2
@@ -252,8 +253,35 @@ def containerd(berth_bin, workdir, registry, cni):
     finally:
         ENG.stop_pid(proc)
         ENG.kill_pids(ENG.pids_with_arg(str(base)))  # shims outlive containerd
+        # a pod a failed test could not stop: its processes, then its network namespace
+        kill_cgroup_procs(CG_TOP)
         ENG.unmount_below(base)
         ENG.remove_cgroup_parent(CG_TOP)
+        for ns in NETNS:
+            if Path(ns).exists():
+                subprocess.run(["umount", ns], capture_output=True)
+                Path(ns).unlink(missing_ok=True)
+
+
+def kill_cgroup_procs(top):
+    """SIGKILLs every process in the cgroups below top (in every v1 hierarchy and in v2)."""
+    for _ in range(20):
+        pids = set()
+        for hier in [CG] + [p for p in CG.iterdir() if p.is_dir()]:
+            for procs in (hier / top).rglob("cgroup.procs") if (hier / top).is_dir() else []:
+                try:
+                    pids |= {int(x) for x in procs.read_text().split()}
+                except OSError:
+                    pass
+        if not pids:
+            return
+        ENG.kill_pids(pids)
+        for fz in (CG / "freezer" / top).rglob("freezer.state"):
+            try:
+                fz.write_text("THAWED")
+            except OSError:
+                pass
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")
@@ -318,6 +346,10 @@ class Pods:
             self.pb.RunPodSandboxRequest(config=cfg, runtime_handler=self.handler),
             timeout=timeout)
         self.made.append(res.pod_sandbox_id)
+        info = self.pod_status(res.pod_sandbox_id, verbose=True).info.get("info")
+        if info:
+            NETNS.extend(n["path"] for n in json.loads(info)["runtimeSpec"]["linux"]["namespaces"]
+                         if n["type"] == "network" and n.get("path"))
         return res.pod_sandbox_id
 
     def pod_status(self, pod, verbose=False):
