@@ -407,11 +407,16 @@ class Pods:
         return r.stdout.decode()
 
     def cleanup(self):
+        """Stops and removes every pod made; one that cannot be is an error of the test (a
+        runtime whose kill of a stopped container fails the way containerd retries for ever
+        leaves pods that never stop)."""
+        failed = []
         for pod in list(self.made):
             try:
                 self.remove_pod(pod)
             except self.cri.grpc.RpcError as e:
-                print(f"cleanup of pod {pod}: {e}")
+                failed.append(f"pod {pod[:12]}: {e.details()}")
+        assert not failed, "pods not removed: " + "; ".join(failed)
 
 
 @pytest.fixture
