@@ -32,11 +32,14 @@ def busybox_rootfs(work: Path) -> Path:
     """Extracts Debian's busybox .deb and builds a rootfs from it and its shared libraries."""
     debs = work / "debs"
     debs.mkdir(exist_ok=True)
-    res = subprocess.run(["apt-get", "download", "busybox"], cwd=debs, capture_output=True,
-                         text=True)
-    found = sorted(debs.glob("busybox_*.deb"))
+    # apt's cache first (an earlier install or download), else the mirror
+    found = sorted(Path("/var/cache/apt/archives").glob("busybox_*_amd64.deb"))
     if not found:
-        raise RuntimeError(f"apt-get download busybox: {res.stderr.strip()}")
+        res = subprocess.run(["apt-get", "download", "busybox"], cwd=debs, capture_output=True,
+                             text=True)
+        found = sorted(debs.glob("busybox_*.deb"))
+        if not found:
+            raise RuntimeError(f"apt-get download busybox: {res.stderr.strip()}")
     x = work / "busybox-deb"
     subprocess.run(["dpkg-deb", "-x", found[-1], x], check=True)
     bb = x / "bin" / "busybox"
