@@ -462,7 +462,11 @@ def test_demo_script_runs(berth_bin, tmp_path):
                                   BERTH_BIN=str(berth_bin)))
     assert res.returncode == 0, res
     assert "== building" not in res.stdout, res.stdout
-    out = res.stdout.split("== berth run", 1)[1]
+    # the banner shows the command as run, with the id it used (issue 17)
+    m = re.search(r"^== berth --root (\S+) run --bundle (\S+) (berth-demo-\d+)$", res.stdout, re.M)
+    assert m and m.group(1) == str(tmp_path / "demo" / "state"), res.stdout
+    assert m.group(2) == str(tmp_path / "demo"), res.stdout
+    out = res.stdout[m.end():]
     assert "hostname: berth-demo" in out and "pid: 1" in out, res.stdout
     host_pid_ns = os.readlink("/proc/self/ns/pid")
     assert "pid -> pid:[" in out and host_pid_ns not in out, res.stdout
