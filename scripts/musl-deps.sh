@@ -69,13 +69,13 @@ ln -s /usr/include/asm-generic "$PREFIX/include/asm-generic"
 ln -s "/usr/include/$(gcc -dumpmachine)/asm" "$PREFIX/include/asm"
 export CC=musl-gcc CFLAGS="-O2 -fPIC -isystem $PREFIX/include"
 
-log "[0/3] fetching ${SRC_PKGS[*]} ($versions) with apt-get source ($(elapsed))"
+log "[0/3] fetching ${SRC_PKGS[*]} ($versions) with apt-get source (at $(elapsed))"
 (cd "$WORK" && apt-get source -q "${SRC_PKGS[@]}" >/dev/null 2>&1) || {
     log "apt-get source ${SRC_PKGS[*]} failed"
     exit 1
 }
 
-log "[1/3] yajl ($(elapsed))"
+log "[1/3] yajl (at $(elapsed))"
 y=$(echo "$WORK"/yajl-*/src)
 sed -e 's/${YAJL_MAJOR}/2/; s/${YAJL_MINOR}/1/; s/${YAJL_MICRO}/0/' \
     "$y/api/yajl_version.h.cmake" > "$PREFIX/include/yajl/yajl_version.h"
@@ -85,7 +85,7 @@ for f in "$y"/*.c; do
 done
 ar rcs "$PREFIX/lib/libyajl_s.a" "$WORK"/*.o
 
-log "[2/3] libseccomp, the longest ($(elapsed))"
+log "[2/3] libseccomp, the longest (at $(elapsed))"
 s=$(echo "$WORK"/libseccomp-*/)
 (cd "$s" && ./configure -q --enable-static --disable-shared --disable-python --prefix="$PREFIX" \
      >/dev/null && make -s -C src >/dev/null 2>&1 && make -s -C include install >/dev/null &&
@@ -93,7 +93,7 @@ s=$(echo "$WORK"/libseccomp-*/)
 rm -f "$PREFIX"/lib/*.la
 rm -rf "$PREFIX/lib/pkgconfig"
 
-log "[3/3] libcap ($(elapsed))"
+log "[3/3] libcap (at $(elapsed))"
 c=$(echo "$WORK"/libcap2-*/)
 make -s -C "$c/libcap" CC=musl-gcc BUILD_CC=gcc COPTS="$CFLAGS" SHARED=no libcap.a >/dev/null 2>&1 ||
     { log "libcap failed"; exit 1; }
