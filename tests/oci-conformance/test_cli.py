@@ -95,7 +95,8 @@ def test_unknown_command(berth):
                         " (see 'berth help')"),
     (("list", "--nosuch"), "berth: list: invalid option \"--nosuch\" (or its argument is missing)"
                            " (see 'berth help list')"),
-])
+], ids=["global-option", "global-no-argument", "stat", "strat", "unknown", "help-unknown",
+        "help-near", "command-option"])
 def test_usage_error_text(berth, argv, want):
     """Usage errors are one line, `berth: ... (see 'berth help [COMMAND]')`, exit 1 (issue 17)"""
     res = berth(*argv)
