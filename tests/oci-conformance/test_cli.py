@@ -456,6 +456,9 @@ def test_readme_tells_how_to_use_berth_from_each_engine():
     assert "BinaryName" in sections["Using berth from containerd"]
     assert "--runc-binary" in sections["Using berth from containerd"]
     assert '"runtimes"' in sections["Using berth from Docker"]
+    # issue 13: the CRI runtime handler and the RuntimeClass that selects it
+    k8s = sections["Using berth as a Kubernetes runtime handler"]
+    assert "BinaryName" in k8s and "handler: berth" in k8s and "runtime_type" in k8s
 
 
 def test_demo_script_runs(berth_bin, tmp_path):
