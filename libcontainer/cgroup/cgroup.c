@@ -129,6 +129,10 @@ static bool cg_root_is_v2(void) {
          (unsigned long)sfs.f_type == (unsigned long)CGROUP2_SUPER_MAGIC;
 }
 
+bool cgroup_host_unified(void) {
+  return cg_root_is_v2();
+}
+
 int cg_discover(struct cg_hier **out, size_t *n, bool *unified, struct berr **err) {
   bool v2 = cg_root_is_v2();
   if (!v2 && errno != 0)

@@ -581,6 +581,10 @@ def bundle(berth, rootfs_template, tmp_path):
                     os.lchown(n, userns_owner, userns_owner)
         config.setdefault("root", {})["path"] = str(rfs)
         config.setdefault("process", {})["terminal"] = terminal
+        # a cgroup namespace on every host (the template has one only on a pure v2 host, as
+        # runc's): the suite's containers are the same on hybrid and v2 hosts
+        if not any(n.get("type") == "cgroup" for n in config["linux"]["namespaces"]):
+            config["linux"]["namespaces"].append({"type": "cgroup"})
         if args is not None:
             config["process"]["args"] = list(args)
         b = Bundle(path, config, rfs)

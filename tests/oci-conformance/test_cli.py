@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 
 import pytest
 
@@ -273,6 +274,34 @@ def test_spec_default_like_runc(berth, tmp_path):
         assert {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"} <= \
             set(p["capabilities"][k]), k
     assert p.get("noNewPrivileges") is True
+
+
+def host_is_unified():
+    return subprocess.run(["stat", "-f", "-c", "%T", "/sys/fs/cgroup"], capture_output=True,
+                       text=True).stdout.strip() == "cgroup2fs"
+
+
+@pytest.mark.parametrize("opts", [(), ("--rootless",)])
+def test_spec_cgroupns_only_on_unified_host(berth, tmp_path, rootfs_template, opts):
+    """runc's template has a cgroup namespace only where /sys/fs/cgroup is cgroup2, so a config
+    that adds its own (as engines' and tests' do) to the template is not refused as "duplicate
+    namespace type"; the process entry of /proc gets no options key"""
+    d, c = spec_in(berth, tmp_path, *opts)
+    ns = [n["type"] for n in c["linux"]["namespaces"]]
+    assert ("cgroup" in ns) == host_is_unified(), ns
+    assert "options" not in next(m for m in c["mounts"] if m["destination"] == "/proc")
+    if opts:
+        return
+    copy_rootfs(rootfs_template, d / "rootfs")
+    c["process"]["terminal"] = False
+    c["process"]["args"] = ["true"]
+    c["linux"]["namespaces"].append({"type": "cgroup"})
+    (d / "config.json").write_text(json.dumps(c))
+    berth.track("p16b-specns")
+    from conftest import Bundle
+    berth.bundles.append(Bundle(d, c, d / "rootfs"))
+    res = berth("run", "--bundle", d, "p16b-specns")
+    assert res.returncode == 0, res
 
 
 def test_spec_rootless(berth, tmp_path):
