@@ -712,8 +712,9 @@ def _validator(jsonschema, schema_path):
     return cls(schema, resolver=resolver)
 
 
-def assert_one_error_line(res, *needles):
-    assert res.returncode == 1, f"expected exit 1: {res!r}"
+def assert_one_error_line(res, *needles, status=1):
+    """status: 1, or 255 for exec (an error on the runtime's side, as runc's)"""
+    assert res.returncode == status, f"expected exit {status}: {res!r}"
     lines = [l for l in res.stderr.splitlines() if l.strip()]
     assert len(lines) == 1, f"expected exactly one stderr line: {res!r}"
     line = lines[0]
