@@ -106,10 +106,12 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f) {
       {"process-label", required_argument, NULL, OPT_LABEL},
       {"apparmor", required_argument, NULL, OPT_APPARMOR},
       {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
-      {"cgroup", required_argument, NULL, OPT_CGROUP}, {NULL, 0, NULL, 0}};
+      {"cgroup", required_argument, NULL, OPT_CGROUP}, {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
   int c;
-  while ((c = getopt_long(argc, argv, "+tde:u:g:p:", opts, NULL)) != -1)
-    switch (parse_flag(f, c, optarg)) {
+  while ((c = getopt_long(argc, argv, "+tde:u:g:p:h", opts, NULL)) != -1)
+    switch (c == 'h' ? 1 : parse_flag(f, c, optarg)) {
+    case 1: return cli_print_help("exec") == 0 ? -1 : 1;
     case 0: break;
     case -2: return 1; /* reported */
     default: return cli_bad_option("exec", argv);
@@ -131,8 +133,11 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
   cleanup_berr struct berr *err = NULL;
   cleanup_close int pidfd_sock = -1;
   int status = 1;
-  if (parse_exec_flags(argc, argv, &f) != 0)
+  int parsed = parse_exec_flags(argc, argv, &f);
+  if (parsed != 0) {
+    status = parsed < 0 ? 0 : parsed; /* -1: --help printed */
     goto out;
+  }
   if (cli_pidfd_socket_open(f.pidfd_socket, &pidfd_sock, &err) < 0) {
     status = exec_fail(err);
     goto out;

@@ -270,7 +270,9 @@ int main(int argc, char **argv) {
     log_error("unknown command \"%s\" (see 'berth --help')", name);
     return 1;
   }
-  if (cli_wants_help(sub_argc, sub_argv))
+  /* exec and ps: what follows the id is the process's or ps(1)'s ("exec ID cmd --help"), so
+   * they take --help only before it, in their own getopt loop (as runc) */
+  if (strcmp(name, "exec") != 0 && strcmp(name, "ps") != 0 && cli_wants_help(sub_argc, sub_argv))
     return cli_print_help(name);
   optind = 1;
   opterr = 0;
