@@ -91,3 +91,16 @@ def test_exec_tty_console_socket_pty_owned_by_user(berth, bundle, tmp_path, user
         os.close(master)
     assert p.wait(timeout=10) == 0
     check(text)
+
+
+def test_run_pty_owned_by_user_in_user_namespace(berth, bundle, under_pty):
+    """with a user namespace the owner is the process's uid as the container sees it"""
+    b = bundle(terminal=True, args=["sh", "-c", SCRIPT], userns_owner=100000)
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.add_ns("user")
+    lx = b.config["linux"]
+    lx["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    lx["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    p = under_pty(*run_args(berth, b, "p16b-ptyuserns"))
+    assert p.wait() == 0, p.text
+    check(p.text)
