@@ -164,8 +164,11 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
     status = exec_fail(err);
     goto out;
   }
-  if (cli_pidfd_send(pidfd_sock, pid, &err) < 0 ||
-      (f.o.pid_file && pid_file_write(f.o.pid_file, pid, &err) < 0)) {
+  if (cli_pidfd_send(pidfd_sock, pid, &err) < 0) { /* it killed and reaped the process */
+    status = exec_fail(err);
+    goto out;
+  }
+  if (f.o.pid_file && pid_file_write(f.o.pid_file, pid, &err) < 0) {
     /* as runc: the process nobody could be told about does not keep running */
     kill(pid, SIGKILL);
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
