@@ -364,6 +364,9 @@ static int kill_and_wait(const struct container_state *st, struct berr **err) {
 
 int container_delete(const char *root, const char *id, bool force, struct berr **err) {
   cleanup_handle struct handle h = HANDLE_INIT;
+  cleanup_berr struct berr *dropped = NULL;
+  if (err == NULL) /* the caller does not care (run cleaning up); the checks below read *err */
+    err = &dropped;
   if (handle_open(root, id, &h, err) < 0) {
     /* --force: a half-created container (no state.json) or a corrupt one is removed (there
      * is no pid or cgroup berth could trust to clean up), and one that does not exist is no
