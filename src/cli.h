@@ -29,7 +29,9 @@ const struct command *command_lookup(const char *name);
 
 /* Prints the error (through the logger) and returns the exit status for it. */
 int cli_fail(struct berr *err);
-/* Prints "berth: <cmd>: <msg>" for usage errors and returns 1. */
+/* Prints "berth: <cmd>: <msg> (see 'berth help <cmd>')" for usage errors and returns 1; cmd
+ * NULL (the global options, the command name) or "help": "berth: [help: ]<msg> (see 'berth
+ * help')". */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The usage error for getopt's '?' (unknown option or missing argument); returns 1. */
 int cli_bad_option(const char *cmd, char **argv);
@@ -43,6 +45,10 @@ int cli_pidfd_send(int sock, pid_t pid, struct berr **err);
 /* Parses "--help" and "-h" the same way for every command. */
 bool cli_wants_help(int argc, char **argv);
 int cli_print_help(const char *name);
+struct option;
+/* Moves the command's own flags (and their values) given after the container id in front of
+ * it, as runc's parser accepts them (src/reorder.c); "--" ends the scan. */
+void cli_reorder_flags(int argc, char **argv, const char *shortopts, const struct option *opts);
 /* Exactly `n` positional arguments after options, else a usage error. */
 int cli_expect_args(const char *cmd, int argc, char **argv, int optind_, int n);
 
