@@ -29,7 +29,8 @@
 # PODMAN_SYSTEM_RESULTS (results directory).
 set -uo pipefail
 
-cd "$(dirname "$0")/../.."
+SELF=$(realpath "$0")
+cd "$(dirname "$SELF")/../.."
 REPO=$(pwd)
 CACHE=$REPO/build/podman-system
 RESULTS=${PODMAN_SYSTEM_RESULTS:-$CACHE/results}
@@ -265,6 +266,11 @@ free_port() {
 PORT=$(free_port)
 REG=127.0.0.1:$PORT
 mkdir -p "$W/registry"
+IMG_KEY=$(cat "$SELF" /bin/busybox /usr/bin/docker-registry | sha256sum | cut -c1-16)
+if [ -f "$CACHE/registry-$IMG_KEY/.complete" ]; then
+    cp -a "$CACHE/registry-$IMG_KEY" "$W/registry/data"
+    log "test images from $CACHE/registry-$IMG_KEY, registry on $REG"
+fi
 cat > "$W/registry/config.yml" <<EOF
 version: 0.1
 log:
@@ -467,8 +473,16 @@ EOF
     "$b/podman" build -q -f "$b/Containerfile3" -t "$REG/libpod/registry:2.8" "$b" >/dev/null &&
     "$b/podman" push -q "$REG/libpod/registry:2.8"
 }
-log "building the test image, registry on $REG"
-build_images || die "building the test images failed"
+# the registry's storage with the images is kept in build/podman-system/ (about a minute to
+# make) until this script, busybox or docker-registry change; each run works on a copy
+IMG_CACHE=$CACHE/registry-$IMG_KEY
+if [ ! -f "$IMG_CACHE/.complete" ]; then
+    log "building the test images, registry on $REG"
+    build_images || die "building the test images failed"
+    rm -rf "$CACHE"/registry-*
+    cp -a "$W/registry/data" "$IMG_CACHE.tmp" && touch "$IMG_CACHE.tmp/.complete" &&
+        mv "$IMG_CACHE.tmp" "$IMG_CACHE"
+fi
 
 # -- the bats files, as run (--ci: the known runc failures skipped) ------------------------------
 T=$W/tests
