@@ -492,7 +492,7 @@ cp -a "$SRC" "$T"
 if ((ci)) && [ -f "$SKIP_LIST" ]; then
     # "FILE | TEST NAME | REASON": a skip as the test's first line
     while IFS='|' read -r f name reason; do
-        f=$(echo "$f" | xargs); name=$(echo "$name" | sed 's/^ *//; s/ *$//')
+        f=$(echo "$f" | sed 's/^ *//; s/ *$//'); name=$(echo "$name" | sed 's/^ *//; s/ *$//')
         reason=$(echo "$reason" | sed 's/^ *//; s/ *$//')
         [ -z "$f" ] || [ "${f:0:1}" = "#" ] && continue
         [ -f "$T/$f.bats" ] || continue
