@@ -22,7 +22,7 @@
 # --events-backend=file and this host's ulimits (containers.conf default_ulimits). The test
 # image (quay.io/libpod/testimage as test/system/build-testimage makes it) is built from
 # Debian's busybox-static and served, with the registry image 150-login.bats runs, by Debian's
-# docker-registry on 127.0.0.1 and a free port, as quay.io (registries.conf); it and everything else started here is
+# docker-registry on 127.0.0.1 and a free port, as quay.io and k8s.gcr.io (registries.conf); it and everything else started here is
 # stopped by pid at the end, also on failure or interruption.
 #
 # Environment: BERTH, PODMAN_SYSTEM_FILE_TIMEOUT (seconds per file and runtime, default 1800),
@@ -43,7 +43,7 @@ FILE_TIMEOUT=${PODMAN_SYSTEM_FILE_TIMEOUT:-1800}
 CI_FILES=(040-ps 045-start 055-rm 075-exec 080-pause 130-kill 190-run-ipcns 200-pod
           220-healthcheck 280-update 420-cgroups 450-interactive)
 PKGS=(podman conmon runc bats docker-registry busybox-static containernetworking-plugins iptables
-      buildah jq openssl apache2-utils)
+      buildah jq openssl apache2-utils socat)
 
 log() { echo "podman-system: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -303,6 +303,10 @@ prefix = "quay.io"
 location = "$REG"
 insecure = true
 [[registry]]
+prefix = "k8s.gcr.io"
+location = "$REG"
+insecure = true
+[[registry]]
 location = "$REG"
 insecure = true
 EOF
@@ -449,6 +453,10 @@ EOF
     printf 'FROM localhost/interim-image:latest\nCMD ["sh"]\n' > "$b/Containerfile4" &&
     "$b/podman" build -q -f "$b/Containerfile4" -t "$img:$NONLOCAL_TAG" "$b" >/dev/null &&
     "$b/podman" push -q "$img:$NONLOCAL_TAG" || return 1
+    # k8s.gcr.io/pause:3.5, which 200-pod.bats names as an --infra-image
+    printf 'FROM localhost/interim-image:latest\nENTRYPOINT ["/home/podman/pause"]\n' > "$b/Containerfile5" &&
+    "$b/podman" build -q -f "$b/Containerfile5" -t "$REG/pause:3.5" "$b" >/dev/null &&
+    "$b/podman" push -q "$REG/pause:3.5" || return 1
 
     # 150-login.bats runs $REG/libpod/registry:2.8 (docker.io's registry there): Debian's
     # docker-registry and the libc it links
