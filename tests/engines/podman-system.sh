@@ -490,9 +490,11 @@ IMG_CACHE=$CACHE/registry-$IMG_KEY
 if [ ! -f "$IMG_CACHE/.complete" ]; then
     log "building the test images, registry on $REG"
     build_images || die "building the test images failed"
-    rm -rf "$CACHE"/registry-*
-    cp -a "$W/registry/data" "$IMG_CACHE.tmp" && touch "$IMG_CACHE.tmp/.complete" &&
-        mv "$IMG_CACHE.tmp" "$IMG_CACHE"
+    # (two runs at once: the first one's copy stays)
+    for old in "$CACHE"/registry-*; do [ "$old" = "$IMG_CACHE" ] || rm -rf "$old"; done
+    tmp=$(mktemp -d "$CACHE/registry-tmp.XXXXXX") &&
+        cp -a "$W/registry/data/." "$tmp/" && touch "$tmp/.complete" &&
+        { mv -T "$tmp" "$IMG_CACHE" 2>/dev/null || rm -rf "$tmp"; }
 fi
 
 # -- the bats files, as run (--ci: the known runc failures skipped) ------------------------------
