@@ -491,7 +491,9 @@ if [ ! -f "$IMG_CACHE/.complete" ]; then
     log "building the test images, registry on $REG"
     build_images || die "building the test images failed"
     # (two runs at once: the first one's copy stays)
-    for old in "$CACHE"/registry-*; do [ "$old" = "$IMG_CACHE" ] || rm -rf "$old"; done
+    for old in "$CACHE"/registry-*; do
+        case $old in "$IMG_CACHE" | "$CACHE"/registry-tmp.*) ;; *) rm -rf "$old" ;; esac
+    done
     tmp=$(mktemp -d "$CACHE/registry-tmp.XXXXXX") &&
         cp -a "$W/registry/data/." "$tmp/" && touch "$tmp/.complete" &&
         { mv -T "$tmp" "$IMG_CACHE" 2>/dev/null || rm -rf "$tmp"; }
