@@ -44,7 +44,7 @@ FILE_TIMEOUT=${PODMAN_SYSTEM_FILE_TIMEOUT:-1800}
 CI_FILES=(045-start 055-rm 075-exec 080-pause 130-kill 190-run-ipcns 200-pod 280-update
           450-interactive)
 PKGS=(podman conmon runc bats docker-registry busybox-static containernetworking-plugins iptables
-      buildah jq openssl apache2-utils socat)
+      buildah jq openssl apache2-utils socat slirp4netns ncat)
 
 log() { echo "podman-system: $*" >&2; }
 die() { log "$*"; exit 1; }
