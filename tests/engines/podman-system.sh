@@ -313,8 +313,8 @@ insecure = true
 EOF
 
 # setup_podman NAME RUNTIME: $W/NAME/podman runs podman with its own storage, runroot, tmpdir,
-# network config dir and containers.conf, and RUNTIME (flags, so that a test's own
-# CONTAINERS_CONF does not change the runtime under test)
+# network config dir and containers.conf, and RUNTIME (the runtime, tmpdir and network config
+# dir as flags, so that a test's own CONTAINERS_CONF does not change them)
 setup_podman() {
     local n=$1 rt=$2 d=$W/$1
     mkdir -p "$d/tmp" "$d/net" "$d/bats-tmp"
@@ -330,19 +330,16 @@ EOF
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 
 [engine]
-tmp_dir = "$d/tmp"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
-
-[network]
-network_config_dir = "$d/net"
 EOF
     cat > "$d/podman" <<EOF
 #!/bin/sh
 export CONTAINERS_STORAGE_CONF="\${CONTAINERS_STORAGE_CONF:-$d/storage.conf}"
 export CONTAINERS_CONF="\${CONTAINERS_CONF:-$d/containers.conf}"
 export CONTAINERS_REGISTRIES_CONF="\${CONTAINERS_REGISTRIES_CONF:-$W/registries.conf}"
-exec /usr/bin/podman --runtime "$rt" --cgroup-manager=cgroupfs --events-backend=file "\$@"
+exec /usr/bin/podman --runtime "$rt" --cgroup-manager=cgroupfs --events-backend=file \\
+    --tmpdir "$d/tmp" --network-config-dir "$d/net" "\$@"
 EOF
     chmod +x "$d/podman"
 }
