@@ -3,7 +3,7 @@
  * stage1: join/create namespaces (user first), clone the init, exit.
  * init:   wait for GO, build the rootfs, ask the runtime for its hooks, pivot,
  *         prepare the process, report READY, park on the exec fifo; once
- *         released by `start`: startContainer hooks, identity, confinement, exec. */
+ *         released by `start`: identity, confinement, startContainer hooks, exec. */
 #include "init.h"
 
 #include <errno.h>
@@ -303,11 +303,6 @@ static void init_main(struct init_ctx *c) {
   close(steal_fd(&proc_fd_dir));
   close(c->fifo_fd);
   prctl(PR_SET_NAME, "berth:init");
-  if (c->spec->hooks.start_container.len) {
-    cleanup_free char *json = hook_state(c, getpid(), STATUS_CREATED);
-    if (hooks_run(&c->spec->hooks.start_container, "startContainer", json, &err) < 0)
-      init_fail(err, 1);
-  }
   cleanup_free char *listener_json = NULL;
   if (c->listener_fd >= 0) {
     cleanup_free char *state = hook_state(c, go.code, STATUS_CREATED);
@@ -317,7 +312,16 @@ static void init_main(struct init_ctx *c) {
   struct launch l = {.process = c->spec->process, .linux = c->spec->linux, .seccomp = c->seccomp,
                      .listener_sock = c->listener_fd, .listener_state_json = listener_json,
                      .preserve_fds = c->preserve_fds, .env = env};
+  cleanup_free char *start_json = c->spec->hooks.start_container.len
+                                      ? hook_state(c, getpid(), STATUS_CREATED)
+                                      : NULL;
   if (launch_confine(&l, &err) < 0)
+    init_fail(err, 1);
+  /* confined first (runc): the seccomp filter, the user and the capabilities of the process
+   * bind the startContainer hooks too */
+  if (c->spec->hooks.start_container.len &&
+      hooks_run(&c->spec->hooks.start_container, "startContainer", start_json ? start_json : "{}",
+                &err) < 0)
     init_fail(err, 1);
   launch_exec(&l, exe, &err);
   init_fail(err, err->code == ENOENT ? 127 : 126);

@@ -349,6 +349,9 @@ static int kill_and_wait(const struct container_state *st, struct berr **err) {
 }
 
 int container_delete(const char *root, const char *id, bool force, struct berr **err) {
+  cleanup_berr struct berr *ignored = NULL;
+  if (err == NULL) /* callers that do not care (run after a failed start): *err is read below */
+    err = &ignored;
   cleanup_handle struct handle h = HANDLE_INIT;
   if (handle_open(root, id, &h, err) < 0) {
     /* --force: a half-created container (no state.json) or a corrupt one is removed (there
