@@ -492,6 +492,21 @@ static int mount_finish(const struct spec_mount *m, int rootfd, int olddir,
   return 0;
 }
 
+/* proc and sysfs go on an ordinary directory, never through a symlink the image placed there
+ * (runc since CVE-2023-28642: a symlinked /proc sent the LSM label writes elsewhere). Asked
+ * only when the destination did not resolve plainly (pathsafe_mkpath_plain). */
+static int check_pseudo_fs_dest(const struct spec_mount *m, int rootfd, struct berr **err) {
+  if (!type_is(m, "proc") && !type_is(m, "sysfs"))
+    return 0;
+  cleanup_free char *name = NULL;
+  cleanup_close int parent = pathsafe_open_parent(rootfd, m->destination, false, &name, NULL);
+  struct stat st;
+  if (parent < 0 || fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode))
+    return 0; /* missing: pathsafe_mkpath makes a directory */
+  return berr_set(err, ENOTDIR, "%s must be mounted on an ordinary directory: the rootfs has %s",
+                  m->type, S_ISLNK(st.st_mode) ? "a symlink there" : "a file there");
+}
+
 /* What the destination must be: a directory, or a file for a bind of a file
  * (srcfd: the bind's source or the idmapped clone, -1 for other mounts). */
 static int dest_kind(int srcfd, enum pathsafe_kind *kind, struct berr **err) {
@@ -538,7 +553,8 @@ static int mount_entry(const struct spec_mount *m, int treefd, int rootfd,
   bool copyup = m->tmpcopyup && image_has(rootfd, m->destination);
   /* no symlink on the way: the destination as written (checked above) is where it lands */
   cleanup_close int target = pathsafe_mkpath_plain(rootfd, m->destination, kind);
-  if (target < 0 && ((target = pathsafe_mkpath(rootfd, m->destination, kind, err)) < 0 ||
+  if (target < 0 && (check_pseudo_fs_dest(m, rootfd, err) < 0 ||
+                     (target = pathsafe_mkpath(rootfd, m->destination, kind, err)) < 0 ||
                      check_proc_dest(m, target, srcfd, opts, err) < 0))
     return -1;
   cleanup_close int olddir = -1;
