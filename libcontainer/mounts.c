@@ -91,6 +91,12 @@ bool mnt_is_bind(const struct spec_mount *m) {
   return m->is_bind || (m->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
 }
 
+bool mnt_is_readonly_dev(const struct spec_mount *m) {
+  const char *d = m->destination;
+  return (m->flags & MS_RDONLY) && !mnt_is_bind(m) && d && strncmp(d, "/dev", 4) == 0 &&
+         d[4 + strspn(d + 4, "/")] == '\0';
+}
+
 static bool type_is(const struct spec_mount *m, const char *t) {
   return m->type != NULL && strcmp(m->type, t) == 0;
 }
@@ -431,8 +437,8 @@ static int mount_dispatch(const struct spec_mount *m, int target, int srcfd, int
   if (type_is(m, "cgroup") || type_is(m, "cgroup2"))
     return mount_cgroup(m, target, rootfd, opts, err);
   unsigned long fl = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
-  if (m->tmpcopyup)
-    fl &= ~MS_RDONLY; /* made read-only after the copy */
+  if (m->tmpcopyup || mnt_is_readonly_dev(m))
+    fl &= ~MS_RDONLY; /* made read-only after the copy, or (/dev) by rootfs_finalize */
   const char *type = m->type ? m->type : "none";
   if (type_is(m, "sysfs") && !opts->new_netns) {
     /* a fresh sysfs needs our own network namespace: show the host's instead */
@@ -478,7 +484,8 @@ static int mount_finish(const struct spec_mount *m, int rootfd, int olddir,
     unsigned long keep = opts->in_userns ? ~m->clear_flags : 0;
     if (mnt_remount_bind(top, extra, keep) < 0)
       return berr_errno(err, "remount bind with flags 0x%lx", extra);
-  } else if (olddir >= 0 && (extra & MS_RDONLY) && mnt_remount_bind(top, extra, ~0UL) < 0) {
+  } else if (olddir >= 0 && (extra & MS_RDONLY) && !mnt_is_readonly_dev(m) &&
+             mnt_remount_bind(top, extra, ~0UL) < 0) {
     return berr_errno(err, "remount read-only");
   }
   if (m->propagation && mnt_at(NULL, top, NULL, m->propagation, NULL) < 0)

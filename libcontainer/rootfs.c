@@ -15,6 +15,7 @@
 #include "devices.h"
 #include "log.h"
 #include "mounts.h"
+#include "pathsafe.h"
 #include "util.h"
 
 static unsigned long root_propagation(const struct spec *spec) {
@@ -126,10 +127,28 @@ static int remount_root_readonly(int rootfd, struct berr **err) {
   return 0;
 }
 
+/* A read-only /dev (mnt_is_readonly_dev) once everything in it is made. */
+static int remount_dev_readonly(const struct spec *spec, int rootfd, struct berr **err) {
+  for (size_t i = spec->mounts_len; i-- > 0;) {
+    const char *d = spec->mounts[i].destination;
+    if (d == NULL || strncmp(d, "/dev", 4) != 0 || d[4 + strspn(d + 4, "/")] != '\0')
+      continue;
+    if (!mnt_is_readonly_dev(&spec->mounts[i]))
+      return 0; /* the last /dev mount is the one on top */
+    cleanup_close int dev = pathsafe_openat(rootfd, "/dev", O_PATH | O_DIRECTORY);
+    if (dev < 0 || mnt_remount_bind(dev, MS_RDONLY, ~0UL) < 0)
+      return berr_errno(err, "mounts[%zu] (%s): remount read-only", i, spec->mounts[i].destination);
+    return 0;
+  }
+  return 0;
+}
+
 int rootfs_finalize(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err) {
   cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return berr_errno(err, "open /");
+  if (remount_dev_readonly(spec, rootfd, err) < 0)
+    return -1;
   if (masked_paths_apply(spec, rootfd, err) < 0 || readonly_paths_apply(spec, rootfd, err) < 0)
     return -1;
   if (spec->root.readonly && remount_root_readonly(rootfd, err) < 0)
