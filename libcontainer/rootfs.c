@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -81,7 +82,67 @@ int rootfs_setup(const struct spec *spec, const struct rootfs_opts *opts, struct
   return devices_setup(spec, rootfd, opts, err);
 }
 
+/* One full proc or sysfs mount of the runtime's, out of the container's reach: detached, or
+ * (where it is locked: a user namespace) covered with an empty tmpfs. */
+static int hide_one(const char *mp, struct berr **err) {
+  /* rslave first: the detach must not reach the host through a shared rootfsPropagation */
+  if (mount(NULL, mp, NULL, MS_SLAVE | MS_REC, NULL) < 0 && errno != EINVAL)
+    return berr_errno(err, "--no-pivot: make %s rslave", mp);
+  if (umount2(mp, MNT_DETACH) == 0)
+    return 0;
+  if (errno != EINVAL && errno != EPERM)
+    return berr_errno(err, "--no-pivot: unmount %s", mp);
+  if (mount("tmpfs", mp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0)
+    return berr_errno(err, "--no-pivot: cover %s", mp);
+  return 0;
+}
+
+/* --no-pivot keeps the runtime's old root in the container's mount namespace, under its root.
+ * The kernel lets a nested user namespace mount a procfs or sysfs when a full, unmasked one is
+ * anywhere in its mount namespace ("mount too revealing"): the host's /proc and /sys would do.
+ * Every proc and sysfs mount outside the rootfs goes, as runc does (runc issue #2647). */
+static bool under_any(const char *path, char *const *dirs, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (path_under(path, dirs[i]))
+      return true;
+  return false;
+}
+
+static int hide_host_pseudo_fs(const char *rootfs, struct berr **err) {
+  cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return berr_errno(err, "--no-pivot: open /proc/self/mountinfo");
+  cleanup_free char *line = NULL;
+  cleanup_strv char **gone = NULL; /* NULL-terminated */
+  size_t cap = 0, n = 0;
+  while (getline(&line, &cap, f) > 0) {
+    char mp[4096], type[64];
+    const char *sep = strstr(line, " - ");
+    if (sep == NULL || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
+        sscanf(sep + 3, "%63s", type) != 1 ||
+        (strcmp(type, "proc") != 0 && strcmp(type, "sysfs") != 0))
+      continue;
+    mountinfo_unescape(mp);
+    /* below a mount already detached: gone with it */
+    if (path_under(mp, rootfs) || under_any(mp, gone, n))
+      continue;
+    if (hide_one(mp, err) < 0)
+      return -1;
+    char **v = realloc(gone, (n + 2) * sizeof(*v));
+    if (v == NULL || (v[n] = strdup(mp)) == NULL) {
+      gone = v ? v : gone;
+      return berr_set(err, ENOMEM, "--no-pivot");
+    }
+    v[++n] = NULL;
+    gone = v;
+    log_debug("--no-pivot: %s (%s) out of the container's mount namespace", mp, type);
+  }
+  return 0;
+}
+
 static int move_root(const struct rootfs_opts *opts, struct berr **err) {
+  if (hide_host_pseudo_fs(opts->rootfs, err) < 0)
+    return -1;
   if (chdir(opts->rootfs) < 0)
     return berr_errno(err, "chdir %s", opts->rootfs);
   if (mount(opts->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
