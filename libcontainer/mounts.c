@@ -536,10 +536,11 @@ static int open_bind_source(const struct spec_mount *m, const struct rootfs_opts
   return fd < 0 ? berr_errno(err, "source %s", m->source) : fd;
 }
 
-/* An idmapped clone prepared by the runtime (idmap.h) onto the resolved destination. */
+/* A clone of the source prepared by the runtime (idmap.h: idmapped, or a bind's source in a
+ * container with a user namespace) onto the resolved destination. */
 static int attach_tree(int treefd, int target, struct berr **err) {
   if (mnt_move_onto(treefd, target) < 0)
-    return berr_errno(err, "move the idmapped mount into place");
+    return berr_errno(err, "move the runtime's clone of the source into place");
   return 0;
 }
 
@@ -548,11 +549,23 @@ static int mount_entry(const struct spec_mount *m, int treefd, int rootfd,
   if (idmap_wanted(m) && treefd < 0)
     return berr_code(err, EINVAL, "idmapped mount: the runtime prepared no mapped source");
   cleanup_close int srcfd = -1;
-  if (treefd < 0 && mnt_is_bind(m) && (srcfd = open_bind_source(m, opts, err)) < 0)
+  if (treefd >= 0 && !idmap_wanted(m)) {
+    /* the runtime's plain clone (idmap.h) only for a source the container's root cannot
+     * reach: a bind made here keeps the submounts locked, as the kernel does for a user
+     * namespace; the clone's are not */
+    srcfd = open_bind_source(m, opts, err);
+    if (srcfd >= 0)
+      treefd = -1;
+    else if ((*err)->code != EACCES && (*err)->code != EPERM)
+      return -1;
+    else
+      berr_cleanup(err); /* unreachable from here: the clone it is */
+  } else if (treefd < 0 && mnt_is_bind(m) && (srcfd = open_bind_source(m, opts, err)) < 0) {
     return -1;
+  }
   enum pathsafe_kind kind;
-  if (dest_kind(treefd >= 0 ? treefd : srcfd, &kind, err) < 0 ||
-      check_proc_dest(m, -1, srcfd, opts, err) < 0)
+  int source = treefd >= 0 ? treefd : srcfd; /* the runtime's clone is the source too */
+  if (dest_kind(source, &kind, err) < 0 || check_proc_dest(m, -1, source, opts, err) < 0)
     return -1;
   /* tmpcopyup copies the image's directory (content, owner, mode); a mountpoint
    * made here has nothing to copy, and the tmpfs keeps its own mode (1777 unless
@@ -562,7 +575,7 @@ static int mount_entry(const struct spec_mount *m, int treefd, int rootfd,
   cleanup_close int target = pathsafe_mkpath_plain(rootfd, m->destination, kind);
   if (target < 0 && (check_pseudo_fs_dest(m, rootfd, err) < 0 ||
                      (target = pathsafe_mkpath(rootfd, m->destination, kind, err)) < 0 ||
-                     check_proc_dest(m, target, srcfd, opts, err) < 0))
+                     check_proc_dest(m, target, source, opts, err) < 0))
     return -1;
   cleanup_close int olddir = -1;
   if (copyup && (olddir = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)

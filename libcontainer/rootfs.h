@@ -19,7 +19,7 @@ struct rootfs_opts {
   bool new_ipcns;          /* false: an mqueue mount is another's, linux.mountLabel leaves it */
   const char *console_path; /* pty slave path (host view) to bind on /dev/console, or NULL */
   const char *mount_label;  /* linux.mountLabel: SELinux context of tmpfs/devpts/mqueue */
-  const int *idmap_fds;     /* per mounts[i]: the runtime's idmapped clone, or -1 (or NULL) */
+  const int *idmap_fds;     /* per mounts[i]: the runtime's clone (idmap.h), or -1 (or NULL) */
 };
 
 /* Propagation of "/", bind of the rootfs onto itself, config mounts in order,
