@@ -144,9 +144,13 @@ static int validate(struct create_ctx *c, struct berr **err) {
   if (c->spec->process->terminal && o->console_socket == NULL && o->console_sock_fd <= 2)
     return berr_code(err, EINVAL,
                     "process.terminal is true: --console-socket is required to receive the pty");
-  if ((c->spec->hostname || c->spec->domainname) && !spec_has_new_namespace(c->spec, NS_UTS))
-    return berr_code(err, EINVAL, "config.json: %s: needs a new uts namespace in linux.namespaces",
-                    c->spec->hostname ? "hostname" : "domainname");
+  if ((c->spec->hostname || c->spec->domainname) && !ns_is_containers_own(c->spec, NS_UTS))
+    return berr_code(err, EINVAL,
+                     "config.json: %s: needs the container's own uts namespace (linux.namespaces: "
+                     "%s)",
+                     c->spec->hostname ? "hostname" : "domainname",
+                     spec_find_namespace(c->spec, NS_UTS) ? "the path given is the runtime's own"
+                                                          : "none listed, the runtime's is shared");
   if (o->preserve_fds < 0)
     return berr_code(err, EINVAL, "--preserve-fds: must not be negative");
   if (o->listen_fds < 0)

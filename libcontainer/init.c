@@ -22,6 +22,7 @@
 #include "idmap.h"
 #include "launch.h"
 #include "log.h"
+#include "netdev.h"
 #include "process.h"
 #include "process_env.h"
 #include "procfs.h"
@@ -277,6 +278,10 @@ static void init_main(struct init_ctx *c) {
     berr_errno(&err, "create cgroup namespace");
     init_fail(err, 1);
   }
+  /* a new network namespace's lo is down: up, as runc does, before anything of the config's
+   * runs (hooks, the process) */
+  if (c->ns.create[NS_NETWORK] && netdev_loopback_up(&err) < 0)
+    init_fail(err, 1);
   /* the procfs it writes through later (oom_score_adj, sysctls, LSM attrs): its own,
    * made before the rootfs exists, so no mount made or raced in there can cover it */
   if (needs_procfs(c) && proc_handle_prepare() < 0)
