@@ -19,6 +19,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "resctrl.h"
+#include "rootmount.h"
 #include "spec.h"
 #include "util.h"
 
@@ -146,9 +147,27 @@ static int remove_resctrl(const struct container_state *st, struct berr **err) {
   return resctrl_remove(fd, &g, st->id, st->pid == 0, err);
 }
 
-/* Lifecycle steps 12 and 13 for a stopped container: undo create (the cgroup, the state
- * directory), then the poststop hooks, whose failures are warnings. */
+/* A container that shared a mount namespace: its rootfs bind and all below it (rootmount.h). */
+static int remove_root_mount(const struct container_state *st, struct berr **err) {
+  if (st->root_mount_id == 0)
+    return 0;
+  cleanup_close int nsfd = -1;
+  if (st->root_mount_ns) {
+    nsfd = rootmount_open_ns(st->root_mount_ns, st->root_mount_ns_ino);
+    if (nsfd < 0) {
+      log_debug("mount namespace %s is gone, and the rootfs's mounts with it", st->root_mount_ns);
+      return 0;
+    }
+  }
+  return rootmount_undo(nsfd, st->rootfs, st->root_mount_id, err);
+}
+
+/* Lifecycle steps 12 and 13 for a stopped container: undo create (the rootfs's mounts in a
+ * shared mount namespace, the cgroup, the state directory), then the poststop hooks, whose
+ * failures are warnings. */
 static int destroy(struct handle *h, struct berr **err) {
+  if (remove_root_mount(h->st, err) < 0)
+    return berr_prefix(err, "delete container \"%s\"", h->st->id);
   if (h->st->cgroup_path && (h->st->pid == 0 ? cgroup_remove_unused_path(h->st->cgroup_path, err)
                                               : cgroup_destroy_path(h->st->cgroup_path, err)) < 0)
     return berr_prefix(err, "delete container \"%s\"", h->st->id);
