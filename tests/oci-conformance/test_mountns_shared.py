@@ -117,6 +117,18 @@ def test_joined_mount_namespace(berth, bundle, mntns_holder):
     berth.assert_nothing_left()
 
 
+def test_joined_mount_namespace_failed_create_leaves_nothing(berth, bundle, mntns_holder):
+    pid = mntns_holder
+    ours, theirs = mount_table(), mount_table(pid)
+    b = bundle(args=["/nope"])
+    b.add_ns("mount", path=f"/proc/{pid}/ns/mnt")
+    res = berth.create("ns12-mntjoinfail", b, check=False)
+    assert res.returncode != 0, res
+    assert mount_table(pid) == theirs, "the rootfs's mounts left in the joined namespace"
+    assert mount_table() == ours
+    berth.assert_nothing_left()
+
+
 def test_mount_namespace_path_that_is_not_one(berth, bundle):
     before = mount_table()
     b = bundle(shared_rootfs=True, args=["true"])
