@@ -181,8 +181,9 @@ static int check_container(struct exec_ctx *c, struct berr **err) {
   if (container_load(c->o->root, c->o->id, &c->st, &status, err) < 0)
     return -1;
   if (status == STATUS_PAUSED && !c->o->ignore_paused)
-    return berr_code(err, EINVAL, "container \"%s\" is paused: resume it or use --ignore-paused",
-                    c->o->id);
+    return berr_code(err, EINVAL,
+                     "container \"%s\": cannot exec in a paused container (resume it, or use "
+                     "--ignore-paused)", c->o->id);
   if (status != STATUS_RUNNING && status != STATUS_CREATED && status != STATUS_PAUSED)
     return berr_code(err, EINVAL, "container \"%s\" is %s: cannot exec", c->o->id,
                     container_status_name(status));

@@ -189,6 +189,9 @@ static int build_rootfs(struct init_ctx *c, struct berr **err) {
     return -1;
   if (r < 0)
     return -1;
+  /* relative mount sources were the bundle's; createContainer hooks run in the rootfs (runc) */
+  if (chdir(c->rootfs) < 0)
+    return berr_errno(err, "chdir to root.path %s", c->rootfs);
   /* createContainer hooks run here, in the container's cgroup: the parent puts the device
    * rules in force first (SYNC_RUNTIME_HOOKS), even when it has no hook of its own to run */
   if ((has_runtime_hooks(c->spec) || c->spec->hooks.create_container.len) &&
