@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -31,25 +30,6 @@ static bool key_well_formed(const char *key) {
     if (*p == '/' || *p == '\\' || *p == ' ')
       return false;
   return true;
-}
-
-/* The sysctl is written in the container's own namespace of that type: a new one, or one joined
- * by path that is not the caller's (a pod sandbox under the CRI joins the network namespace that
- * CNI set up; runc checks the same way). A path that cannot be read passes here: joining it
- * reports the error. */
-static bool ns_is_containers_own(const struct spec *spec, enum spec_ns_type t) {
-  const struct spec_namespace *ns = spec_find_namespace(spec, t);
-  if (ns == NULL)
-    return false;
-  if (ns->path == NULL)
-    return true;
-  const char *self = t == NS_NETWORK ? "/proc/self/ns/net"
-                     : t == NS_IPC   ? "/proc/self/ns/ipc"
-                                     : "/proc/self/ns/uts";
-  struct stat joined, ours;
-  if (stat(ns->path, &joined) < 0 || stat(self, &ours) < 0)
-    return true;
-  return joined.st_dev != ours.st_dev || joined.st_ino != ours.st_ino;
 }
 
 static int check_key(const struct spec *spec, const char *key, struct berr **err) {
