@@ -133,20 +133,20 @@ static int prepare_plain(const struct spec_mount *m, int bundlefd, const char *r
   return steal_fd(&tree);
 }
 
-/* A bind the runtime clones without a mapping: the container has a user namespace, whose root
- * may not reach the source. */
-static bool plain_wanted(const struct spec_mount *m, const struct ns_plan *ns, bool root) {
-  return root && (ns->create[NS_USER] || ns->join_fd[NS_USER] >= 0) && mnt_is_bind(m) &&
-         m->source != NULL && !idmap_wanted(m);
+/* A bind the runtime clones without a mapping (userns_root: the container has a user namespace,
+ * whose root may not reach the source, and the runtime is root). */
+static bool plain_wanted(const struct spec_mount *m, bool userns_root) {
+  return userns_root && mnt_is_bind(m) && m->source != NULL && !idmap_wanted(m);
 }
 
 int idmap_prepare(const struct spec *spec, const struct ns_plan *ns, int bundlefd,
                   const char *rootfs, int **fds, struct berr **err) {
   *fds = NULL;
   size_t n = spec->mounts_len, wanted = 0;
-  bool root = geteuid() == 0;
+  /* geteuid only with a user namespace: no syscall on the common path */
+  bool root = (ns->create[NS_USER] || ns->join_fd[NS_USER] >= 0) && geteuid() == 0;
   for (size_t i = 0; i < n; i++)
-    wanted += idmap_wanted(&spec->mounts[i]) || plain_wanted(&spec->mounts[i], ns, root);
+    wanted += idmap_wanted(&spec->mounts[i]) || plain_wanted(&spec->mounts[i], root);
   if (wanted == 0)
     return 0;
   int *v = malloc(n * sizeof(*v));
@@ -156,7 +156,7 @@ int idmap_prepare(const struct spec *spec, const struct ns_plan *ns, int bundlef
     v[i] = -1;
   for (size_t i = 0; i < n; i++) {
     const struct spec_mount *m = &spec->mounts[i];
-    if (plain_wanted(m, ns, root))
+    if (plain_wanted(m, root))
       v[i] = prepare_plain(m, bundlefd, rootfs);
     else if (idmap_wanted(m) && (v[i] = prepare_one(m, spec, ns, bundlefd, rootfs, err)) < 0) {
       idmap_release(v, n);
