@@ -349,9 +349,12 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct b
     *err = steal_ptr(&init_err);
     return -1;
   }
-  if (all && h.st->cgroup_path)
-    cgroup_signal_all(h.st->cgroup_path, sig, NULL);
-  else if (all && h.status != STATUS_STOPPED && init_err == NULL)
+  if (all && h.st->cgroup_path) {
+    /* a cgroup already removed is no error (runc); a stored path berth never writes is */
+    cleanup_berr struct berr *cg_err = NULL;
+    if (cgroup_signal_all(h.st->cgroup_path, sig, &cg_err) < 0 && cg_err->code != ENOENT)
+      return berr_code(err, cg_err->code, "container \"%s\": kill --all: %s", id, cg_err->msg);
+  } else if (all && h.status != STATUS_STOPPED && init_err == NULL)
     kill_pidns_members(h.st->pid, sig);
   /* a frozen process cannot act on SIGKILL: thaw so it dies (as runc does); other signals stay
    * pending until resume */
