@@ -159,3 +159,16 @@ def test_checkpoint_status_fd_must_be_write_only(berth, bundle, tmp_path):
         os.close(w)
     assert res.returncode == 1 and "--status-fd" in res.stderr, res
     assert_unchanged(berth, c, before)
+
+
+def test_features_report_criu(berth, tmp_path):
+    """runc's org.opencontainers.runc.checkpoint.enabled, as berth's annotations: CRIU's
+    presence in $PATH and its version"""
+    res = berth("features", env=fake_criu(tmp_path), check=True)
+    ann = json.loads(res.stdout)["annotations"]
+    assert ann["io.github.berth.checkpoint.enabled"] == "true"
+    assert ann["io.github.berth.criu.version"] == "9.9.9"
+    res = berth("features", env=no_criu_env(tmp_path), check=True)
+    ann = json.loads(res.stdout)["annotations"]
+    assert ann["io.github.berth.checkpoint.enabled"] == "false"
+    assert "io.github.berth.criu.version" not in ann
