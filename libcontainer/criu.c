@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,18 +186,11 @@ static const char *type_name(int type) {
   }
 }
 
-/* The child: its own mount namespace for the restore's root, the fds it is given, exec. */
+/* The child: the fds it is given, exec. */
 static void criu_child(const struct criu_run *r, int server) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  if (r->root_src) {
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
-        mount(r->root_src, r->root_dst, NULL, MS_BIND | MS_REC, NULL) < 0) {
-      log_error("criu: bind the rootfs on %s: %s", r->root_dst, strerror(errno));
-      _exit(126);
-    }
-  }
   if (r->null_stdio) {
     int null = open("/dev/null", O_RDWR);
     if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
@@ -394,9 +386,15 @@ int criu_run(struct criu_run *r, struct berr **err) {
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return berr_errno(err, "criu: socketpair");
   cleanup_close int sock = sv[0];
+  if (r->root_src && mount(r->root_src, r->root_dst, NULL, MS_BIND | MS_REC, NULL) < 0) {
+    close(sv[1]);
+    return berr_errno(err, "criu: bind the rootfs on %s", r->root_dst);
+  }
   pid_t pid = fork();
   if (pid < 0) {
     close(sv[1]);
+    if (r->root_src)
+      umount2(r->root_dst, MNT_DETACH);
     return berr_errno(err, "criu: fork");
   }
   if (pid == 0)
@@ -425,6 +423,8 @@ int criu_run(struct criu_run *r, struct berr **err) {
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR)
       break;
+  if (r->root_src && umount2(r->root_dst, MNT_DETACH) < 0)
+    log_warn("criu: unmount %s: %s", r->root_dst, strerror(errno));
   if (rc < 0)
     return -1;
   /* pre-dump: criu waits for the next request of the series; our close ends it */

@@ -68,8 +68,10 @@ struct criu_run {
   const int *pass_fds;     /* fds CRIU inherits under their numbers (images, work, netns...) */
   size_t n_pass;
   bool null_stdio;         /* dump: CRIU's stdio is /dev/null; restore: berth's own */
-  /* restore: CRIU runs in a mount namespace of its own, where root_src is bound (rbind) onto
-   * root_dst: CRIU's root must be a mount point (the rootfs is not always one) */
+  /* restore: root_src is bound (rbind) onto root_dst while CRIU runs, then detached: CRIU's
+   * root must be a mount point (the rootfs is not always one). In berth's own mount namespace,
+   * as runc does: CRIU resolves the request's fds through /proc/<berth>/fd, so it must see
+   * berth's mounts (from another namespace, its work directory is a mount it cannot mount on) */
   const char *root_src, *root_dst;
   const char *cgroup_path; /* restore: CRIU is moved into this cgroup before the request */
   criu_notify_fn notify;

@@ -4,7 +4,7 @@
  * into it, so the restored tasks land there: cg_root), the config copy; the prestart and
  * createRuntime hooks run when CRIU has set up the namespaces (its "setup-namespaces"
  * notification), as runc runs them. What runc hands CRIU, berth hands it: the rootfs bound on
- * <state dir>/criu-root (in CRIU's own mount namespace, so nothing is left mounted), bind mounts
+ * <state dir>/criu-root while CRIU runs (then detached, as runc does), bind mounts
  * as external mounts (destination -> source), masked files -> /dev/null, the joined network and
  * pid namespaces as inherited fds, pipes of descriptors.json as inherited fds (berth's own
  * stdio), and the pty master (orphan-pts-master) sent on to --console-socket. The restored init

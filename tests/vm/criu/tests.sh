@@ -9,6 +9,8 @@
 #                 count starts again from the snapshot
 #   predump       checkpoint --pre-dump, then a dump with --parent-path: fewer pages written
 #   pipes         stdio pipes: restore hands the container berth's own (descriptors.json)
+#   lazy-pages    checkpoint --lazy-pages --page-server --status-fd, criu lazy-pages, restore
+#                 --lazy-pages under a new id: the pages come over the page server
 # Each check prints "PASS RT/section: ...".
 . /berth-vm/lib.sh
 
@@ -130,31 +132,74 @@ pipes() {
     section $RT/pipes
     c=${RT}-pipes
     bundle $c '["sh","-c","i=0; while read line; do i=$((i+1)); echo $i:$line; done"]' '{}' yes "/berth/$c"
-    # stdin and stdout are pipes (fifos are pipes too: "pipe:[...]"); sleep holds the writer
-    rm -f "$W/$c.in" "$W/$c.in2"
-    mkfifo "$W/$c.in" "$W/$c.in2"
-    sleep 1000 > "$W/$c.in" &
-    h1=$!
-    R run -d --bundle "$W/$c" $c < "$W/$c.in" 2> "$W/$c.err" | cat > "$W/$c.out1" &
+    # stdin and stdout are anonymous pipes ("pipe:[...]"); sleep holds stdin's writer, lines
+    # are written through /proc/PID/fd/0
+    sleep 1000 | R run -d --bundle "$W/$c" $c 2>&1 | cat > "$W/$c.out1" &
     sleep 2
-    if [ "$(rstate $c status)" != running ]; then bad "run: $(cat $W/$c.err)"; kill $h1; return; fi
+    if [ "$(rstate $c status)" != running ]; then bad "run: $(cat $W/$c.out1)"; return; fi
     echo a > "/proc/$(rstate $c pid)/fd/0"
     sleep 1
     check "before: the container answers on its pipe" "1:a" "$(tail -n 1 $W/$c.out1)"
     if ! ck --image-path "$W/$c-img" $c; then
-        bad "checkpoint: $(cat $W/ck.out)"; R delete -f $c > /dev/null 2>&1; kill $h1; return
+        bad "checkpoint: $(cat $W/ck.out)"; R delete -f $c > /dev/null 2>&1; return
     fi
-    sleep 1000 > "$W/$c.in2" &
-    h2=$!
-    R restore -d --image-path "$W/$c-img" --bundle "$W/$c" $c < "$W/$c.in2" 2> "$W/rs.out" | cat > "$W/$c.out2" &
-    sleep 3
-    if [ "$(rstate $c status)" != running ]; then bad "restore: $(cat $W/rs.out)"; kill $h1 $h2; return; fi
+    check "descriptors.json names the pipes" yes \
+        "$(grep -q '^\["pipe:\[[0-9]*\]","pipe:\[[0-9]*\]","pipe:\[[0-9]*\]"\]$' $W/$c-img/descriptors.json && echo yes || echo no)"
+    sleep 1000 | R restore -d --image-path "$W/$c-img" --bundle "$W/$c" $c 2>&1 | cat > "$W/$c.out2" &
+    _i=0
+    while [ "$(rstate $c status)" != running ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+    if [ "$(rstate $c status)" != running ]; then bad "restore: $(cat $W/$c.out2)"; return; fi
     echo b > "/proc/$(rstate $c pid)/fd/0"
     sleep 1
     check "after: it reads and writes the restore's own pipes" "2:b" "$(tail -n 1 $W/$c.out2)"
     R delete -f $c > /dev/null 2>&1
-    kill $h1 $h2 2> /dev/null
     check "nothing left" none "$(gone $c)"
+}
+
+lazy() {
+    section $RT/lazy-pages
+    c=${RT}-lazy
+    port=$2
+    mk $c
+    R run -d --bundle "$W/$c" $c < /dev/null > "$W/$c.out" 2>&1 || { bad "run: $(out $c)"; return; }
+    upto $c 10
+    n0=$(count $c)
+    rm -f "$W/$c.status"
+    mkfifo "$W/$c.status"
+    cat "$W/$c.status" > "$W/$c.status.out" &
+    # the dump stays a page server until the pages are pulled; --status-fd says when it is ready
+    R checkpoint --lazy-pages --page-server 127.0.0.1:$port --status-fd 3 \
+        --image-path "$W/$c-img" $c 3> "$W/$c.status" > "$W/ck.out" 2>&1 &
+    ckpid=$!
+    _i=0
+    while [ ! -s "$W/$c.status.out" ] && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
+    if [ ! -s "$W/$c.status.out" ]; then
+        bad "no status byte: $(cat $W/ck.out)"; kill $ckpid; R delete -f $c > /dev/null 2>&1; return
+    fi
+    ok "checkpoint --lazy-pages: the page server is ready (--status-fd)"
+    criu lazy-pages --page-server --address 127.0.0.1 --port $port -D "$W/$c-img" \
+        -o lazy.log > /dev/null 2>&1 &
+    lp=$!
+    sleep 1
+    c2=${c}2
+    # restored under a new id, from the same bundle
+    sed "s|/berth/$c\"|/berth/$c2\"|" "$W/$c/config.json" > "$W/$c/config2.json"
+    mkdir -p "$W/$c2" && cp "$W/$c/config2.json" "$W/$c2/config.json"
+    if rs -d --lazy-pages --image-path "$W/$c-img" --bundle "$W/$c2" $c2; then
+        ok "restore --lazy-pages under a new id"
+        wait $ckpid && ok "the checkpoint ends once the pages are pulled" || bad "checkpoint: $(cat $W/ck.out)"
+        n1=$(count $c2)
+        [ "$n1" -ge "$n0" ] && ok "the count goes on ($n0 -> $n1)" || bad "count $n1 < $n0"
+        upto $c2 $((n1 + 5)) && ok "it counts with its pages pulled" || bad "stuck at $(count $c2)"
+        check "the old container is gone" none "$(gone $c)"
+    else
+        bad "restore: $(cat $W/rs.out) $(grep Error $W/$c-img/restore.log | tail -2)"
+        kill $ckpid 2> /dev/null
+    fi
+    kill $lp 2> /dev/null
+    R delete -f $c2 > /dev/null 2>&1
+    R delete -f $c > /dev/null 2>&1
+    check "nothing left" "none none" "$(gone $c) $(gone $c2)"
 }
 
 # -------------------------------------------------------------------------------------------
@@ -177,6 +222,7 @@ for RT in berth runc; do
     leave
     predump
     pipes
+    if [ $RT = berth ]; then lazy $RT 27277; else lazy $RT 27278; fi
 done
 
 section leftovers
