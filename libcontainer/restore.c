@@ -62,7 +62,10 @@ static void release(struct restore_ctx *c) {
       cleanup_free char *json = state_to_json(c->st, STATUS_STOPPED, false);
       hooks_run_warn(&c->spec->hooks.poststop, "poststop", json ? json : "{}");
     }
-    if (c->dirfd >= 0)
+    /* never a tree walk into a rootfs still bound there */
+    if (c->dirfd >= 0 && unlinkat(c->dirfd, CRIU_ROOT, AT_REMOVEDIR) < 0 && errno != ENOENT)
+      log_warn("restore: %s: %s: the state directory is left", c->criu_root, strerror(errno));
+    else if (c->dirfd >= 0)
       state_dir_remove(c->rootfd, c->o->id, NULL);
   } else if (c->dirfd >= 0) {
     unlinkat(c->dirfd, CRIU_ROOT, AT_REMOVEDIR);
