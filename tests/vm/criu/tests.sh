@@ -20,7 +20,16 @@ COUNT='["sh","-c","exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i+1));
 R() { timeout 120 "$RTBIN" --root "$RTROOT" "$@"; }
 rstate() { R state "$1" 2> /dev/null | sed -n "s/.*\"$2\": *\"*\([a-z0-9]*\).*/\1/p"; }
 # count ID: the container's count (read through its init's root)
-count() { cat "/proc/$(rstate "$1" pid)/root/tmp/count" 2> /dev/null || echo 0; }
+# (the counter truncates the file before it writes it: an empty read is retried)
+count() {
+    _p=$(rstate "$1" pid)
+    for _t in 1 2 3 4 5; do
+        _v=$(cat "/proc/$_p/root/tmp/count" 2> /dev/null)
+        [ -n "$_v" ] && { echo "$_v"; return; }
+        sleep 0.05
+    done
+    echo 0
+}
 # upto ID N: waits (30 s) until the count reaches N
 upto() {
     _i=0
@@ -35,8 +44,8 @@ gone() {
 }
 # mk ID: a bundle with the counter, its cgroup /berth/ID for both runtimes
 mk() { bundle "$1" "$COUNT" '{}' yes "/berth/$1"; }
-ck() { R checkpoint "$@" > "$W/ck.out" 2>&1; }
-rs() { R restore "$@" > "$W/rs.out" 2>&1; }
+ck() { R checkpoint "$@" < /dev/null > "$W/ck.out" 2>&1; }
+rs() { R restore "$@" < /dev/null > "$W/rs.out" 2>&1; }
 
 cycle() {
     section $RT/cycle
@@ -55,7 +64,7 @@ cycle() {
         ok "checkpoint $n"
         check "after checkpoint $n: the init is gone" absent "$(absent /proc/$pid0)"
         check "after checkpoint $n: the container is gone" none "$(gone $c)"
-        if ! rs -d --image-path "$W/$c-img$n" --bundle "$W/$c" $c; then
+        if ! rs -d --image-path "$W/$c-img$n" --bundle "$W/$c" $c < /dev/null; then
             bad "restore $n: $(cat $W/rs.out) $(grep Error $W/$c-img$n/restore.log | tail -3)"
             return
         fi
