@@ -204,7 +204,9 @@ lazy() {
         if [ $RT = runc ] && [ "$(gone $c)" = " cgroup" ]; then
             # runc 1.1.5 removes the state but not the cgroup after a lazy checkpoint
             skp "runc leaves the lazily checkpointed container's cgroup (removed here)"
-            rmdir "$CG/berth/$c"
+            echo 1 > "$CG/berth/$c/cgroup.kill"
+            _i=0
+            while ! rmdir "$CG/berth/$c" 2> /dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
         else
             check "the old container is gone" none "$(gone $c)"
         fi
