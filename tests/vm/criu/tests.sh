@@ -56,7 +56,10 @@ cycle() {
     upto $c 20 || bad "the counter does not count: $(count $c)"
     for n in 1 2; do
         n0=$(count $c)
-        if ! ck --image-path "$W/$c-img$n" $c; then
+        # the second time: CRIU's log in a work directory of its own
+        wp=
+        [ $n = 2 ] && wp="--work-path $W/$c-work$n"
+        if ! ck --image-path "$W/$c-img$n" $wp $c; then
             bad "checkpoint $n: $(cat $W/ck.out) $(grep Error $W/$c-img$n/dump.log | tail -3)"
             R delete -f $c > /dev/null 2>&1
             return
@@ -64,12 +67,15 @@ cycle() {
         ok "checkpoint $n"
         check "after checkpoint $n: the init is gone" absent "$(absent /proc/$pid0)"
         check "after checkpoint $n: the container is gone" none "$(gone $c)"
-        if ! rs -d --image-path "$W/$c-img$n" --bundle "$W/$c" $c < /dev/null; then
+        if ! rs -d --image-path "$W/$c-img$n" $wp --pid-file "$W/$c.pid" --bundle "$W/$c" $c < /dev/null; then
             bad "restore $n: $(cat $W/rs.out) $(grep Error $W/$c-img$n/restore.log | tail -3)"
             return
         fi
         check "restore $n: running" running "$(rstate $c status)"
         pid1=$(rstate $c pid)
+        check "restore $n: --pid-file names it" "$pid1" "$(cat $W/$c.pid 2> /dev/null)"
+        [ $n = 2 ] && check "--work-path holds CRIU's logs" "yes yes" \
+            "$([ -s $W/$c-work2/dump.log ] && echo yes) $([ -s $W/$c-work2/restore.log ] && echo yes)"
         [ -n "$pid1" ] && [ -d /proc/$pid1 ] && ok "restore $n: state names a live pid" ||
             bad "restore $n: pid '$pid1'"
         n1=$(count $c)
