@@ -40,6 +40,10 @@ struct cgroup; /* opaque */
 /* linux.resources.rdma is applied (cgroup/rdma.c): what `features` reports. */
 bool cgroup_rdma_supported(void);
 
+/* A pure cgroup v2 host: /sys/fs/cgroup itself is cgroup2 (`spec` adds a cgroup namespace
+ * to its template only then, as runc does). */
+bool cgroup_host_unified(void);
+
 /* Before the container process exists: computes the path, creates the directories and applies
  * linux.resources but the device rules (cgroup_devices_apply). systemd=true (--systemd-cgroup): computes the unit and checks systemd runs;
  * the unit is started and the resources applied by cgroup_enter. */

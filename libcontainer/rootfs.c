@@ -15,6 +15,7 @@
 #include "devices.h"
 #include "log.h"
 #include "mounts.h"
+#include "procfs.h"
 #include "util.h"
 
 static unsigned long root_propagation(const struct spec *spec) {
@@ -59,7 +60,11 @@ static int make_parent_private(const char *rootfs, struct berr **err) {
   return 0;
 }
 
-int rootfs_setup(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err) {
+/* A new mount namespace: the propagation of its "/" (rslave unless rootfsPropagation says),
+ * and pivot_root's condition on the rootfs's parent mount. Not in a shared namespace: its "/"
+ * and the mount holding the rootfs are the host's (or the joined namespace's), not ours. */
+static int prepare_new_namespace(const struct spec *spec, const struct rootfs_opts *opts,
+                                 struct berr **err) {
   unsigned long prop = root_propagation(spec);
   if (mount(NULL, "/", NULL, prop, NULL) < 0)
     return berr_errno(err, "set the propagation of / to 0x%lx", prop);
@@ -68,12 +73,23 @@ int rootfs_setup(const struct spec *spec, const struct rootfs_opts *opts, struct
   bool none_shared = (prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE)) && !(prop & MS_SHARED);
   if (!none_shared && make_parent_private(opts->rootfs, err) < 0)
     return berr_prefix(err, "rootfs %s", opts->rootfs);
+  log_debug("rootfs %s: propagation of / 0x%lx", opts->rootfs, prop);
+  return 0;
+}
+
+int rootfs_setup(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err) {
+  if (!opts->shared_mntns && prepare_new_namespace(spec, opts, err) < 0)
+    return -1;
   if (mount(opts->rootfs, opts->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return berr_errno(err, "bind the rootfs %s onto itself", opts->rootfs);
   cleanup_close int rootfd = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return berr_errno(err, "open the rootfs %s", opts->rootfs);
-  log_debug("rootfs %s: propagation of / 0x%lx, %zu mounts", opts->rootfs, prop, spec->mounts_len);
+  /* from here on, whatever fails: the caller unmounts this bind and all below it */
+  if (opts->shared_mntns && mnt_id_of(rootfd, opts->root_mnt_id) < 0)
+    return berr_errno(err, "rootfs %s: mount id of its bind", opts->rootfs);
+  log_debug("rootfs %s: %zu mounts%s", opts->rootfs, spec->mounts_len,
+            opts->shared_mntns ? " (in a mount namespace not the container's own)" : "");
   for (size_t i = 0; i < spec->mounts_len; i++)
     if (mount_config_entry(&spec->mounts[i], i, rootfd, opts, err) < 0)
       return -1;
@@ -93,7 +109,22 @@ static int move_root(const struct rootfs_opts *opts, struct berr **err) {
   return 0;
 }
 
+/* A shared mount namespace: chroot only. pivot_root (or MS_MOVE onto /) would change the root
+ * of that namespace, the host's or the joined one's, for every process in it. */
+static int chroot_only(const struct rootfs_opts *opts, struct berr **err) {
+  if (chdir(opts->rootfs) < 0)
+    return berr_errno(err, "chdir %s", opts->rootfs);
+  if (chroot(".") < 0)
+    return berr_errno(err, "chroot %s", opts->rootfs);
+  if (chdir("/") < 0)
+    return berr_errno(err, "chdir /");
+  log_debug("rootfs: chrooted into %s (no mount namespace of the container's own)", opts->rootfs);
+  return 0;
+}
+
 int rootfs_pivot(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err) {
+  if (opts->shared_mntns)
+    return chroot_only(opts, err);
   if (opts->no_pivot)
     return move_root(opts, err);
   cleanup_close int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);

@@ -74,6 +74,7 @@ int parse_criu_flags(const char *cmd, int argc, char **argv, struct criu_flags *
   int c;
   char *end;
   f->status_fd = -1;
+  cli_reorder_flags(argc, argv, r ? "+db:" : "+", opts); /* flags after the id, as runc */
   while ((c = getopt_long(argc, argv, r ? "+db:" : "+", opts, NULL)) != -1) {
     if (c == '?')
       return cli_bad_option(cmd, argv), -1;

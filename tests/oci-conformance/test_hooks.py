@@ -306,3 +306,26 @@ def test_nonexistent_hook_path(berth, bundle):
     res = berth.create("nohook", b, check=False)
     assert_one_error_line(res, "hooks.prestart[0]")
     berth.assert_nothing_left()
+
+
+def test_create_container_hook_cwd_is_the_rootfs(berth, bundle, tmp_path):
+    """runc runs createContainer hooks with the container's root (root.path) as their working
+    directory, after the mounts, before pivot_root (the spec says nothing about it)"""
+    out = tmp_path / "hookcwd"
+    b = bundle(args=["true"])
+    b.config["hooks"] = {"createContainer": [
+        {"path": "/bin/sh", "args": ["sh", "-c", f"pwd -P > {out}; ls > {out}.ls"]}]}
+    berth.run_ok(b, "p16b-hookcwd")
+    assert out.read_text().strip() == os.path.realpath(b.rootfs)
+    assert "bin" in out.with_suffix(".ls").read_text().split()
+
+
+@pytest.mark.parametrize("kind", ["startContainer", "poststart"])
+def test_run_with_failing_start_hook_exits_1(berth, bundle, kind):
+    """run whose start fails in a hook reports it and exits 1 (it crashed cleaning up: the
+    delete of an already destroyed container with no error object to fill)"""
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["hooks"] = {kind: [{"path": "/bin/false", "args": ["false"]}]}
+    res = berth.run("p16b-runhookfail", b)
+    assert res.returncode == 1, res
+    assert "hook" in res.stderr, res  # berth: "hooks.<kind>[0] (/bin/false): exited ..."

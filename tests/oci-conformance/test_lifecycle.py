@@ -141,14 +141,38 @@ def test_kill_created_container(berth, bundle):
     wait_for(lambda: not pid_alive(pid), what="process gone")
 
 
-def test_kill_stopped_container_fails(berth, bundle):
+def test_kill_stopped_container(berth, bundle):
+    """runc's contract, which containerd's shim relies on (issue 13): a plain kill of a stopped
+    container fails with "container not running" (the text containerd's checkKillError takes as
+    "already gone"; any other makes it retry for ever), kill --all succeeds, and ps lists no
+    process and succeeds"""
     b = bundle(shared_rootfs=True, args=["true"])
     berth.create_and_start("killstopped", b)
     berth.wait_status("killstopped", "stopped")
     res = berth.kill("killstopped", "KILL", check=False)
-    assert res.returncode == 1
-    assert res.stderr.startswith("berth: ")
+    assert res.returncode == 1 and "container not running" in res.stderr, res
+    assert berth.kill("killstopped", "--all", "KILL", check=False).returncode == 0
+    assert berth.kill("killstopped", "--all", "0", check=False).returncode == 0
+    res = berth("ps", "--format", "json", "killstopped")
+    assert res.returncode == 0 and not json.loads(res.stdout), res
+    res = berth("ps", "killstopped")
+    assert res.returncode == 0 and len(res.stdout.splitlines()) == 1, res
+    assert "PID" in res.stdout.split()
     assert berth.state("killstopped")["status"] == "stopped"
+
+
+def test_kill_all_of_stopped_container_signals_what_is_left(berth, bundle):
+    """without its own pid namespace, a container's processes outlive its init: the container is
+    stopped, and kill --all still signals them (runc signals the whole cgroup)"""
+    b = bundle(shared_rootfs=True)
+    b.remove_ns("pid")
+    b.sh("sleep 60 & exit 0")
+    berth.create_and_start("killleft", b)
+    berth.wait_status("killleft", "stopped")
+    left = berth.marked_pids()
+    assert left, "the background sleep is gone already"
+    assert berth.kill("killleft", "--all", "KILL", check=False).returncode == 0
+    wait_for(lambda: not berth.marked_pids(), what="what was left is killed")
 
 
 @pytest.mark.parametrize("sigarg,expect", [
@@ -594,6 +618,20 @@ def test_global_debug_and_text_log(berth, bundle, tmp_path):
     assert res.returncode == 0, res
     assert "dbg\n" in res.stdout
     assert log.exists() and log.read_text().strip(), "--debug --log wrote nothing"
+
+
+def test_error_goes_to_stderr_and_to_the_json_log(berth, bundle, tmp_path):
+    """with --log FILE an error is written to the log (JSON, as before) and to stderr too: runc
+    does, and containerd's shim reads the command's output to classify a failure (issue 13)"""
+    b = bundle(shared_rootfs=True, args=["true"])
+    berth.create_and_start("logerr", b)
+    berth.wait_status("logerr", "stopped")
+    log = tmp_path / "log.json"
+    res = berth("kill", "logerr", "KILL", global_opts=("--log", log, "--log-format", "json"))
+    assert res.returncode == 1 and "container not running" in res.stderr, res
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    errors = [e["msg"] for e in entries if e["level"] == "error"]
+    assert errors and "container not running" in errors[-1], entries
 
 
 def test_commands_on_other_containers_do_not_wait_for_a_locked_one(berth, bundle, tmp_path):

@@ -408,6 +408,28 @@ fi
 bdel ownhold
 
 # -------------------------------------------------------------------------------------------
+# a linux.cgroupsPath that exists frozen (cgroup.freeze 1, or below a frozen parent): refused with
+# runc's words; the init used to hang in it for ever (D state)
+section frozen
+mkdir -p $CG/vmfrozen/pre $CG/vmfrozenp
+echo 1 > $CG/vmfrozen/pre/cgroup.freeze
+echo 1 > $CG/vmfrozenp/cgroup.freeze
+for c in pre:/vmfrozen/pre child:/vmfrozenp/child; do
+    n=fz${c%%:*}
+    bundle $n '["true"]' "{$DENY_ALL}" yes "${c#*:}"
+    B run -d --bundle "$W/$n" $n > "$W/$n.out" 2>&1
+    check "run -d in a frozen cgroup ($c): exit 1" 1 "$?"
+    check_grep "$c: the error says so" "container's cgroup unexpectedly frozen" "$(out $n)"
+    check "$c: no state left" "" "$(bstatus $n)"
+    bdel $n
+done
+check "the frozen cgroup is left as it was, empty" "1 " \
+    "$(cat $CG/vmfrozen/pre/cgroup.freeze) $(cat $CG/vmfrozen/pre/cgroup.procs)"
+check "the cgroup berth made below the frozen parent is removed" absent "$(absent $CG/vmfrozenp/child)"
+echo 0 > $CG/vmfrozen/pre/cgroup.freeze; echo 0 > $CG/vmfrozenp/cgroup.freeze
+rmdir $CG/vmfrozen/pre $CG/vmfrozen $CG/vmfrozenp/child $CG/vmfrozenp 2>/dev/null
+
+# -------------------------------------------------------------------------------------------
 section memmin
 # informational: the smallest memory.max (in pages) at which `sh -c 'echo ok'` runs 3 of 3
 memok() {
