@@ -60,7 +60,7 @@ int cgroup_create(const struct spec *spec, const char *id, bool systemd, cgroup_
  * does only its case. Nothing to do otherwise, nor with the systemd driver. */
 int cgroup_delegate(const struct cgroup *cg, const struct spec *spec, pid_t init,
                     struct berr **err);
-/* The device rules (linux.resources.devices, then the defaults, then linux.devices) in two
+/* The device rules (linux.resources.devices, then the defaults; not linux.devices) in two
  * steps, so that the costly one overlaps the init's rootfs setup: prepare builds them and, on
  * cgroup v2, loads the eBPF program (the verifier's walk); apply puts them in force (attaches
  * the program; on v1 writes devices.deny and devices.allow). create applies them once the init

@@ -19,6 +19,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "resctrl.h"
+#include "rootmount.h"
 #include "spec.h"
 #include "util.h"
 
@@ -146,9 +147,27 @@ static int remove_resctrl(const struct container_state *st, struct berr **err) {
   return resctrl_remove(fd, &g, st->id, st->pid == 0, err);
 }
 
-/* Lifecycle steps 12 and 13 for a stopped container: undo create (the cgroup, the state
- * directory), then the poststop hooks, whose failures are warnings. */
+/* A container that shared a mount namespace: its rootfs bind and all below it (rootmount.h). */
+static int remove_root_mount(const struct container_state *st, struct berr **err) {
+  if (st->root_mount_id == 0)
+    return 0;
+  cleanup_close int nsfd = -1;
+  if (st->root_mount_ns) {
+    nsfd = rootmount_open_ns(st->root_mount_ns, st->root_mount_ns_ino);
+    if (nsfd < 0) {
+      log_debug("mount namespace %s is gone, and the rootfs's mounts with it", st->root_mount_ns);
+      return 0;
+    }
+  }
+  return rootmount_undo(nsfd, st->rootfs, st->root_mount_id, err);
+}
+
+/* Lifecycle steps 12 and 13 for a stopped container: undo create (the rootfs's mounts in a
+ * shared mount namespace, the cgroup, the state directory), then the poststop hooks, whose
+ * failures are warnings. */
 static int destroy(struct handle *h, struct berr **err) {
+  if (remove_root_mount(h->st, err) < 0)
+    return berr_prefix(err, "delete container \"%s\"", h->st->id);
   if (h->st->cgroup_path && (h->st->pid == 0 ? cgroup_remove_unused_path(h->st->cgroup_path, err)
                                               : cgroup_destroy_path(h->st->cgroup_path, err)) < 0)
     return berr_prefix(err, "delete container \"%s\"", h->st->id);
@@ -175,6 +194,12 @@ static int stop_and_destroy(struct handle *h) {
   if (kill_and_wait(h->st, &e) < 0 || destroy(h, &e) < 0)
     log_warn("container %s: destroy after the failed start: %s", h->st->id, e->msg);
   return -1;
+}
+
+int handle_destroy(struct handle *h, struct berr **err) {
+  if (kill_and_wait(h->st, err) < 0)
+    return -1;
+  return destroy(h, err);
 }
 
 /* ---- start ---- */
@@ -330,9 +355,12 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct b
     *err = steal_ptr(&init_err);
     return -1;
   }
-  if (all && h.st->cgroup_path)
-    cgroup_signal_all(h.st->cgroup_path, sig, NULL);
-  else if (all && h.status != STATUS_STOPPED && init_err == NULL)
+  if (all && h.st->cgroup_path) {
+    /* a cgroup already removed is no error (runc); a stored path berth never writes is */
+    cleanup_berr struct berr *cg_err = NULL;
+    if (cgroup_signal_all(h.st->cgroup_path, sig, &cg_err) < 0 && cg_err->code != ENOENT)
+      return berr_code(err, cg_err->code, "container \"%s\": kill --all: %s", id, cg_err->msg);
+  } else if (all && h.status != STATUS_STOPPED && init_err == NULL)
     kill_pidns_members(h.st->pid, sig);
   /* a frozen process cannot act on SIGKILL: thaw so it dies (as runc does); other signals stay
    * pending until resume */

@@ -49,6 +49,12 @@ struct container_state {
    * removes them); see resctrl.h */
   char *resctrl_group;
   bool resctrl_created, resctrl_mon;
+  /* No mount namespace of the container's own (rootmount.h): the mount id of the rootfs bound
+   * onto itself (0: none to undo), and the joined namespace it is in (its path and inode; NULL
+   * for the runtime's own) */
+  uint64_t root_mount_id;
+  char *root_mount_ns;
+  uint64_t root_mount_ns_ino;
   /* create has not finished (true in the state.json written before the init is ready) */
   bool creating;
   struct spec_key_value *annotations;
@@ -56,6 +62,10 @@ struct container_state {
 };
 
 void container_state_free(struct container_state *st);
+/* The record of a container being made from spec (create, restore): status creating, the
+ * spec's annotations borrowed (the caller unsets them before freeing). Fills *out; -1 ENOMEM. */
+int state_new(const struct spec *spec, const char *id, const char *bundle, const char *rootfs,
+              struct container_state **out, struct berr **err);
 void container_state_cleanup(struct container_state **st);
 #define cleanup_state __attribute__((cleanup(container_state_cleanup)))
 

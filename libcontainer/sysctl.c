@@ -4,11 +4,12 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "namespaces.h"
 #include "procfs.h"
+#include "tables.h"
 #include "util.h"
 
 static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
@@ -31,25 +32,6 @@ static bool key_well_formed(const char *key) {
   return true;
 }
 
-/* The sysctl is written in the container's own namespace of that type: a new one, or one joined
- * by path that is not the caller's (a pod sandbox under the CRI joins the network namespace that
- * CNI set up; runc checks the same way). A path that cannot be read passes here: joining it
- * reports the error. */
-static bool ns_is_containers_own(const struct spec *spec, enum spec_ns_type t) {
-  const struct spec_namespace *ns = spec_find_namespace(spec, t);
-  if (ns == NULL)
-    return false;
-  if (ns->path == NULL)
-    return true;
-  const char *self = t == NS_NETWORK ? "/proc/self/ns/net"
-                     : t == NS_IPC   ? "/proc/self/ns/ipc"
-                                     : "/proc/self/ns/uts";
-  struct stat joined, ours;
-  if (stat(ns->path, &joined) < 0 || stat(self, &ours) < 0)
-    return true;
-  return joined.st_dev != ours.st_dev || joined.st_ino != ours.st_ino;
-}
-
 static int check_key(const struct spec *spec, const char *key, struct berr **err) {
   if (!key_well_formed(key))
     return berr_code(err, EINVAL, "linux.sysctl: invalid name \"%s\"", key);
@@ -65,8 +47,11 @@ static int check_key(const struct spec *spec, const char *key, struct berr **err
                     "linux.sysctl: \"%s\" is not namespaced: it would change the host", key);
   if (!ns_is_containers_own(spec, need))
     return berr_code(err, EINVAL,
-                    "linux.sysctl: \"%s\" needs the container's own %s namespace", key,
-                    need == NS_NETWORK ? "network" : need == NS_IPC ? "ipc" : "uts");
+                     "linux.sysctl: \"%s\" needs the container's own %s namespace "
+                     "(linux.namespaces: %s)",
+                     key, ns_type_name(need),
+                     spec_find_namespace(spec, need) ? "the path given is the runtime's own"
+                                                     : "none listed, the runtime's is shared");
   return 0;
 }
 

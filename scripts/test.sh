@@ -69,7 +69,7 @@ if ((${#missing[@]})); then
 fi
 
 # the engines: their tests skip (saying why) when these cannot be installed
-ENGINE_PKGS=(podman conmon containerd docker.io)
+ENGINE_PKGS=(podman conmon containerd docker.io containernetworking-plugins catatonit)
 if [ "${BERTH_ENGINES:-1}" != 0 ] && [ "$(id -u)" -eq 0 ]; then
     mapfile -t missing < <(missing_pkgs "${ENGINE_PKGS[@]}")
     if ((${#missing[@]})); then

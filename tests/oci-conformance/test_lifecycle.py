@@ -815,3 +815,32 @@ def test_pidfd_socket_that_does_not_exist_creates_nothing(berth, bundle, tmp_pat
     assert_one_error_line(res, "--pidfd-socket")
     assert berth.state("pidfd-none", check=False) is None
     berth.assert_nothing_left()
+
+
+@pytest.mark.parametrize("pivot,userns", [(True, False), (False, False), (False, True)],
+                         ids=["pivot_root", "no-pivot", "no-pivot-userns"])
+def test_nested_userns_cannot_mount_procfs(berth, bundle, pivot, userns):
+    """A process that makes its own user and mount namespaces may mount a procfs only where a
+    full, unmasked one is visible in its mount namespace. The container's is masked; with
+    --no-pivot the runtime's old root (the host's /proc and /sys) stays under the container's
+    root unless berth takes them away first, as runc does (runc issue #2647): refused in both
+    modes. In a user namespace the host's mounts are locked: berth covers them instead."""
+    if userns:
+        from test_namespaces import need_userns, userns_config
+        need_userns()
+        b = userns_config(bundle(userns_owner=100000))
+    else:
+        b = bundle()
+    caps = b.process["capabilities"]
+    for k in ("bounding", "effective", "permitted"):  # map uid 0 in the new user namespace
+        caps[k] = sorted(set(caps[k]) | {"CAP_SETFCAP"})
+    # (a procfs of its own pid namespace, a sysfs of its own network namespace)
+    b.sh("unshare -Urmpf sh -c 'mount -t proc none /proc && echo proc-mounted' 2>&1; "
+         "unshare -Urmn sh -c 'mount -t sysfs none /sys && echo sysfs-mounted' 2>&1; echo done")
+    cid = "par16a-nest" + ("" if pivot else "np") + ("u" if userns else "")
+    res = berth.run(cid, b, *([] if pivot else ["--no-pivot"]))
+    assert res.returncode == 0, res
+    if res.stdout.startswith("unshare:"):
+        pytest.skip(f"no user namespace for the container's process: {res.stdout!r}")
+    assert "done" in res.stdout, res
+    assert "proc-mounted" not in res.stdout and "sysfs-mounted" not in res.stdout, res

@@ -313,7 +313,12 @@ def test_hostile_state_json_never_signals_host(berth, bundle, variant):
     for args in (["kill", "evil", "KILL"], ["kill", "--all", "evil", "KILL"],
                  ["start", "evil"], ["exec", "evil", "true"], ["pause", "evil"]):
         r = berth(*args)
-        assert r.returncode != 0, r
+        if args[:2] == ["kill", "--all"] and variant != "cgroup-root":
+            # runc: kill --all of a stopped container succeeds, signalling what is left in its
+            # cgroup (here: none)
+            assert r.returncode == 0, r
+        else:
+            assert r.returncode != 0, r
         assert pid_alive(sleeper.pid), f"berth {' '.join(args)} signalled a host process"
     r = berth("delete", "--force", "evil")
     assert pid_alive(sleeper.pid), f"delete --force signalled a host process: {r!r}"
