@@ -369,6 +369,7 @@ done
 exit $rc
 EOF
     chmod 755 "$r/usr/bin/printenv"
+    ln -s ../usr/bin/printenv "$r/bin/printenv"
     ln -s ../proc/mounts "$r/etc/mtab"
     printf '%s\n' 'NAME="podman testimage stand-in"' 'ID=busybox' \
         "PRETTY_NAME=\"busybox $(/bin/busybox | sed -n '1s/^BusyBox \(v[^ ]*\).*/\1/p')\"" \
