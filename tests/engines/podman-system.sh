@@ -21,9 +21,10 @@
 # containers.conf under one temporary directory; podman runs with --cgroup-manager=cgroupfs
 # --events-backend=file and this host's ulimits (containers.conf default_ulimits). The test
 # image (quay.io/libpod/testimage as test/system/build-testimage makes it) is built from
-# Debian's busybox-static and served, with the registry image 150-login.bats runs, by Debian's
-# docker-registry on 127.0.0.1 and a free port, as quay.io and k8s.gcr.io (registries.conf); it and everything else started here is
-# stopped by pid at the end, also on failure or interruption.
+# Debian's busybox-static and served, with the registry image 150-login.bats runs and
+# k8s.gcr.io/pause:3.5, by Debian's docker-registry on 127.0.0.1 and a free port, as quay.io
+# and k8s.gcr.io (registries.conf); it and everything else started here is stopped by pid at
+# the end, also on failure or interruption.
 #
 # Environment: BERTH, PODMAN_SYSTEM_FILE_TIMEOUT (seconds per file and runtime, default 1800),
 # PODMAN_SYSTEM_RESULTS (results directory).
