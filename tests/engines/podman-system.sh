@@ -180,7 +180,7 @@ SRC=$CACHE/src-${PODMAN_VERSION//[:+~]/_}
 if [ ! -f "$SRC/helpers.bash" ]; then
     ((report)) && die "no podman sources in $SRC: nothing was run"
     scripts/deb-src.sh podman || die "no source package for podman"
-    dl=$(mktemp -d "$CACHE.dl.XXXXXX" 2>/dev/null || { mkdir -p "$CACHE" && mktemp -d "$CACHE/dl.XXXXXX"; })
+    mkdir -p "$CACHE" && dl=$(mktemp -d "$CACHE/dl.XXXXXX") || die "cannot make $CACHE/dl.*"
     log "fetching podman's sources ($PODMAN_VERSION)"
     (cd "$dl" && apt-get source -q --download-only "podman=$PODMAN_VERSION" >/dev/null 2>&1 ||
         apt-get source -q --download-only podman >/dev/null 2>&1) || { rm -rf "$dl"; die "apt-get source podman failed"; }
