@@ -31,6 +31,8 @@
 set -uo pipefail
 
 SELF=$(realpath "$0")
+# what this run executes (the file may be edited while it runs): the image cache's key
+SELF_SUM=$(sha256sum < "$SELF")
 cd "$(dirname "$SELF")/../.."
 REPO=$(pwd)
 CACHE=$REPO/build/podman-system
@@ -270,7 +272,7 @@ free_port() {
 PORT=$(free_port)
 REG=127.0.0.1:$PORT
 mkdir -p "$W/registry"
-IMG_KEY=$(cat "$SELF" /bin/busybox /usr/bin/docker-registry | sha256sum | cut -c1-16)
+IMG_KEY=$( { echo "$SELF_SUM"; cat /bin/busybox /usr/bin/docker-registry; } | sha256sum | cut -c1-16)
 if [ -f "$CACHE/registry-$IMG_KEY/.complete" ]; then
     cp -a "$CACHE/registry-$IMG_KEY" "$W/registry/data"
     log "test images from $CACHE/registry-$IMG_KEY, registry on $REG"
