@@ -361,17 +361,13 @@ build_images() {
         [ -e "$r/$a" ] || [ -L "$r/$a" ] || ln -s /bin/busybox "$r/$a"
     done
     ln -sf busybox "$r/bin/busybox-extras"
-    # alpine's, which Debian's busybox lacks: printenv (an applet there), /etc/mtab
-    cat > "$r/usr/bin/printenv" <<'EOF'
-#!/bin/sh
-[ $# -eq 0 ] && exec env
-rc=0
-for v in "$@"; do
-    if eval "[ -n \"\${$v+set}\" ]"; then eval "printf '%s\\n' \"\$$v\""; else rc=1; fi
-done
-exit $rc
-EOF
-    chmod 755 "$r/usr/bin/printenv"
+    # alpine's, which Debian's busybox lacks: printenv (an applet there; coreutils' and the
+    # libraries it links here: a script would see the variables its shell sets), /etc/mtab
+    local f
+    cp /usr/bin/printenv "$r/usr/bin/printenv"
+    for f in $(ldd /usr/bin/printenv | grep -o '/[^ ]*'); do
+        mkdir -p "$r$(dirname "$f")" && cp -L "$f" "$r$f"
+    done
     ln -s ../usr/bin/printenv "$r/bin/printenv"
     ln -s ../proc/mounts "$r/etc/mtab"
     printf '%s\n' 'NAME="podman testimage stand-in"' 'ID=busybox' \
