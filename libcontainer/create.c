@@ -226,17 +226,16 @@ static int create_cgroup(struct create_ctx *c, struct berr **err) {
   if (cgroup_create(c->spec, c->o->id, c->o->systemd_cgroup, note_cgroup_path, c, &c->cgroup,
                     &e) == 0)
     return cgroup_delegate(c->cgroup, c->spec, 0, err);
-  bool denied = e->code == EACCES || e->code == EPERM || e->code == EROFS;
+  bool denied = berr_errcode(&e) == EACCES || berr_errcode(&e) == EPERM || berr_errcode(&e) == EROFS;
   if (geteuid() == 0 || !denied) {
-    *err = steal_ptr(&e);
-    return -1;
+    return berr_move(err, &e);
   }
   if (limits_resources(c->spec->linux ? c->spec->linux->resources : NULL))
-    return berr_code(err, e->code,
+    return berr_code(err, berr_errcode(&e),
                      "linux.resources: running as uid %u, the container's cgroup cannot be "
                      "created (%s): drop the limits or delegate a writable cgroup",
-                     (unsigned)geteuid(), e->msg);
-  log_debug("%s: rootless, running in the caller's cgroup", e->msg);
+                     (unsigned)geteuid(), berr_message(&e));
+  log_debug("%s: rootless, running in the caller's cgroup", berr_message(&e));
   return 0;
 }
 
@@ -471,7 +470,7 @@ static int handshake(struct create_ctx *c, struct berr **err) {
   for (;;) {
     struct sync_msg m = {0};
     if (sync_recv(c->sync_fd, &m, err) < 0) {
-      if ((*err)->code == EPIPE) {
+      if (berr_errcode(err) == EPIPE) {
         berr_cleanup(err);
         return berr_code(err, EPIPE, "container init exited unexpectedly");
       }

@@ -87,7 +87,7 @@ static void exec_ctx_release(struct exec_ctx *c) {
 
 __attribute__((noreturn)) static void exec_fail(int sync_fd, struct berr *e) {
   sync_send_error(sync_fd, e);
-  _exit(e && e->code == ENOENT ? 127 : 126);
+  _exit(e && berr_errcode(&e) == ENOENT ? 127 : 126);
 }
 
 __attribute__((noreturn)) static void exec_process_main(struct exec_ctx *c) {
@@ -262,9 +262,8 @@ static int handshake(struct exec_ctx *c, struct berr **err) {
     return -1;
   /* the process's end closes on execve; an error before that comes first */
   cleanup_berr struct berr *eof = NULL;
-  if (sync_expect(c->sync_fd, SYNC_ERROR, NULL, &eof) < 0 && eof->code != EPIPE) {
-    *err = steal_ptr(&eof);
-    return -1;
+  if (sync_expect(c->sync_fd, SYNC_ERROR, NULL, &eof) < 0 && berr_errcode(&eof) != EPIPE) {
+    return berr_move(err, &eof);
   }
   return 0;
 }

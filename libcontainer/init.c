@@ -320,5 +320,5 @@ static void init_main(struct init_ctx *c) {
   if (launch_confine(&l, &err) < 0)
     init_fail(err, 1);
   launch_exec(&l, exe, &err);
-  init_fail(err, err->code == ENOENT ? 127 : 126);
+  init_fail(err, berr_errcode(&err) == ENOENT ? 127 : 126);
 }

@@ -79,7 +79,7 @@ int container_spec_at(int dirfd, const struct container_state *st, struct spec *
                       struct berr **err) {
   if (spec_load_copy(dirfd, STATE_CONFIG, out, err) == 0)
     return 0;
-  if (err == NULL || *err == NULL || (*err)->code != ENOENT)
+  if (berr_errcode(err) != ENOENT)
     return -1;
   /* created by a berth that kept no copy */
   berr_cleanup(err);
@@ -104,7 +104,7 @@ static struct spec *load_created_spec(const struct handle *h) {
   struct spec *s = NULL;
   cleanup_berr struct berr *err = NULL;
   if (container_spec_at(h->dirfd, h->st, &s, &err) < 0)
-    log_warn("container %s: cannot read its config for hooks: %s", h->st->id, err->msg);
+    log_warn("container %s: cannot read its config for hooks: %s", h->st->id, berr_message(&err));
   return s;
 }
 
@@ -134,11 +134,10 @@ static int remove_resctrl(const struct container_state *st, struct berr **err) {
   cleanup_close int fd = -1;
   cleanup_berr struct berr *e = NULL;
   if (resctrl_open(&fd, &e) < 0) {
-    if (e->code != ENOENT) {
-      *err = steal_ptr(&e);
-      return -1;
+    if (berr_errcode(&e) != ENOENT) {
+      return berr_move(err, &e);
     }
-    log_debug("%s: nothing to remove", e->msg);
+    log_debug("%s: nothing to remove", berr_message(&e));
     return 0;
   }
   struct resctrl_group g = {.name = st->resctrl_group, .created = st->resctrl_created,
@@ -158,7 +157,7 @@ static int destroy(struct handle *h, struct berr **err) {
    * a reason to keep the container */
   cleanup_berr struct berr *se = NULL;
   if (h->st->systemd_unit && cgroup_systemd_stop(h->st->systemd_unit, &se) < 0)
-    log_warn("delete container \"%s\": %s", h->st->id, se->msg);
+    log_warn("delete container \"%s\": %s", h->st->id, berr_message(&se));
   struct spec *s = h->st->has_poststop ? load_created_spec(h) : NULL;
   if (s) {
     run_hooks_warn(h->st, STATUS_STOPPED, &s->hooks.poststop, "poststop");
@@ -173,7 +172,7 @@ static int destroy(struct handle *h, struct berr **err) {
 static int stop_and_destroy(struct handle *h) {
   cleanup_berr struct berr *e = NULL;
   if (kill_and_wait(h->st, &e) < 0 || destroy(h, &e) < 0)
-    log_warn("container %s: destroy after the failed start: %s", h->st->id, e->msg);
+    log_warn("container %s: destroy after the failed start: %s", h->st->id, berr_message(&e));
   return -1;
 }
 
@@ -250,7 +249,7 @@ int container_start_fifo(const char *root, const char *id, int fifo_reader, stru
     return berr_code(err, EINVAL, "container \"%s\" is %s, not created: cannot start", id,
                     container_status_name(h.status));
   if (release_fifo(&h, &reader, err) < 0)
-    return (*err)->code == ECANCELED ? stop_and_destroy(&h) : -1;
+    return berr_errcode(err) == ECANCELED ? stop_and_destroy(&h) : -1;
   cleanup_spec struct spec *s = h.st->has_poststart ? load_created_spec(&h) : NULL;
   if (s && run_hooks(h.st, STATUS_RUNNING, &s->hooks.poststart, "poststart", err) < 0)
     return stop_and_destroy(&h);
@@ -288,7 +287,7 @@ static int kill_pidns_members(pid_t init, int sig) {
 static void thaw_after_kill(const struct container_state *st) {
   cleanup_berr struct berr *e = NULL;
   if (st->cgroup_path && cgroup_freeze(st->cgroup_path, false, &e) < 0)
-    log_warn("container %s: thaw after SIGKILL: %s", st->id, e->msg);
+    log_warn("container %s: thaw after SIGKILL: %s", st->id, berr_message(&e));
 }
 
 static int signal_init(const struct container_state *st, int sig, struct berr **err) {
@@ -349,15 +348,17 @@ static int kill_and_wait(const struct container_state *st, struct berr **err) {
 }
 
 int container_delete(const char *root, const char *id, bool force, struct berr **err) {
+  berr_sink(err); /* --force recovers from some errors: it must see them */
   cleanup_handle struct handle h = HANDLE_INIT;
   if (handle_open(root, id, &h, err) < 0) {
     /* --force: a half-created container (no state.json) or a corrupt one is removed (there
      * is no pid or cgroup berth could trust to clean up), and one that does not exist is no
      * error (runc's contract: engines call delete --force to clean up after a create that
      * failed and left nothing) */
-    if (force && *err && ((*err)->code == ENOENT || ((*err)->code == EINVAL && h.dirfd >= 0))) {
-      if ((*err)->code == EINVAL)
-        log_warn("%s: removing the state directory only", (*err)->msg);
+    int code = berr_errcode(err);
+    if (force && (code == ENOENT || (code == EINVAL && h.dirfd >= 0))) {
+      if (code == EINVAL)
+        log_warn("%s: removing the state directory only", berr_message(err));
       berr_cleanup(err);
       return h.dirfd >= 0 ? state_dir_remove(h.rootfd, id, err) : 0;
     }
@@ -408,7 +409,7 @@ static void visit_one(int rootfd, const char *name, container_visit_fn fn, void 
     return;
   }
   if (list_load(rootfd, id, &st, &status, &err) < 0) {
-    log_debug("list: skipping %s: %s", name, err->msg);
+    log_debug("list: skipping %s: %s", name, berr_message(&err));
     return;
   }
   fn(st, status, data);

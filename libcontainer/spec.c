@@ -71,15 +71,9 @@ int spec_err(struct berr **err, const char *path, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  if (err == NULL || *err != NULL)
-    return -1;
   if (*path)
-    berr_set(err, 0, "%s: %s", path, msg);
-  else
-    berr_set(err, 0, "%s", msg);
-  if (*err)
-    (*err)->code = EINVAL;
-  return -1;
+    return berr_code(err, EINVAL, "%s: %s", path, msg);
+  return berr_code(err, EINVAL, "%s", msg);
 }
 
 int spec_require_abs(const char *path, const char *value, struct berr **err) {

@@ -395,7 +395,7 @@ static int state_read_path(int dirfd, const char *path, const char *id,
   cleanup_free char *text = NULL;
   size_t len = 0;
   if (read_state_text(dirfd, path, &text, &len, err) < 0) {
-    if ((*err)->code == ENOENT) {
+    if (berr_errcode(err) == ENOENT) {
       berr_cleanup(err);
       return berr_code(err, ENOENT, "container \"%s\" is being created or was half-created", id);
     }

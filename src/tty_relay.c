@@ -52,9 +52,9 @@ int tty_relay_take_master(struct tty_relay *r, bool *have, struct berr **err) {
   close(steal_fd(&r->theirs));
   cleanup_berr struct berr *e = NULL;
   if (recv_fd(r->ours, MSG_DONTWAIT, &r->master, &e) < 0) {
-    if (e->code == EAGAIN || e->code == EWOULDBLOCK || e->code == EPIPE)
+    if (berr_errcode(&e) == EAGAIN || berr_errcode(&e) == EWOULDBLOCK || berr_errcode(&e) == EPIPE)
       return 0; /* no terminal: nothing sent (the exec'd process closed its end) */
-    *err = steal_ptr(&e);
+    berr_move(err, &e);
     return berr_prefix(err, "process.terminal");
   }
   close(steal_fd(&r->ours));
