@@ -120,6 +120,13 @@ static int resolve_rootfs(struct create_ctx *c, struct berr **err) {
     return berr_errno(err, "root.path \"%s\"", root);
   if (!S_ISDIR(st.st_mode))
     return berr_code(err, ENOTDIR, "root.path \"%s\": not a directory", root);
+  /* the host's / (directly, through a symlink or "..", or a bind mount of it): its mounts,
+   * /proc and /sys are the host's own, and pivot_root would make the host the container */
+  struct stat host;
+  if (stat("/", &host) == 0 && st.st_dev == host.st_dev && st.st_ino == host.st_ino)
+    return berr_code(err, EINVAL,
+                     "root.path \"%s\" is the host's root directory: a container needs a "
+                     "root filesystem of its own", root);
   return 0;
 }
 

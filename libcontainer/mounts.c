@@ -23,6 +23,7 @@
 #include "log.h"
 #include "lsm.h"
 #include "pathsafe.h"
+#include "util.h"
 
 #define LOCKABLE_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY)
 #define COPY_MAX_DEPTH 128
@@ -360,12 +361,14 @@ static int cgroup_bind_one(int top, const char *name, const char *mroot, const c
 /* Hybrid/v1 host: a tmpfs holding one bind per hierarchy mounted under /sys/fs/cgroup. */
 static int cgroup_v1_tree(const struct spec_mount *m, int top, const struct rootfs_opts *opts,
                           struct berr **err) {
-  cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
-  if (f == NULL)
-    return berr_errno(err, "open /proc/self/mountinfo");
-  cleanup_free char *line = NULL;
-  size_t cap = 0;
-  while (getline(&line, &cap, f) > 0) {
+  /* a snapshot: the binds below add lines to mountinfo (with a rootfs that sees the host's
+   * /sys/fs/cgroup, reading on while binding never reached the end) */
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", &text, &len, err) < 0)
+    return -1;
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     char root[4096], mp[4096], fstype[64], superopts[1024] = "";
     const char *sep = strstr(line, " - ");
     if (sep == NULL || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mp) != 2 ||

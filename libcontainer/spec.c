@@ -19,6 +19,7 @@
 #include "json.h"
 #include "libc_compat.h"
 #include "spec_internal.h"
+#include "util.h"
 #include "tables.h"
 
 /* ---------------------------------------------------------------- paths */
@@ -886,13 +887,17 @@ int spec_parse_process(const char *text, size_t len, struct spec_process **out,
 }
 
 /* Reads a whole file with one open/fstat/read. */
-static int read_file_at(int dirfd, const char *name, char **out, size_t *len) {
+static int read_regular_at(int dirfd, const char *name, char **out, size_t *len) {
   cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) < 0)
     return -1;
   if (!S_ISREG(st.st_mode)) {
     errno = EINVAL;
+    return -1;
+  }
+  if ((size_t)st.st_size > INPUT_MAX) {
+    errno = EFBIG;
     return -1;
   }
   cleanup_free char *buf = malloc((size_t)st.st_size + 1);
@@ -920,7 +925,7 @@ int spec_load_text(const char *bundle, struct spec **out, char **text_out, size_
   cleanup_close int dirfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
   cleanup_free char *text = NULL;
   size_t len = 0;
-  if (dirfd < 0 || read_file_at(dirfd, "config.json", &text, &len) < 0)
+  if (dirfd < 0 || read_regular_at(dirfd, "config.json", &text, &len) < 0)
     return berr_errno(err, "open config.json in bundle %s", bundle);
   if (spec_parse(text, len, out, err) < 0)
     return -1;
@@ -938,7 +943,7 @@ int spec_load_bundle(const char *bundle, struct spec **out, struct berr **err) {
 int spec_load_copy(int dirfd, const char *name, struct spec **out, struct berr **err) {
   cleanup_free char *text = NULL;
   size_t len = 0;
-  if (read_file_at(dirfd, name, &text, &len) < 0)
+  if (read_regular_at(dirfd, name, &text, &len) < 0)
     return berr_errno(err, "open %s", name);
   return spec_parse(text, len, out, err);
 }

@@ -362,9 +362,14 @@ int state_parse(const char *text, size_t len, const char *id, struct container_s
  * its end), no fstat and no read of the end; a larger one is read on until the end. */
 static int read_state_text(int dirfd, const char *path, char **out, size_t *len,
                            struct berr **err) {
-  cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  /* non-blocking: a fifo put there must not hang state, list or delete */
+  cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return berr_errno(err, "open %s", STATE_FILE);
+  struct stat sb;
+  if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size > INPUT_MAX)
+    return berr_code(err, EINVAL, "%s: not a regular file of at most %zu MiB", STATE_FILE,
+                     INPUT_MAX >> 20);
   size_t cap = 8192, used = 0;
   cleanup_free char *buf = malloc(cap);
   if (buf == NULL)

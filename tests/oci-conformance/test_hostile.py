@@ -1,0 +1,217 @@
+"""Issue #14: hostile input and failure paths. No crash (139/134), hang, privilege slip or
+leak: every case exits 0 or with one clear error naming the field, and leaves nothing behind.
+Each case says what runc 1.1.5 (/usr/sbin/runc) does with it."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import pid_alive, wait_for
+
+ID = "err14-"
+
+
+def assert_error(res, *needles):
+    assert res.returncode == 1, f"expected exit 1 (an error), got {res!r}"
+    err = res.stderr.lower()
+    for n in needles:
+        assert n.lower() in err, f"{n!r} not in the error: {res.stderr!r}"
+
+
+# ---------------------------------------------------------------- a binary that cannot run
+
+def dynamic_binary():
+    for p in ("/bin/true", "/usr/bin/true"):
+        try:
+            with open(p, "rb") as f:
+                head = f.read(4096)
+        except OSError:
+            continue
+        if head[:4] == b"\x7fELF" and b"/ld-" in head:  # has a PT_INTERP
+            return p
+    return None
+
+
+def test_run_binary_without_its_loader(berth, bundle):
+    """args[0] exists but its ELF interpreter is not in the rootfs: execve fails with ENOENT.
+    runc: exit 1 'exec: "/dyn-true": no such file or directory'. berth crashed (139) in run's
+    cleanup (container_delete with a NULL error)."""
+    src = dynamic_binary()
+    if src is None:
+        pytest.skip("no dynamically linked /bin/true on this host")
+    b = bundle(args=["/dyn-true"])
+    shutil.copy(src, b.rootfs / "dyn-true")
+    res = berth.run(ID + "dyn", b)
+    assert res.returncode in (1, 126, 127), res
+    assert "berth: " in res.stderr, res
+    assert not (berth.root / (ID + "dyn")).exists()
+    berth.assert_nothing_left()
+
+
+# ---------------------------------------------------------------- root filesystem = host /
+
+@pytest.mark.parametrize("kind", ["slash", "symlink", "dotdot"])
+def test_root_is_host_root(berth, bundle, tmp_path, kind):
+    """root.path resolving to the host's /: runc refuses it at once ('rootfs (/) must not be /'
+    or fails pivot_root); berth looped forever reading /proc/self/mountinfo."""
+    b = bundle(shared_rootfs=True, args=["true"])
+    if kind == "slash":
+        path = "/"
+    elif kind == "symlink":
+        link = tmp_path / "to-root"
+        link.symlink_to("/")
+        path = str(link)
+    else:
+        path = "/tmp/../"
+    b.config["root"] = {"path": path}
+    res = berth.run(ID + "slash", b, timeout=15)
+    assert_error(res, "root.path")
+    berth.assert_nothing_left()
+
+
+def test_rootfs_on_readonly_filesystem(berth, bundle):
+    """A rootfs on a read-only mount that already has every mount point: runs, read-only
+    (runc too: it makes no directory when the mount points exist)."""
+    b = bundle(args=["sh", "-c", "echo ok; touch /x 2>/dev/null && echo writable || true"])
+    ro = Path(tempfile.mkdtemp(prefix="err14-ro-"))
+    try:
+        subprocess.run(["mount", "--bind", str(b.rootfs), str(ro)], check=True)
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(ro)], check=True)
+        b.config["root"] = {"path": str(ro), "readonly": False}
+        res = berth.run(ID + "ro", b, timeout=15)
+        assert res.returncode == 0, res
+        assert res.stdout.split() == ["ok"], res
+        assert not (berth.root / (ID + "ro")).exists()
+    finally:
+        subprocess.run(["umount", "-R", str(ro)])
+        ro.rmdir()
+    berth.assert_nothing_left()
+
+
+# ---------------------------------------------------------------- ids out of range
+
+BAD_IDS = [-1, 2**31, 2**32 - 1, 2**32, 2**63]
+
+
+@pytest.mark.parametrize("value", BAD_IDS)
+@pytest.mark.parametrize("field", ["uid", "gid", "additionalGids"])
+def test_process_user_id_out_of_range(berth, bundle, field, value):
+    """runc: 'process.user.uid ... out of range' style refusal for anything outside
+    0..2147483647 (Go's int32 for the syscall); 4294967295 is -1 = 'unchanged' to setresuid,
+    so berth ran the process as root."""
+    b = bundle(shared_rootfs=True, args=["id"])
+    b.config["process"]["user"][field] = [value] if field == "additionalGids" else value
+    res = berth.run(ID + "uid", b)
+    assert_error(res, f"process.user.{field}")
+    berth.assert_nothing_left()
+
+
+@pytest.mark.parametrize("value", [0, 2**31 - 1])
+def test_process_user_id_edges_accepted(berth, bundle, value):
+    b = bundle(shared_rootfs=True, args=["sh", "-c", "id -u; id -g"])
+    b.config["process"]["user"].update(uid=value, gid=value)
+    res = berth.run(ID + "uidok", b)
+    assert res.returncode == 0, res
+    assert res.stdout.split() == [str(value), str(value)]
+
+
+@pytest.mark.parametrize("user", ["4294967295", "2147483648", "-1", "0:4294967295",
+                                  "0:-1", "99999999999999999999"])
+def test_exec_user_out_of_range(berth, bundle, user):
+    """runc exec --user 4294967295: refused (out of range)."""
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    berth.create_and_start(ID + "exu", b)
+    res = berth("exec", "--user", user, ID + "exu", "id")
+    assert_error(res, "--user")
+    berth.kill(ID + "exu", "KILL")
+
+
+@pytest.mark.parametrize("field,value", [
+    ("containerID", 2**32), ("hostID", -1), ("size", 2**32), ("size", 0),
+    ("hostID", 2**32 - 1), ("overflow", None)])
+def test_id_mapping_out_of_range(berth, bundle, field, value):
+    """runc: refuses mappings the kernel would refuse ('failed to write uid_map' at best)."""
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.add_ns("user")
+    m = {"containerID": 0, "hostID": 100000, "size": 65536}
+    if field == "overflow":
+        m = {"containerID": 0, "hostID": 2**32 - 10, "size": 65536}
+    else:
+        m[field] = value
+    b.config["linux"]["uidMappings"] = [m]
+    b.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    res = berth.run(ID + "map", b)
+    assert_error(res, "linux.uidmappings")
+    berth.assert_nothing_left()
+
+
+@pytest.mark.parametrize("field", ["uid", "gid"])
+@pytest.mark.parametrize("value", [-1, 2**31, 2**32 - 1])
+def test_device_owner_out_of_range(berth, bundle, field, value):
+    b = bundle(shared_rootfs=True, args=["true"])
+    dev = {"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, field: value}
+    b.config["linux"]["devices"] = [dev]
+    res = berth.run(ID + "dev", b)
+    assert_error(res, f"linux.devices[0].{field}")
+    berth.assert_nothing_left()
+
+
+# ---------------------------------------------------------------- NUL inside strings
+
+@pytest.mark.parametrize("where", ["args", "mount", "env", "cwd", "hostname"])
+def test_nul_in_json_string(berth, bundle, where):
+    """runc (Go) keeps the NUL: exec of 'id\\x00zzz' fails (invalid argument), a mount
+    destination with a NUL fails. berth cut the string at the NUL and acted on the prefix."""
+    b = bundle(shared_rootfs=True, args=["true"])
+    marker = "NULMARK"
+    if where == "args":
+        b.config["process"]["args"] = [marker]
+        field = "process.args[0]"
+    elif where == "mount":
+        b.add_mount(marker, "tmpfs", "tmpfs")
+        field = "mounts"
+    elif where == "env":
+        b.config["process"]["env"].append(marker)
+        field = "process.env"
+    elif where == "cwd":
+        b.config["process"]["cwd"] = marker
+        field = "process.cwd"
+    else:
+        b.config["hostname"] = marker
+        field = "hostname"
+    berth.prepare(b)
+    text = b.config_path.read_text()
+    repl = {"args": "id\\u0000zzz", "mount": "/tmp\\u0000x", "env": "A=b\\u0000c",
+            "cwd": "/\\u0000x", "hostname": "a\\u0000b"}[where]
+    b.config_path.write_text(text.replace(marker, repl))
+    b.raw = b.config_path.read_text()
+    res = berth.run(ID + "nul", b)
+    assert_error(res, field)
+    berth.assert_nothing_left()
+
+
+# ---------------------------------------------------------------- unbounded input
+
+@pytest.mark.parametrize("cmd", ["exec", "update", "update-stdin"])
+def test_endless_input_is_refused(berth, bundle, cmd):
+    """exec --process /dev/zero, update --resources /dev/zero (or from an endless stdin):
+    berth read until memory ran out; now at most 32 MiB, then 'larger than 32 MiB'.
+    runc: reads it all (json.Decoder) and fails on the first NUL byte."""
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    berth.create_and_start(ID + "big", b)
+    if cmd == "exec":
+        res = berth("exec", "--process", "/dev/zero", ID + "big", timeout=20)
+        assert_error(res, "--process")
+    elif cmd == "update":
+        res = berth("update", "--resources", "/dev/zero", ID + "big", timeout=20)
+        assert_error(res, "--resources")
+    else:
+        with open("/dev/zero", "rb") as zero:
+            res = berth("update", "--resources", "-", ID + "big", stdin=zero, timeout=20)
+        assert_error(res, "--resources")
+    assert "larger than 32 mib" in res.stderr.lower(), res
+    berth.kill(ID + "big", "KILL")
