@@ -266,6 +266,15 @@ int get_uint32(const json_node *obj, const char *key, const char *path, uint32_t
   return r;
 }
 
+int get_id(const json_node *obj, const char *key, const char *path, uint32_t *out,
+           struct berr **err) {
+  uint64_t v;
+  int r = get_uint(obj, key, path, SPEC_ID_MAX, "an id (0 to 2147483647)", &v, err);
+  if (r > 0)
+    *out = (uint32_t)v;
+  return r;
+}
+
 int get_uint64(const json_node *obj, const char *key, const char *path, uint64_t *out,
                struct berr **err) {
   return get_uint(obj, key, path, UINT64_MAX, "uint64", out, err);
@@ -371,6 +380,15 @@ static int parse_id_mapping(const json_node *n, const char *path, void *elem,
       need(get_uint32(n, "hostID", path, &m->host_id, err), path, "hostID", err) < 0 ||
       need(get_uint32(n, "size", path, &m->size, err), path, "size", err) < 0)
     return -1;
+  /* what the kernel takes in uid_map: a range of at least one id that neither wraps nor
+   * reaches 4294967295 (-1, "no id") on either side */
+  if (m->size == 0)
+    return spec_err(err, path, "size must be at least 1");
+  if ((uint64_t)m->container_id + m->size > UINT32_MAX || (uint64_t)m->host_id + m->size > UINT32_MAX)
+    return spec_err(err, path,
+                    "containerID %" PRIu32 " / hostID %" PRIu32 " + size %" PRIu32
+                    " goes past 4294967294, the highest id",
+                    m->container_id, m->host_id, m->size);
   return 0;
 }
 
@@ -390,8 +408,8 @@ static int parse_user(const json_node *proc, const char *path, struct spec_user 
   if (r <= 0)
     return r;
   jp_key(up, path, "user");
-  if (need(get_uint32(o, "uid", up, &u->uid, err), up, "uid", err) < 0 ||
-      need(get_uint32(o, "gid", up, &u->gid, err), up, "gid", err) < 0)
+  if (need(get_id(o, "uid", up, &u->uid, err), up, "uid", err) < 0 ||
+      need(get_id(o, "gid", up, &u->gid, err), up, "gid", err) < 0)
     return -1;
   r = get_uint32(o, "umask", up, &u->umask, err);
   if (r < 0)
@@ -413,7 +431,8 @@ static int parse_user(const json_node *proc, const char *path, struct spec_user 
   for (size_t i = 0; i < n; i++) {
     char p[JP_MAX];
     uint64_t v;
-    if (node_uint(json_array_at(gids, i), jp_index(p, gp, i), UINT32_MAX, "uint32", &v, err) < 0)
+    if (node_uint(json_array_at(gids, i), jp_index(p, gp, i), SPEC_ID_MAX,
+                  "an id (0 to 2147483647)", &v, err) < 0)
       return -1;
     u->additional_gids[i] = (uint32_t)v;
     u->additional_gids_len = i + 1;

@@ -101,8 +101,8 @@ static int parse_device(const json_node *n, const char *path, void *elem, struct
   if (d->type != 'p' && (need(rmaj, path, "major", err) < 0 || need(rmin, path, "minor", err) < 0))
     return -1;
   int r1 = get_uint32(n, "fileMode", path, &d->file_mode, err);
-  int r2 = r1 < 0 ? -1 : get_uint32(n, "uid", path, &d->uid, err);
-  int r3 = r2 < 0 ? -1 : get_uint32(n, "gid", path, &d->gid, err);
+  int r2 = r1 < 0 ? -1 : get_id(n, "uid", path, &d->uid, err);
+  int r3 = r2 < 0 ? -1 : get_id(n, "gid", path, &d->gid, err);
   if (r3 < 0)
     return -1;
   d->has_file_mode = r1 > 0;

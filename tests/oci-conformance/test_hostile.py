@@ -100,9 +100,8 @@ BAD_IDS = [-1, 2**31, 2**32 - 1, 2**32, 2**63]
 @pytest.mark.parametrize("value", BAD_IDS)
 @pytest.mark.parametrize("field", ["uid", "gid", "additionalGids"])
 def test_process_user_id_out_of_range(berth, bundle, field, value):
-    """runc: 'process.user.uid ... out of range' style refusal for anything outside
-    0..2147483647 (Go's int32 for the syscall); 4294967295 is -1 = 'unchanged' to setresuid,
-    so berth ran the process as root."""
+    """runc: exit 1 'unable to setup user: uids and gids must be in range 0-2147483647'.
+    4294967295 is -1 = 'unchanged' to setresuid: berth ran the process as root."""
     b = bundle(shared_rootfs=True, args=["id"])
     b.config["process"]["user"][field] = [value] if field == "additionalGids" else value
     res = berth.run(ID + "uid", b)
@@ -122,7 +121,8 @@ def test_process_user_id_edges_accepted(berth, bundle, value):
 @pytest.mark.parametrize("user", ["4294967295", "2147483648", "-1", "0:4294967295",
                                   "0:-1", "99999999999999999999"])
 def test_exec_user_out_of_range(berth, bundle, user):
-    """runc exec --user 4294967295: refused (out of range)."""
+    """runc exec --user 4294967295 (2147483648, -1, 0:-1): exit 255 'uids and gids must be in
+    range 0-2147483647'; 99999999999999999999: 'strconv.Atoi: value out of range'."""
     b = bundle(shared_rootfs=True, args=["sleep", "30"])
     berth.create_and_start(ID + "exu", b)
     res = berth("exec", "--user", user, ID + "exu", "id")
@@ -156,8 +156,35 @@ def test_device_owner_out_of_range(berth, bundle, field, value):
     dev = {"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, field: value}
     b.config["linux"]["devices"] = [dev]
     res = berth.run(ID + "dev", b)
-    assert_error(res, f"linux.devices[0].{field}")
+    assert_error(res, "linux.devices[0]", f".{field}: {value}")
     berth.assert_nothing_left()
+
+
+@pytest.mark.parametrize("m", [{"containerID": 0, "hostID": 2**32 - 1, "size": 1},
+                               {"containerID": 0, "hostID": 0, "size": 0},
+                               {"containerID": 2**32 - 2, "hostID": 0, "size": 2}])
+def test_mount_idmap_out_of_range(berth, bundle, tmp_path, m):
+    """mounts[].uidMappings: the same rule as linux.uidMappings (runc 1.1.5 has no idmapped
+    mounts: it ignores the field)."""
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["mounts"].append({"destination": "/mnt", "type": "bind", "source": str(tmp_path),
+                               "options": ["bind", "idmap"], "uidMappings": [m],
+                               "gidMappings": [{"containerID": 0, "hostID": 0, "size": 1}]})
+    res = berth.run(ID + "mmap", b)
+    assert_error(res, "uidmappings")
+    berth.assert_nothing_left()
+
+
+def test_full_identity_mapping_accepted(berth, bundle):
+    """0 -> 0, 4294967295 ids: the whole range, as lxc and engines write it: accepted."""
+    b = bundle(shared_rootfs=True, args=["sh", "-c", "cat /proc/self/uid_map"])
+    b.add_ns("user")
+    full = [{"containerID": 0, "hostID": 0, "size": 2**32 - 1}]
+    b.config["linux"]["uidMappings"] = full
+    b.config["linux"]["gidMappings"] = full
+    res = berth.run(ID + "full", b)
+    assert res.returncode == 0, res
+    assert res.stdout.split() == ["0", "0", "4294967295"], res
 
 
 # ---------------------------------------------------------------- NUL inside strings
