@@ -347,22 +347,92 @@ static int kill_and_wait(const struct container_state *st, struct berr **err) {
   return 0;
 }
 
+/* SIGKILLs the processes holding the exec fifo open (a parked init keeps an O_PATH fd on it),
+ * and waits for them: the one way to find a created container's init without state.json. */
+static void kill_fifo_holders(int statefd) {
+  struct stat fifo;
+  if (fstatat(statefd, EXEC_FIFO, &fifo, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISFIFO(fifo.st_mode))
+    return;
+  cleanup_dir DIR *proc = opendir("/proc");
+  for (struct dirent *de; proc && (de = readdir(proc)) != NULL;) {
+    pid_t pid = atoi(de->d_name);
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+    cleanup_dir DIR *fds = pid > 0 && pid != getpid() ? opendir(path) : NULL;
+    for (struct dirent *fe; fds && (fe = readdir(fds)) != NULL;) {
+      struct stat st;
+      if (fe->d_name[0] == '.' || fstatat(dirfd(fds), fe->d_name, &st, 0) < 0 ||
+          st.st_dev != fifo.st_dev || st.st_ino != fifo.st_ino)
+        continue;
+      cleanup_close int pidfd = pidfd_open_pid(pid);
+      if (pidfd >= 0 && pidfd_signal(pidfd, SIGKILL) == 0)
+        pidfd_wait_exit(pidfd, 10000);
+      log_debug("delete --force: killed %d, holding the exec fifo", pid);
+      break;
+    }
+  }
+}
+
+/* delete --force of a container whose state.json is missing, half-written, corrupt or not a
+ * regular file: nothing in it is trusted (a pid or cgroup there may name anything). What berth
+ * made is found from what it wrote itself: the processes holding the exec fifo, and the cgroup
+ * create computes from the id and the config copy in the state directory (the default
+ * /berth/<id> without one). A --systemd-cgroup unit is not found this way. */
+static int delete_untrusted(struct handle *h, const char *id, struct berr **err) {
+  kill_fifo_holders(h->dirfd);
+  cleanup_spec struct spec *s = NULL;
+  cleanup_berr struct berr *e = NULL;
+  if (spec_load_copy(h->dirfd, STATE_CONFIG, &s, &e) < 0)
+    log_debug("delete --force %s: no config copy (%s): the default cgroup", id, berr_message(&e));
+  berr_cleanup(&e);
+  cleanup_free char *path = NULL;
+  if (cgroup_expected_path(s, id, &path, &e) < 0 || cgroup_destroy_path(path, &e) < 0)
+    log_warn("delete --force %s: cgroup %s: %s", id, path ? path : "", berr_message(&e));
+  return state_dir_remove(h->rootfd, id, err);
+}
+
+/* Whether state.json's cgroup is the one create computes from the id and the config copy (a
+ * state.json edited to name "/" or another container's cgroup would make delete kill and
+ * remove what berth did not make). A systemd unit's cgroup is systemd's choice: not checked. */
+static bool cgroup_as_created(const struct handle *h) {
+  if (h->st->cgroup_path == NULL || h->st->systemd_unit != NULL)
+    return true;
+  cleanup_spec struct spec *s = NULL;
+  cleanup_free char *path = NULL;
+  if (spec_load_copy(h->dirfd, STATE_CONFIG, &s, NULL) < 0)
+    return true; /* no copy to compare with (an older berth): as before */
+  if (cgroup_expected_path(s, h->st->id, &path, NULL) < 0)
+    return false;
+  return strcmp(path, h->st->cgroup_path) == 0;
+}
+
 int container_delete(const char *root, const char *id, bool force, struct berr **err) {
   berr_sink(err); /* --force recovers from some errors: it must see them */
   cleanup_handle struct handle h = HANDLE_INIT;
   if (handle_open(root, id, &h, err) < 0) {
-    /* --force: a half-created container (no state.json) or a corrupt one is removed (there
-     * is no pid or cgroup berth could trust to clean up), and one that does not exist is no
-     * error (runc's contract: engines call delete --force to clean up after a create that
-     * failed and left nothing) */
-    int code = berr_errcode(err);
-    if (force && (code == ENOENT || (code == EINVAL && h.dirfd >= 0))) {
-      if (code == EINVAL)
-        log_warn("%s: removing the state directory only", berr_message(err));
+    /* --force: a container whose directory we hold (locked) but whose state cannot be read
+     * (half-created, corrupt) is removed with what berth can trust; one that does not exist
+     * is no error (runc's contract: engines call delete --force to clean up after a create
+     * that failed and left nothing) */
+    if (force && h.dirfd >= 0) {
+      log_warn("%s: removing what berth made without it", berr_message(err));
       berr_cleanup(err);
-      return h.dirfd >= 0 ? state_dir_remove(h.rootfd, id, err) : 0;
+      return delete_untrusted(&h, id, err);
+    }
+    if (force && berr_errcode(err) == ENOENT) {
+      berr_cleanup(err);
+      return 0;
     }
     return -1;
+  }
+  if (!cgroup_as_created(&h)) {
+    if (!force)
+      return berr_code(err, EINVAL,
+                       "container \"%s\": state.json names cgroup \"%s\", not the one create "
+                       "made: not trusted, use delete --force", id, h.st->cgroup_path);
+    log_warn("container \"%s\": state.json names cgroup \"%s\", not the one create made: "
+             "removing what berth made without it", id, h.st->cgroup_path);
+    return delete_untrusted(&h, id, err);
   }
   if ((h.status == STATUS_RUNNING || h.status == STATUS_PAUSED) && !force)
     return berr_code(err, EBUSY,

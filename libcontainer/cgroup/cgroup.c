@@ -331,6 +331,13 @@ struct cgroup *cg_alloc(void) {
   return cg;
 }
 
+int cgroup_expected_path(const struct spec *spec, const char *id, char **out, struct berr **err) {
+  const char *cp = spec && spec->linux ? spec->linux->cgroups_path : NULL;
+  cleanup_free char *own =
+      cp && cp[0] && cp[0] != '/' ? own_cgroup(cg_root_is_v2()) : NULL;
+  return cgroup_compute_path(cp, id, own, out, err);
+}
+
 int cgroup_create(const struct spec *spec, const char *id, bool systemd, cgroup_path_fn on_path,
                   void *arg, struct cgroup **out, struct berr **err) {
   if (systemd)

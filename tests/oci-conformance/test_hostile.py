@@ -242,3 +242,73 @@ def test_endless_input_is_refused(berth, bundle, cmd):
         assert_error(res, "--resources")
     assert "larger than 32 mib" in res.stderr.lower(), res
     berth.kill(ID + "big", "KILL")
+
+
+# ---------------------------------------------------------------- delete --force, state untrusted
+
+def corrupt_state(d: Path, how):
+    st = d / "state.json"
+    if how == "missing":
+        st.unlink()
+    elif how == "empty":
+        st.write_text("")
+    elif how == "garbage":
+        st.write_text("\0\1not json")
+    elif how == "half":
+        st.write_text(st.read_text()[:40])
+    elif how == "symlink":
+        other = d.parent.parent / "elsewhere.json"
+        other.write_text(st.read_text())
+        st.unlink()
+        st.symlink_to(other)
+    elif how == "fifo":
+        st.unlink()
+        os.mkfifo(st)
+    elif how == "foreign-cgroup":
+        s = json.loads(st.read_text())
+        s["cgroupPath"] = s.get("cgroupPath") and "/"
+        s["pid"] = 1
+        st.write_text(json.dumps(s))
+
+
+@pytest.mark.parametrize("how", ["missing", "empty", "garbage", "half", "symlink", "fifo"])
+@pytest.mark.parametrize("started", [False, True], ids=["created", "running"])
+def test_delete_force_with_untrusted_state(berth, bundle, how, started):
+    """runc: delete --force of a container whose state.json is gone or corrupt fails ('container
+    does not exist' / 'invalid character') and leaves the process and cgroup. berth removed only
+    the state dir (the id could never be created again: its cgroup existed); now it kills the
+    exec fifo's holder and the default (or config-copy) cgroup, then removes the dir."""
+    from test_faults import cgroups_of
+    cid = ID + "untr"
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    berth.create(cid, b)
+    if started:
+        berth.start(cid)
+    pid = berth.state(cid)["pid"]
+    d = berth.root / cid
+    corrupt_state(d, how)
+    res = berth("delete", "--force", cid)
+    assert res.returncode == 0, res
+    wait_for(lambda: not pid_alive(pid), what=f"the container's process {pid} to die")
+    assert not d.exists()
+    assert not cgroups_of(cid), cgroups_of(cid)
+    # and the id is free again
+    berth.create(cid, b)
+    berth.delete(cid, "--force")
+    berth.assert_nothing_left()
+
+
+def test_delete_force_state_naming_host_cgroup(berth, bundle):
+    """A state.json naming the root cgroup and pid 1: delete --force must not walk the host's
+    cgroup nor signal pid 1 (runc: it would; berth checks the stored path and the pid's start
+    time)."""
+    cid = ID + "forg"
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    berth.create(cid, b)
+    pid = berth.state(cid)["pid"]
+    corrupt_state(berth.root / cid, "foreign-cgroup")
+    res = berth("delete", "--force", cid)
+    assert res.returncode == 0, res
+    assert pid_alive(1)
+    wait_for(lambda: not pid_alive(pid), what=f"the container's process {pid} to die")
+    berth.assert_nothing_left()
