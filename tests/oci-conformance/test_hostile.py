@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -312,3 +313,33 @@ def test_delete_force_state_naming_host_cgroup(berth, bundle):
     assert pid_alive(1)
     wait_for(lambda: not pid_alive(pid), what=f"the container's process {pid} to die")
     berth.assert_nothing_left()
+
+
+# ---------------------------------------------------------------- exec --pid-file
+
+@pytest.mark.parametrize("where", ["no-dir", "is-a-dir"])
+def test_exec_pid_file_unwritable_leaves_nothing_running(berth, bundle, tmp_path, where):
+    """runc: writes the pid file after the process started and, when that fails, terminates
+    it (exit 255). berth exited 1 and left the exec'd process running."""
+    cid = ID + "pidf"
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    berth.create_and_start(cid, b)
+    if where == "no-dir":
+        path = tmp_path / "nope" / "pid"
+    else:
+        path = tmp_path / "adir"
+        (path / "x").mkdir(parents=True)  # not empty: rename(2) over it fails
+    res = berth("exec", "--detach", "--pid-file", path, cid, "sh", "-c", "exec sleep 123")
+    assert_error(res, "--pid-file")
+    ps = berth("ps", cid)
+    time.sleep(0.2)
+    procs = [l for l in Path("/proc").iterdir() if l.name.isdigit()]
+    left = []
+    for p in procs:
+        try:
+            if (p / "cmdline").read_bytes().split(b"\0")[:2] == [b"sleep", b"123"]:
+                left.append(p.name)
+        except OSError:
+            pass
+    assert not left, f"exec'd process left running: {left} ({ps.stdout})"
+    berth.kill(cid, "KILL")
