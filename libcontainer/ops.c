@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -409,7 +410,10 @@ static bool cgroup_as_created(const struct handle *h) {
 int container_delete(const char *root, const char *id, bool force, struct berr **err) {
   berr_sink(err); /* --force recovers from some errors: it must see them */
   cleanup_handle struct handle h = HANDLE_INIT;
-  if (handle_open(root, id, &h, err) < 0) {
+  int opened = handle_open(root, id, &h, err);
+  if (h.rootfd >= 0)
+    state_root_sweep(h.rootfd);
+  if (opened < 0) {
     /* --force: a container whose directory we hold (locked) but whose state cannot be read
      * (half-created, corrupt) is removed with what berth can trust; one that does not exist
      * is no error (runc's contract: engines call delete --force to clean up after a create
@@ -469,21 +473,32 @@ static int list_load(int rootfd, const char *id, struct container_state **st,
   return 0;
 }
 
+/* Whether a create holds the directory's lock (it is being made: nothing to report). */
+static bool dir_locked(int rootfd, const char *name) {
+  cleanup_close int fd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || flock(fd, LOCK_SH | LOCK_NB) == 0)
+    return false;
+  return errno == EWOULDBLOCK;
+}
+
+/* A container list cannot load is shown, status "unknown", and why goes to stderr (hiding it
+ * would hide a parked process and its cgroup; delete --force removes it). */
 static void visit_one(int rootfd, const char *name, container_visit_fn fn, void *data) {
   struct container_state *st = NULL;
   enum container_status status;
   cleanup_berr struct berr *err = NULL;
   cleanup_free char *id = NULL;
-  if (state_dir_id(rootfd, name, &id) < 0) {
-    log_debug("list: skipping %s: no container id", name);
+  if (state_dir_id(rootfd, name, &id) == 0 && list_load(rootfd, id, &st, &status, &err) == 0) {
+    fn(st, status, data);
+    container_state_free(st);
     return;
   }
-  if (list_load(rootfd, id, &st, &status, &err) < 0) {
-    log_debug("list: skipping %s: %s", name, berr_message(&err));
-    return;
-  }
-  fn(st, status, data);
-  container_state_free(st);
+  bool creating = dir_locked(rootfd, name);
+  if (!creating)
+    log_warn("list: container %s: %s", id ? id : name,
+             err ? berr_message(&err) : "no readable state.json to take its id from");
+  struct container_state stub = {.id = id ? id : (char *)name, .oci_version = (char *)""};
+  fn(&stub, creating ? STATUS_CREATING : STATUS_UNKNOWN, data);
 }
 
 int container_list(const char *root, container_visit_fn fn, void *data, struct berr **err) {
@@ -506,6 +521,7 @@ int container_list(const char *root, container_visit_fn fn, void *data, struct b
     names[n++] = strdup(de->d_name);
     names[n] = NULL;
   }
+  state_root_sweep(dirfd(d));
   if (n)
     qsort(names, n, sizeof(*names), compare_names);
   for (size_t i = 0; i < n; i++)

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +16,13 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "json.h"
+#include "log.h"
 #include "resctrl.h"
 #include "util.h"
 
 const char *container_status_name(enum container_status s) {
-  static const char *const names[] = {"creating", "created", "running", "stopped", "paused"};
+  static const char *const names[] = {"creating", "created", "running", "stopped", "paused",
+                                        "unknown"};
   return names[s];
 }
 
@@ -146,8 +150,32 @@ static int lock_dir(int fd, const char *id, struct berr **err) {
  * then renamed into place (RENAME_NOREPLACE keeps create exclusive). Otherwise a concurrent
  * `delete --force` could lock it first, find no state.json, remove it, and leave the create
  * going on in a deleted directory with nobody able to find its container. */
+void state_root_sweep(int rootfd) {
+  cleanup_close int fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (d != NULL)
+    fd = -1; /* the DIR owns it */
+  for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
+    char *end = NULL;
+    if (strncmp(de->d_name, ".creating-", 10) != 0)
+      continue;
+    long pid = strtol(de->d_name + 10, &end, 10);
+    if (end == de->d_name + 10 || *end != '\0' || pid <= 0 || pid == getpid() ||
+        (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+      continue;
+    cleanup_close int dfd = openat(rootfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                                           O_CLOEXEC);
+    if (dfd < 0 || flock(dfd, LOCK_EX | LOCK_NB) < 0)
+      continue;
+    cleanup_berr struct berr *e = NULL;
+    if (remove_tree_at(rootfd, de->d_name, &e) < 0)
+      log_debug("state root: %s: %s", de->d_name, berr_message(&e));
+  }
+}
+
 int state_dir_create(int rootfd, const char *id, int *dirfd, struct berr **err) {
   char tmp[64];
+  state_root_sweep(rootfd);
   snprintf(tmp, sizeof(tmp), ".creating-%d", (int)getpid());
   if (mkdirat(rootfd, tmp, 0700) < 0)
     return berr_errno(err, "create state directory for %s", id);

@@ -343,3 +343,55 @@ def test_exec_pid_file_unwritable_leaves_nothing_running(berth, bundle, tmp_path
             pass
     assert not left, f"exec'd process left running: {left} ({ps.stdout})"
     berth.kill(cid, "KILL")
+
+
+# ---------------------------------------------------------------- what a killed create leaves
+
+def dead_pid():
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid
+
+
+@pytest.mark.parametrize("cmd", ["list", "create", "delete"])
+def test_stale_creating_dir_is_swept(berth, bundle, cmd):
+    """A create SIGKILLed between mkdir(.creating-<pid>) and its rename left the directory
+    forever (runc makes its directory under the id directly: nothing comparable). The next
+    create, list or delete removes those whose pid is dead; a live one stays."""
+    berth.root.mkdir(exist_ok=True, mode=0o700)
+    stale = berth.root / f".creating-{dead_pid()}"
+    stale.mkdir(mode=0o700)
+    live = berth.root / f".creating-{os.getpid()}"
+    live.mkdir(mode=0o700)
+    try:
+        if cmd == "list":
+            assert berth("list").returncode == 0
+        elif cmd == "create":
+            b = bundle(shared_rootfs=True, args=["true"])
+            berth.create(ID + "sweep", b)
+            berth.delete(ID + "sweep", "--force")
+        else:
+            assert berth("delete", "--force", ID + "nothing").returncode == 0
+        assert not stale.exists(), f"{stale.name} left after {cmd}"
+        assert live.exists(), "the directory of a live create was removed"
+    finally:
+        live.rmdir()
+
+
+@pytest.mark.parametrize("how", ["garbage", "missing"])
+def test_list_shows_unloadable_container(berth, bundle, how):
+    """runc 1.1.5 list: prints 'load container X: ...' on stderr and leaves it out of the
+    table. berth hid it silently; now it is listed with status unknown, the reason on stderr
+    (a parked process and its cgroup stay visible until delete --force)."""
+    cid = ID + "unk"
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    berth.create(cid, b)
+    corrupt_state(berth.root / cid, how)
+    res = berth("list")
+    assert res.returncode == 0, res
+    rows = [l.split() for l in res.stdout.splitlines()[1:]]
+    assert [cid, "0", "unknown"] == rows[0][:3], res
+    assert cid in res.stderr, res
+    js = berth("list", "--format", "json")
+    assert json.loads(js.stdout)[0]["status"] == "unknown", js
+    assert berth("delete", "--force", cid).returncode == 0
