@@ -125,8 +125,17 @@ static int blkio(const struct cgroup *cg, const struct spec_block_io *b, struct 
   const struct cg_hier *h = v1(cg, "blkio", F "blockIO", err);
   if (h == NULL)
     return -1;
-  /* without CFQ only BFQ's files exist */
-  bool bfq = !cg_file_exists(h->dir, "blkio.weight") && cg_file_exists(h->dir, "blkio.bfq.weight");
+  /* without CFQ only BFQ's files exist; with neither scheduler (none, mq-deadline, kyber)
+   * the kernel has no weight to set */
+  bool cfq = cg_file_exists(h->dir, "blkio.weight");
+  bool bfq = !cfq && cg_file_exists(h->dir, "blkio.bfq.weight");
+  bool weights = (b->has_weight && b->weight != 0) || b->has_leaf_weight;
+  for (size_t i = 0; i < b->weight_device_len; i++)
+    weights |= b->weight_device[i].has_weight || b->weight_device[i].has_leaf_weight;
+  if (weights && !cfq && !bfq)
+    return berr_code(err, ENOTSUP,
+                     F "blockIO: this kernel offers no blkio weight (neither blkio.weight nor "
+                       "blkio.bfq.weight in %s: no cfq or bfq I/O scheduler)", h->dir);
   /* weight 0 is how engines say "default" (Docker sends it), as runc reads it */
   if (b->has_weight && b->weight != 0 && cg_writef(h->dir, bfq ? "blkio.bfq.weight" : "blkio.weight",
                                  F "blockIO.weight", err, "%u", b->weight) < 0)
