@@ -395,3 +395,107 @@ def test_list_shows_unloadable_container(berth, bundle, how):
     js = berth("list", "--format", "json")
     assert json.loads(js.stdout)[0]["status"] == "unknown", js
     assert berth("delete", "--force", cid).returncode == 0
+
+
+# ---------------------------------------------------------------- the corpus: numbers at their edges
+# (field, value, berth accepts it, what runc 1.1.5 does). "error" means exit 1 with a message
+# naming the field (berth) or some error (runc). Checked with /usr/sbin/runc on this host kind.
+
+def set_field(cfg, field, value):
+    if field == "rlimits.NOFILE.hard":
+        cfg["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": value, "soft": 0}]
+    elif field == "devices[0].major":
+        cfg["linux"]["devices"] = [{"path": "/dev/xx", "type": "c", "major": value, "minor": 1}]
+    elif field == "hooks.prestart[0].timeout":
+        cfg["hooks"] = {"prestart": [{"path": "/bin/true", "timeout": value}]}
+    else:
+        cur = cfg
+        parts = field.split(".")
+        for p in parts[:-1]:
+            cur = cur.setdefault(p, {})
+        cur[parts[-1]] = value
+
+
+I31, U32, I63, U64 = 2**31, 2**32, 2**63, 2**64
+CORPUS = [
+    ("process.oomScoreAdj", 1000, True, "ok"),
+    ("process.oomScoreAdj", 1001, False, "error (init cannot write oom_score_adj)"),
+    ("process.oomScoreAdj", -1001, False, "error (init cannot write oom_score_adj)"),
+    ("process.oomScoreAdj", I31, False, "error"),
+    ("process.oomScoreAdj", -I31 - 1, False, "error"),
+    ("rlimits.NOFILE.hard", 0, False, "error (too many open files)"),
+    ("rlimits.NOFILE.hard", -1, False, "error (json: cannot unmarshal -1)"),
+    ("linux.resources.pids.limit", 0, True, "ok (0: no limit)"),
+    ("linux.resources.pids.limit", -1, True, "ok (max)"),
+    ("linux.resources.pids.limit", I63 - 1, False, "error (pids.max: invalid argument)"),
+    ("linux.resources.pids.limit", I63, False, "error (json: out of int64)"),
+    ("linux.resources.memory.limit", -1, True, "ok (unlimited)"),
+    ("linux.resources.memory.limit", 0, True, "ok (0: not set); berth wrote 0 and the init "
+                                              "was OOM-killed"),
+    ("linux.resources.memory.limit", I63 - 1, True, "ok"),
+    ("linux.resources.memory.limit", I63, False, "error (json: out of int64)"),
+    ("linux.resources.cpu.shares", 0, True, "ok (0: not set)"),
+    ("linux.resources.cpu.shares", U64 - 1, True, "error (the kernel clamps it; runc reads "
+                                                  "back and fails)"),
+    ("linux.resources.cpu.shares", -1, False, "error (json: out of uint64)"),
+    ("linux.resources.cpu.quota", -1, True, "ok (unlimited)"),
+    ("linux.resources.cpu.quota", 0, True, "ok (0: not set); berth wrote 0: EINVAL"),
+    ("linux.resources.cpu.quota", I63 - 1, False, "error (cfs_quota_us: invalid argument)"),
+    ("linux.resources.cpu.quota", I63, False, "error (json: out of int64)"),
+    ("devices[0].major", -1, False, "error (mknod)"),
+    ("devices[0].major", I31 - 1, False, "ok (no node made?); berth: mknod EINVAL, the major "
+                                          "does not fit a dev_t"),
+    ("devices[0].major", U32, False, "ok; berth: the devices cgroup refuses the rule"),
+    ("devices[0].major", I63, False, "error (json: out of int64)"),
+    ("hooks.prestart[0].timeout", 0, False, "error (hook timed out)"),
+    ("hooks.prestart[0].timeout", -1, False, "error (hook timed out)"),
+    ("hooks.prestart[0].timeout", I31 - 1, True, "ok"),
+    ("hooks.prestart[0].timeout", I31, False, "ok (Go int is 64-bit); berth: out of range for int"),
+    ("process.user.umask", 0, True, "ok"),
+    ("process.user.umask", U32 - 1, True, "ok (the kernel keeps 0777 of it)"),
+    ("process.user.umask", U32, False, "error (json: out of uint32)"),
+]
+
+
+@pytest.mark.parametrize("field,value,accepted,runc", CORPUS,
+                         ids=[f"{f}={v}" for f, v, _, _ in CORPUS])
+def test_numeric_edges(berth, bundle, field, value, accepted, runc):
+    b = bundle(shared_rootfs=True, args=["true"])
+    set_field(b.config, field, value)
+    res = berth.run(ID + "num", b)
+    if accepted:
+        assert res.returncode == 0, f"{res!r} (runc: {runc})"
+    else:
+        assert res.returncode == 1 and "berth: " in res.stderr, f"{res!r} (runc: {runc})"
+    berth.assert_nothing_left()
+
+
+# container ids at their edges: (id, accepted, runc 1.1.5)
+IDS = [
+    ("", False, "error: container id cannot be empty"),
+    (".", False, "error: invalid container ID format"),
+    ("..", False, "error: invalid container ID format"),
+    ("a/b", False, "error: invalid container ID format"),
+    ("a b", False, "error: invalid container ID format"),
+    ("a:b", False, "error: invalid container ID format"),
+    ("\u00e9", False, "error: invalid container ID format"),
+    ("a+b", True, "ok"),
+    ("a" * 255, True, "ok"),
+    ("a" * 1024, True, "error: lstat: file name too long (berth hashes a long id's directory)"),
+]
+
+
+@pytest.mark.parametrize("cid,accepted,runc", IDS, ids=[f"id{len(i)}-{n}" for n, (i, _, _) in
+                                                         enumerate(IDS)])
+def test_container_id_edges(berth, bundle, cid, accepted, runc):
+    b = bundle(shared_rootfs=True, args=["true"])
+    if accepted:
+        res = berth.run(cid, b)
+        assert res.returncode == 0, f"{res!r} (runc: {runc})"
+        berth.assert_nothing_left()
+    else:
+        # not tracked: the suite's teardown would look for cgroup /berth/.. (= /berth)
+        berth.prepare(b)
+        res = berth("run", "--bundle", b.path, cid)
+        assert_error(res, "container id")
+        assert not any(e for e in berth.root.iterdir()) if berth.root.exists() else True
