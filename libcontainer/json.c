@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
+
+#include "json_where.h"
 
 struct json_node; /* is a struct yajl_val_s: we only cast */
 #define Y(n) ((yajl_val)(n))
@@ -105,6 +108,48 @@ static bool nul_string_path(const char *text, size_t len, char *path, size_t siz
   return false;
 }
 
+/* yajl's messages as a sentence of ours: "parse error: " and "lexical error: " go (the
+ * position says more), and so does a final period. */
+static void tidy_message(char *msg) {
+  char *nl = strchr(msg, '\n'); /* a verbose message spans lines: keep the first */
+  if (nl)
+    *nl = '\0';
+  static const char *const prefixes[] = {"parse error: ", "lexical error: "};
+  for (size_t i = 0; i < 2; i++) {
+    size_t n = strlen(prefixes[i]);
+    if (strncmp(msg, prefixes[i], n) == 0)
+      memmove(msg, msg + n, strlen(msg + n) + 1);
+  }
+  size_t n = strlen(msg);
+  while (n > 0 && (msg[n - 1] == '.' || msg[n - 1] == ' '))
+    msg[--n] = '\0';
+  if (strcmp(msg, "premature EOF") == 0)
+    strcpy(msg, "unexpected end of input");
+}
+
+/* A syntax error with its line, column and the line with a caret (json_where.c). yajl's tree
+ * parser does not say where it stopped: the text is parsed again, without building anything,
+ * by a parser configured as yajl_tree_parse configures its own. */
+static int syntax_error(const char *text, size_t len, char *msg, struct berr **err) {
+  tidy_message(msg);
+  yajl_handle h = yajl_alloc(NULL, NULL, NULL);
+  if (h == NULL)
+    return berr_code(err, EINVAL, "invalid json: %s", msg);
+  yajl_config(h, yajl_allow_comments, 1);
+  bool at_end = yajl_parse(h, (const unsigned char *)text, len) == yajl_status_ok;
+  size_t offset = yajl_get_bytes_consumed(h);
+  bool failed = !at_end || yajl_complete_parse(h) != yajl_status_ok;
+  yajl_free(h);
+  struct json_where w;
+  if (!failed || json_where(text, len, offset, at_end, &w) < 0)
+    return berr_code(err, EINVAL, "invalid json: %s", msg);
+  int width = snprintf(NULL, 0, "%zu", w.line);
+  berr_code(err, EINVAL, "invalid json at line %zu, column %zu: %s\n %zu | %s\n %*s | %s", w.line,
+            w.column, msg, w.line, w.excerpt, width, "", w.caret);
+  json_where_free(&w);
+  return -1;
+}
+
 int json_parse(const char *text, size_t len, json_node **out, struct berr **err) {
   if (too_deep(text, len))
     return berr_code(err, EINVAL, "invalid json: nested deeper than %d levels", JSON_MAX_DEPTH);
@@ -124,13 +169,8 @@ int json_parse(const char *text, size_t len, json_node **out, struct berr **err)
   char errbuf[1024] = "";
   yajl_val v = yajl_tree_parse(buf, errbuf, sizeof(errbuf));
   free(buf);
-  if (v == NULL) {
-    /* yajl's message spans lines; keep the first one */
-    char *nl = strchr(errbuf, '\n');
-    if (nl)
-      *nl = '\0';
-    return berr_code(err, EINVAL, "invalid json: %s", errbuf[0] ? errbuf : "parse error");
-  }
+  if (v == NULL)
+    return syntax_error(text, len, errbuf[0] ? errbuf : strcpy(errbuf, "parse error"), err);
   *out = (json_node *)v;
   return 0;
 }
@@ -238,7 +278,8 @@ int json_uint64(const json_node *n, uint64_t *out) {
 /* ---- writer ---- */
 struct json_writer {
   yajl_gen g;
-  bool failed;
+  bool failed, pretty;
+  char *text; /* json_writer_text's, when pretty */
 };
 
 json_writer *json_writer_new(bool pretty) {
@@ -250,6 +291,7 @@ json_writer *json_writer_new(bool pretty) {
     free(w);
     return NULL;
   }
+  w->pretty = pretty;
   yajl_gen_config(w->g, yajl_gen_beautify, pretty ? 1 : 0);
   if (pretty)
     yajl_gen_config(w->g, yajl_gen_indent_string, "\t");
@@ -260,6 +302,7 @@ void json_writer_free(json_writer *w) {
   if (w == NULL)
     return;
   yajl_gen_free(w->g);
+  free(w->text);
   free(w);
 }
 
@@ -312,11 +355,49 @@ void jw_kv_bool(json_writer *w, const char *key, bool v) {
   jw_bool(w, v);
 }
 
+/* yajl's beautify writes an empty object as "{", a blank line, the indent and "}" (and an
+ * empty array so): a copy of the text with them as "{}" and "[]". */
+static char *squeeze_empty(const char *in, size_t len, size_t *out_len) {
+  char *out = malloc(len + 1), *o = out;
+  if (out == NULL)
+    return NULL;
+  bool in_string = false;
+  for (size_t i = 0; i < len; i++) {
+    char ch = in[i];
+    *o++ = ch;
+    if (in_string) {
+      if (ch == '\\' && i + 1 < len)
+        *o++ = in[++i];
+      else if (ch == '"')
+        in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '{' || ch == '[') {
+      size_t j = i + 1;
+      while (j < len && strchr(" \t\n", in[j]))
+        j++;
+      if (j < len && in[j] == (ch == '{' ? '}' : ']')) {
+        *o++ = in[j];
+        i = j;
+      }
+    }
+  }
+  *o = '\0';
+  *out_len = (size_t)(o - out);
+  return out;
+}
+
 const char *json_writer_text(json_writer *w, size_t *len) {
   const unsigned char *buf = NULL;
   size_t l = 0;
   if (w->failed || yajl_gen_get_buf(w->g, &buf, &l) != yajl_gen_status_ok)
     return NULL;
+  if (w->pretty) {
+    free(w->text);
+    if ((w->text = squeeze_empty((const char *)buf, l, &l)) == NULL)
+      return NULL;
+    buf = (const unsigned char *)w->text;
+  }
   if (len)
     *len = l;
   return (const char *)buf;

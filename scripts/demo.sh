@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build berth and run a busybox container from /tmp/berth-demo, showing that it gets its own
-# hostname, pid 1 and namespaces. Run as root on Debian 12.
+# hostname, pid 1 and namespaces. Run as root on Debian 12. The bundle stays: README's Usage
+# walk-through copies its rootfs (DEMO_DIR/rootfs, a busybox-static rootfs).
 #   DEMO_DIR=DIR     where the bundle goes (default /tmp/berth-demo)
 #   BUILD_DIR=DIR    the meson build directory (default build)
 #   BERTH_BIN=PATH   use this berth binary and build nothing (the test suite does, so that a
@@ -29,7 +30,10 @@ fi
 
 if [ -z "${BERTH_BIN:-}" ]; then
     echo "== building"
+    # the first time: the musl libraries (scripts/musl-deps.sh prints a line per library),
+    # then berth; 1 to 3 min on a 2-core VM (README "Static musl build")
     [ -f "$BUILD/build.ninja" ] || scripts/setup-build.sh "$BUILD" >/dev/null
+    echo "== compiling berth (ninja -C $BUILD)"
     ninja -C "$BUILD" >/dev/null
 fi
 
@@ -61,6 +65,9 @@ echo "hostname: $(hostname)"
 echo "pid: $$"
 ls -l /proc/self/ns
 
+id=berth-demo-$$
 echo
-echo "== berth run --bundle $DEMO berth-demo"
-"$BERTH" --root "$DEMO/state" run --bundle "$DEMO" "berth-demo-$$"
+echo "== berth --root $DEMO/state run --bundle $DEMO $id"
+"$BERTH" --root "$DEMO/state" run --bundle "$DEMO" "$id"
+echo
+echo "== done: the bundle stays in $DEMO (README's Usage copies $DEMO/rootfs)"

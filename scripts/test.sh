@@ -2,8 +2,10 @@
 # Build berth and run every test: the unit test binaries, the OCI conformance suite, the
 # engines end to end (tests/engines: podman, containerd, Docker on berth) and the qemu test
 # guests (tests/vm/run.sh: cgroup v2, AppArmor, SELinux, systemd on v2 and hybrid; about 30 s each).
-# Prints ONE final line "N passed, M failed[, K skipped]" and exits non-zero when anything
-# failed or crashed.
+# Prints ONE line "N passed, M failed[, K skipped]" (the last line of that form: .ci/run
+# greps for it) and exits non-zero when anything failed or crashed; under it, when something
+# failed, the names of what failed again, one "  failed: NAME" line each, so that no one has to
+# scroll back for them.
 #
 #   scripts/test.sh                 build in build/, test build/src/berth
 #   SANITIZE=1 scripts/test.sh      build in build-sanitize/ with ASan+UBSan, test that binary
@@ -21,6 +23,11 @@ REPO=$(pwd)
 PY=/usr/bin/python3
 
 log() { echo "test.sh: $*" >&2; }
+
+# the names of what failed, repeated under the summary line at the end
+FAILED_NAMES=$(mktemp /tmp/berth-test-failed.XXXXXX)
+trap 'rm -f "$FAILED_NAMES"' EXIT
+failed_name() { printf '%s\n' "$*" >> "$FAILED_NAMES"; }
 
 # -- dependencies ------------------------------------------------------------------------------
 # missing_pkgs NAME...: prints those not installed, one a line
@@ -97,6 +104,7 @@ if [ $setup_rc -eq 0 ]; then
 fi
 if [ $build_rc -ne 0 ]; then
     log "build failed"
+    failed_name "the build (meson setup or ninja in $BUILD)"
 fi
 
 passed=0
@@ -109,9 +117,10 @@ crashed=0
 # workdir); each binary prints a last line "N passed, M failed". A test that exits non-zero
 # without reporting a failure, or prints no summary, counts as one crashed failure.
 if [ $build_rc -eq 0 ]; then
-    read -r up uf us ucrash < <($PY - "$BUILD" <<'PYUNIT'
+    read -r up uf us ucrash < <($PY - "$BUILD" "$FAILED_NAMES" <<'PYUNIT'
 import json, os, re, subprocess, sys
 build = sys.argv[1]
+names = open(sys.argv[2], "a")
 tests = json.loads(subprocess.run(["meson", "introspect", "--tests", build], check=True,
                                   capture_output=True, text=True).stdout)
 p = f = s = crash = 0
@@ -133,22 +142,28 @@ for t in tests:
         m = re.match(r"^\s*(\d+) passed, (\d+) failed(?:, (\d+) skipped)?", line)
         if m:
             break
+    for line in out.splitlines():  # "not ok - NAME" or check.h's "# FAIL file:line: what"
+        if line.startswith("not ok - ") or line.startswith("# FAIL "):
+            print(f"unit {t['name']}: {line.split(' ', 2)[2]}", file=names)
     if m:
         p += int(m.group(1)); f += int(m.group(2)); s += int(m.group(3) or 0)
         if rc not in (0, 77) and int(m.group(2)) == 0:
             print(f"test.sh: unit {t['name']} exited {rc} after reporting no failure: crash",
                   file=sys.stderr)
+            print(f"unit {t['name']}: crashed (exit {rc})", file=names)
             f += 1; crash = 1
     elif rc == 77:
         s += 1
     else:
         print(f"test.sh: unit {t['name']} printed no summary (exit {rc}): crash", file=sys.stderr)
+        print(f"unit {t['name']}: crashed, no summary (exit {rc})", file=names)
         f += 1; crash = 1
 print(p, f, s, crash)
 PYUNIT
     )
     if [ -z "${up:-}" ]; then
         log "could not list/run the unit tests"
+        failed_name "the unit tests (could not list or run them)"
         failed=$((failed + 1)); crashed=1
     else
         passed=$((passed + up)); failed=$((failed + uf)); skipped=$((skipped + us))
@@ -178,10 +193,11 @@ run_pytest() {
     prc=$?
     if [ ! -f "$junit" ]; then
         log "pytest $dir produced no report (exit $prc)"
+        failed_name "$dir (pytest produced no report, exit $prc)"
         failed=$((failed + 1)); crashed=1
         return
     fi
-    read -r jp jf js < <($PY - "$junit" <<'PYJUNIT'
+    read -r jp jf js < <($PY - "$junit" "$dir" "$FAILED_NAMES" <<'PYJUNIT'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 result = {}
@@ -193,6 +209,10 @@ for tc in root.iter("testcase"):
     if key not in result or rank[r] > rank[result[key]]:
         result[key] = r
 vals = list(result.values())
+with open(sys.argv[3], "a") as names:
+    for (cls, name), r in result.items():
+        if r == "failed":  # classname "test_cli" or "tests.oci-conformance.test_cli": the file
+            print(f"{sys.argv[2]}/{(cls or '').split('.')[-1]}.py::{name}", file=names)
 print(vals.count("passed"), vals.count("failed"), vals.count("skipped"))
 PYJUNIT
     )
@@ -202,6 +222,7 @@ PYJUNIT
     # 5: nothing collected (PYTEST_ARGS narrowed the run to the other suite)
     if [ $prc -ne 0 ] && [ $prc -ne 5 ] && [ "$jf" -eq 0 ]; then
         log "pytest $dir exited $prc with no failures in the report: counted as a crash"
+        failed_name "$dir (pytest exited $prc with no failure in its report)"
         failed=$((failed + 1)); crashed=1
     fi
 }
@@ -216,6 +237,7 @@ if [ -x "$BERTH" ]; then
     fi
 else
     log "no berth binary at $BERTH: conformance suite not run"
+    failed_name "the conformance suite (no berth binary at $BERTH)"
     failed=$((failed + 1))
     crashed=1
 fi
@@ -227,18 +249,26 @@ if [ "${BERTH_VM:-1}" = 0 ]; then
     log "BERTH_VM=0: the qemu guests not run (counted as 1 skipped)"
     skipped=$((skipped + 1))
 else
-    vm_summary=$(BUILD_DIR=$BUILD_ABS tests/vm/run.sh | tail -n 1)
+    # the guests' "FAIL name: why" lines go to stderr as before, and into the names
+    vm_out=$( { BUILD_DIR=$BUILD_ABS tests/vm/run.sh 2>&1 1>&3 3>&- |
+        while IFS= read -r l; do
+            printf '%s\n' "$l" >&2
+            case $l in "FAIL "* | "vm: FAIL"*) failed_name "vm: ${l#vm: }" ;; esac
+        done; } 3>&1)
     vrc=$?
+    vm_summary=$(printf '%s\n' "$vm_out" | tail -n 1)
     if [[ $vm_summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
         passed=$((passed + BASH_REMATCH[1]))
         failed=$((failed + BASH_REMATCH[2]))
         skipped=$((skipped + BASH_REMATCH[3]))
         if [ $vrc -ne 0 ] && [ $vrc -ne 77 ] && [ "${BASH_REMATCH[2]}" -eq 0 ]; then
             log "tests/vm/run.sh exited $vrc with no failures reported: counted as a crash"
+            failed_name "tests/vm/run.sh (exited $vrc with no failure reported)"
             failed=$((failed + 1)); crashed=1
         fi
     else
         log "tests/vm/run.sh printed no summary (exit $vrc)"
+        failed_name "tests/vm/run.sh (no summary, exit $vrc)"
         failed=$((failed + 1)); crashed=1
     fi
 fi
@@ -250,11 +280,13 @@ if [ "${FUZZ_SECONDS:-20}" != 0 ] && command -v clang >/dev/null; then
         echo "  $line" >&2
         case "$line" in
             "ok - "*) passed=$((passed + 1)); fuzz_seen=$((fuzz_seen + 1)) ;;
-            "not ok - "*) failed=$((failed + 1)); fuzz_seen=$((fuzz_seen + 1)) ;;
+            "not ok - "*) failed=$((failed + 1)); fuzz_seen=$((fuzz_seen + 1))
+                          failed_name "${line#not ok - }" ;;
         esac
     done < <(FUZZ_BUILD="${FUZZ_BUILD:-$REPO/build-fuzz}" tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" 2>&1)
     if ((fuzz_seen == 0)); then
         log "tests/fuzz/run.sh ran no harness (build failed?)"
+        failed_name "tests/fuzz/run.sh (ran no harness)"
         failed=$((failed + 1))
     fi
 elif [ "${FUZZ_SECONDS:-20}" = 0 ]; then
@@ -266,6 +298,10 @@ fi
 summary="$passed passed, $failed failed"
 ((skipped > 0)) && summary+=", $skipped skipped"
 echo "$summary"
+# under the summary (not of its form, so .ci/run still finds the summary line): what failed
+if [ -s "$FAILED_NAMES" ]; then
+    sed 's/^/  failed: /' "$FAILED_NAMES"
+fi
 if ((failed > 0 || crashed)); then
     exit 1
 fi

@@ -29,7 +29,9 @@ const struct command *command_lookup(const char *name);
 
 /* Prints the error (through the logger) and returns the exit status for it. */
 int cli_fail(struct berr *err);
-/* Prints "berth: <cmd>: <msg>" for usage errors and returns 1. */
+/* Prints "berth: <cmd>: <msg> (see 'berth help <cmd>')" for usage errors and returns 1; cmd
+ * NULL (the global options, the command name) or "help": "berth: [help: ]<msg> (see 'berth
+ * help')". */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The usage error for getopt's '?' (unknown option or missing argument); returns 1. */
 int cli_bad_option(const char *cmd, char **argv);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,10 +128,67 @@ static void print_usage(FILE *out) {
                "  -h, --help              print this help\n");
 }
 
+/* The edit distance (insertions, deletions, substitutions, a swap of two neighbours) between
+ * a and b, both shorter than 32 bytes; more is "far". */
+static size_t edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b), d[32][32];
+  if (la >= 32 || lb >= 32)
+    return SIZE_MAX;
+  for (size_t i = 0; i <= la; i++)
+    for (size_t j = 0; j <= lb; j++) {
+      if (i == 0 || j == 0) {
+        d[i][j] = i + j;
+        continue;
+      }
+      size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+      if (d[i - 1][j] + 1 < best)
+        best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best)
+        best = d[i][j - 1] + 1;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+          d[i - 2][j - 2] + 1 < best)
+        best = d[i - 2][j - 2] + 1;
+      d[i][j] = best;
+    }
+  return d[la][lb];
+}
+
+static size_t common_prefix(const char *a, const char *b) {
+  size_t n = 0;
+  while (a[n] && a[n] == b[n])
+    n++;
+  return n;
+}
+
+/* The command nearest to a mistyped name (at most 2 edits, and fewer than its length; of two
+ * as near, the one sharing a longer prefix: "stat" is "state", not "start"), or NULL. */
+static const char *nearest_command(const char *name) {
+  const char *best = NULL;
+  size_t best_d = 3, best_p = 0;
+  for (size_t i = 0; i <= sizeof(commands) / sizeof(commands[0]); i++) {
+    const char *c = i < sizeof(commands) / sizeof(commands[0]) ? commands[i].name : "help";
+    size_t d = edit_distance(name, c), p = common_prefix(name, c);
+    if (d < strlen(name) && (d < best_d || (d == best_d && p > best_p))) {
+      best = c;
+      best_d = d;
+      best_p = p;
+    }
+  }
+  return best;
+}
+
+/* "unknown command "stat", did you mean "state"? (see 'berth help')" */
+static int unknown_command(const char *cmd, const char *name) {
+  const char *near = nearest_command(name);
+  if (near)
+    return cli_usage_error(cmd, "unknown command \"%s\", did you mean \"%s\"?", name, near);
+  return cli_usage_error(cmd, "unknown command \"%s\"", name);
+}
+
 int cli_print_help(const char *name) {
   const struct command *c = command_lookup(name);
   if (c == NULL)
-    return cli_usage_error("help", "unknown command \"%s\"", name);
+    return unknown_command("help", name);
   printf("usage: berth %s\n\n%s\n", c->usage, c->summary);
   if (c->options[0])
     printf("\noptions:\n%s", c->options);
@@ -153,7 +211,13 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(buf, sizeof(buf), fmt, ap);
   va_end(ap);
-  log_error("%s: %s (see 'berth help %s')", cmd, buf, cmd);
+  /* the global options' and help's own errors point at the whole usage */
+  if (cmd == NULL)
+    log_error("%s (see 'berth help')", buf);
+  else if (strcmp(cmd, "help") == 0)
+    log_error("%s: %s (see 'berth help')", cmd, buf);
+  else
+    log_error("%s: %s (see 'berth help %s')", cmd, buf, cmd);
   return 1;
 }
 
@@ -202,6 +266,7 @@ static int parse_global(int argc, char **argv, struct global_opts *g) {
       {"systemd-cgroup", no_argument, NULL, 's'},   {"version", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
   int c;
+  opterr = 0;
   while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
     switch (c) {
     case 'r': g->root = optarg; break;
@@ -211,7 +276,7 @@ static int parse_global(int argc, char **argv, struct global_opts *g) {
     case 's': g->systemd_cgroup = true; break;
     case 'v': print_version(); exit(0);
     case 'h': print_usage(stdout); exit(0);
-    default: print_usage(stderr); return -1;
+    default: cli_bad_option(NULL, argv); return -1;
     }
   }
   return 0;
@@ -266,10 +331,8 @@ int main(int argc, char **argv) {
     return cli_print_help(sub_argv[1]);
   }
   const struct command *c = command_lookup(name);
-  if (c == NULL) {
-    log_error("unknown command \"%s\" (see 'berth --help')", name);
-    return 1;
-  }
+  if (c == NULL)
+    return unknown_command(NULL, name);
   if (cli_wants_help(sub_argc, sub_argv))
     return cli_print_help(name);
   optind = 1;

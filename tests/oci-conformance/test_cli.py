@@ -77,6 +77,45 @@ def test_unknown_command(berth):
     assert res.stderr.startswith("berth: ")
 
 
+@pytest.mark.parametrize("argv,want", [
+    # a bad global option: the one form of every usage error, not getopt's line with the
+    # binary's path and the whole usage
+    (("--nosuch",), "berth: invalid option \"--nosuch\" (or its argument is missing)"
+                    " (see 'berth help')"),
+    (("--root",), "berth: invalid option \"--root\" (or its argument is missing)"
+                  " (see 'berth help')"),
+    # a mistyped command: the nearest one by edit distance
+    (("stat", "c1"), "berth: unknown command \"stat\", did you mean \"state\"? (see 'berth help')"),
+    (("strat", "c1"), "berth: unknown command \"strat\", did you mean \"start\"?"
+                      " (see 'berth help')"),
+    (("frobnicate",), "berth: unknown command \"frobnicate\" (see 'berth help')"),
+    # help's own errors point at the usage, not at 'berth help help'
+    (("help", "nosuch"), "berth: help: unknown command \"nosuch\" (see 'berth help')"),
+    (("help", "delte"), "berth: help: unknown command \"delte\", did you mean \"delete\"?"
+                        " (see 'berth help')"),
+    (("list", "--nosuch"), "berth: list: invalid option \"--nosuch\" (or its argument is missing)"
+                           " (see 'berth help list')"),
+], ids=["global-option", "global-no-argument", "stat", "strat", "unknown", "help-unknown",
+        "help-near", "command-option"])
+def test_usage_error_text(berth, argv, want):
+    """Usage errors are one line, `berth: ... (see 'berth help [COMMAND]')`, exit 1 (issue 17)"""
+    res = berth(*argv)
+    assert res.returncode == 1, res
+    assert res.stderr == want + "\n", res
+    assert res.stdout == "", res
+
+
+def test_state_empty_annotations(berth, bundle):
+    """berth state writes empty annotations as {}, not "{", a blank line and "}" (issue 17)"""
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config.pop("annotations", None)
+    berth.create("emptyann", b)
+    res = berth("state", "emptyann")
+    assert res.returncode == 0, res
+    assert '\t"annotations": {}\n}' in res.stdout, res.stdout
+    berth.delete("emptyann", "--force")
+
+
 def test_missing_id_argument(berth):
     for cmd in ("create", "start", "state", "delete", "kill"):
         res = berth(cmd)
@@ -424,7 +463,11 @@ def test_demo_script_runs(berth_bin, tmp_path):
                                   BERTH_BIN=str(berth_bin)))
     assert res.returncode == 0, res
     assert "== building" not in res.stdout, res.stdout
-    out = res.stdout.split("== berth run", 1)[1]
+    # the banner shows the command as run, with the id it used (issue 17)
+    m = re.search(r"^== berth --root (\S+) run --bundle (\S+) (berth-demo-\d+)$", res.stdout, re.M)
+    assert m and m.group(1) == str(tmp_path / "demo" / "state"), res.stdout
+    assert m.group(2) == str(tmp_path / "demo"), res.stdout
+    out = res.stdout[m.end():]
     assert "hostname: berth-demo" in out and "pid: 1" in out, res.stdout
     host_pid_ns = os.readlink("/proc/self/ns/pid")
     assert "pid -> pid:[" in out and host_pid_ns not in out, res.stdout

@@ -24,6 +24,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "json.h"
 #include "libc_compat.h"
 #include "spec.h"
 #include "tables.h"
@@ -336,13 +337,111 @@ static void test_error_cases(void) {
   }
 }
 
+/* A syntax error names the line and column and shows the line with a caret under the token
+ * yajl stopped at (issue 17); the message is yajl's, without its "parse error: " prefix. */
 static void test_invalid_json(void) {
-  struct spec *s = NULL;
-  cleanup_berr struct berr *err = NULL;
+  /* a 200-character line: the excerpt is a window around the column, "..." where cut */
+  char long_line[400];
+  snprintf(long_line, sizeof(long_line), "{\"a\": \"%0150d\", \"b\": @, \"c\": \"%040d\"}", 0, 0);
+  static char long_want[600];
+  snprintf(long_want, sizeof(long_want),
+           "config.json: invalid json at line 1, column 166: invalid char in json text\n"
+           " 1 | ...%028d\", \"b\": @, \"c\": \"%027d...\n"
+           "   |    %36s^",
+           0, 0, "");
+  const struct {
+    const char *json, *msg;
+  } cases[] = {
+      {"{\"ociVersion\": ",
+       "config.json: invalid json at line 1, column 15: unexpected end of input\n"
+       " 1 | {\"ociVersion\": \n"
+       "   |               ^"},
+      {"{\n  \"ociVersion\": \"1.0.0\",\n  5: 2\n}\n",
+       "config.json: invalid json at line 3, column 3: invalid object key (must be a string)\n"
+       " 3 |   5: 2\n"
+       "   |   ^"},
+      /* tabs are kept in the caret line, so that the caret lines up in any terminal */
+      {"{\n\t\"process\": {\n\t\t\"args\" [\"sh\"]\n\t}\n}",
+       "config.json: invalid json at line 3, column 10: object key and value must be separated "
+       "by a colon (':')\n"
+       " 3 | \t\t\"args\" [\"sh\"]\n"
+       "   | \t\t       ^"},
+      {"{\"a\": tru}",
+       "config.json: invalid json at line 1, column 7: invalid string in json text\n"
+       " 1 | {\"a\": tru}\n"
+       "   |       ^"},
+      {"{\"a\": [1,]}",
+       "config.json: invalid json at line 1, column 10: unallowed token at this point in JSON "
+       "text\n"
+       " 1 | {\"a\": [1,]}\n"
+       "   |          ^"},
+      {"{}\n}",
+       "config.json: invalid json at line 2, column 1: trailing garbage\n"
+       " 2 | }\n"
+       "   | ^"},
+      /* comments are allowed (yajl_allow_comments), a column counts characters, not bytes */
+      {"{/* \"x\": 1 */ \"h\u00e9\": 1 \"b\": 2}",
+       "config.json: invalid json at line 1, column 23: after key and value, inside map, I "
+       "expect ',' or '}'\n"
+       " 1 | {/* \"x\": 1 */ \"h\u00e9\": 1 \"b\": 2}\n"
+       "   |                       ^"},
+      {"\n\n{\"a\": 1,\n\n", "config.json: invalid json at line 3, column 9: unexpected end of input\n"
+                             " 3 | {\"a\": 1,\n"
+                             "   |         ^"},
+      {"", "config.json: invalid json at line 1, column 1: unexpected end of input\n"
+           " 1 | \n"
+           "   | ^"},
+      {long_line, long_want},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct spec *s = NULL;
+    cleanup_berr struct berr *err = NULL;
+    begin();
+    CHECK(spec_parse(cases[i].json, strlen(cases[i].json), &s, &err) == -1);
+    CHECK(err && err->code == EINVAL);
+    if (err && strcmp(err->msg, cases[i].msg) != 0) {
+      fprintf(stderr, "#   want: %s\n#   got:  %s\n", cases[i].msg, err->msg);
+      cur_ok = false;
+    }
+    end("invalid json %zu: line, column and caret", i);
+  }
+}
+
+/* The pretty writer writes an empty object or array as {} and [] (yajl's beautify writes
+ * "{", a blank line and "}"), the compact one as before. */
+static void test_json_writer_empty(void) {
   begin();
-  CHECK(spec_parse("{\"ociVersion\": ", 15, &s, &err) == -1);
-  CHECK(err && strncmp(err->msg, "config.json: invalid json: ", 27) == 0);
-  end("invalid json: %s", err ? err->msg : "(no error)");
+  for (int pretty = 0; pretty < 2; pretty++) {
+    cleanup_json_writer json_writer *w = json_writer_new(pretty);
+    jw_object_begin(w);
+    jw_key(w, "annotations");
+    jw_object_begin(w);
+    jw_object_end(w);
+    jw_key(w, "a");
+    jw_array_begin(w);
+    jw_array_end(w);
+    jw_kv_string(w, "s", "{ }\n[\n]");
+    jw_key(w, "o");
+    jw_object_begin(w);
+    jw_kv_int(w, "n", 1);
+    jw_object_end(w);
+    jw_object_end(w);
+    const char *t = json_writer_text(w, NULL);
+    const char *want =
+        pretty ? "{\n\t\"annotations\": {},\n\t\"a\": [],\n\t\"s\": \"{ }\\n[\\n]\",\n\t\"o\": {\n"
+                 "\t\t\"n\": 1\n\t}\n}\n"
+               : "{\"annotations\":{},\"a\":[],\"s\":\"{ }\\n[\\n]\",\"o\":{\"n\":1}}";
+    if (t == NULL || strcmp(t, want) != 0) {
+      fprintf(stderr, "#   want: %s\n#   got:  %s\n", want, t ? t : "(null)");
+      cur_ok = false;
+    }
+  }
+  cleanup_json_writer json_writer *w = json_writer_new(true);
+  jw_array_begin(w);
+  jw_array_end(w);
+  const char *t = json_writer_text(w, NULL);
+  CHECK(t && strcmp(t, "[]\n") == 0);
+  end("json writer: empty object and array as {} and []");
 }
 
 /* ------------------------------------------------------------ good cases */
@@ -709,7 +808,7 @@ static void test_bundle_and_process(void) {
     if (perr[i].msg)
       CHECK(err && strcmp(err->msg, perr[i].msg) == 0);
     else
-      CHECK(err && strncmp(err->msg, "process.json: invalid json: ", 28) == 0);
+      CHECK(err && strncmp(err->msg, "process.json: invalid json at line 1, column 8: ", 48) == 0);
     if (err && !cur_ok)
       fprintf(stderr, "#   got: %s\n", err->msg);
     end("process.json error: %s", perr[i].msg ? perr[i].msg : "invalid json");
@@ -846,6 +945,7 @@ int main(int argc, char **argv) {
   const char *example = argc > 2 ? argv[2] : NULL;
   test_error_cases();
   test_invalid_json();
+  test_json_writer_empty();
   test_oci_versions();
   test_minimal_and_ignored();
   test_uint64_max();
