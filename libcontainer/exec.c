@@ -162,7 +162,12 @@ __attribute__((noreturn)) static void exec_stage1(struct exec_ctx *c) {
     exec_process_main(c);
   }
   uint8_t placed = in_cgroup;
-  sync_send(c->sync_fd, SYNC_INIT_PID, pid, &placed, 1, NULL);
+  /* unsent, the runtime never learns of the process, which holds the sync socket open and
+   * waits: the runtime would wait for ever (found by tests/inject: sendmsg failed) */
+  if (sync_send(c->sync_fd, SYNC_INIT_PID, pid, &placed, 1, NULL) < 0) {
+    kill(pid, SIGKILL);
+    _exit(1);
+  }
   _exit(0);
 }
 

@@ -119,8 +119,12 @@ void init_stage1(struct init_ctx *c) {
   }
   if (pid == 0)
     init_main(c);
-  if (sync_send(c->sync_fd, SYNC_INIT_PID, pid, NULL, 0, &err) < 0)
+  /* unsent, the runtime never learns of the init, which holds the sync socket open: kill it
+   * so the runtime sees the end of the socket */
+  if (sync_send(c->sync_fd, SYNC_INIT_PID, pid, NULL, 0, &err) < 0) {
+    kill(pid, SIGKILL);
     _exit(1);
+  }
   _exit(0);
 }
 
