@@ -38,3 +38,19 @@ def test_injected_faults(inj, command):
         problems += inj.run_case(c)
     assert not problems, f"{len(problems)} problems in {len(cases)} cases:\n" + \
         "\n".join(problems)
+
+
+# What the harness found, kept as fixed cases (the sample may move with the profile).
+FOUND = [
+    # stage1 could not send the exec'd process's pid: that process kept the sync socket open
+    # and exec waited for ever
+    harness.Case("exec", "fail", "sendmsg", 1),
+    harness.Case("create", "fail", "sendmsg", 1),
+    harness.Case("run", "fail", "sendmsg", 1),
+]
+
+
+@pytest.mark.parametrize("case", FOUND, ids=str)
+def test_found_by_injection(inj, case):
+    problems = inj.run_case(case)
+    assert not problems, "\n".join(problems)
