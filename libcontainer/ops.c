@@ -402,6 +402,11 @@ static bool cgroup_as_created(const struct handle *h) {
   cleanup_free char *path = NULL;
   if (spec_load_copy(h->dirfd, STATE_CONFIG, &s, NULL) < 0)
     return true; /* no copy to compare with (an older berth): as before */
+  /* a relative cgroupsPath is below the cgroup of whoever ran create (an engine's scope):
+   * not something delete can compute again */
+  const char *cp = s->linux ? s->linux->cgroups_path : NULL;
+  if (cp && cp[0] && cp[0] != '/')
+    return true;
   if (cgroup_expected_path(s, h->st->id, &path, NULL) < 0)
     return false;
   return strcmp(path, h->st->cgroup_path) == 0;
