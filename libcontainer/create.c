@@ -69,8 +69,21 @@ static void run_poststop_after_failure(struct create_ctx *c) {
   hooks_run_warn(&c->spec->hooks.poststop, "poststop", json ? json : "{}");
 }
 
+/* The fds the undo below does not need: closed first, so that undoing a create that failed for
+ * want of fds (EMFILE) has some to open cgroup files and the state directory with. */
+static void close_transient_fds(struct create_ctx *c) {
+  int *fds[] = {&c->fifo_fd, &c->console_fd, &c->listener_fd, &c->sync_fd};
+  for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+    if (*fds[i] >= 0)
+      close(steal_fd(fds[i]));
+  ns_plan_close(&c->ns);
+  idmap_release(c->idmap_fds, c->spec ? c->spec->mounts_len : 0);
+  c->idmap_fds = NULL; /* released: not again below */
+}
+
 static void create_ctx_release(struct create_ctx *c) {
   if (!c->created) {
+    /* kill and reap need no fd nor memory */
     if (c->init > 0) {
       kill(c->init, SIGKILL);
       reap(c->init);
@@ -79,14 +92,19 @@ static void create_ctx_release(struct create_ctx *c) {
       kill(c->stage1, SIGKILL);
       reap(c->stage1);
     }
+    close_transient_fds(c);
     if (c->cgroup)
       cgroup_destroy(c->cgroup);
     if (c->resctrl_fd >= 0)
       resctrl_undo(c->resctrl_fd, &c->rdt, c->o->id);
     if (c->init > 0)
       run_poststop_after_failure(c);
-    if (c->dirfd >= 0)
+    /* removing the tree takes an fd per level: give back the directory's own first (its lock
+     * goes with it; nothing is left to protect) */
+    if (c->dirfd >= 0) {
+      close(steal_fd(&c->dirfd));
       state_dir_remove(c->rootfd, c->o->id, NULL);
+    }
   }
   int *fds[] = {&c->rootfd,      &c->dirfd,   &c->fifo_fd,   &c->console_fd,
                 &c->listener_fd, &c->sync_fd, &c->resctrl_fd};

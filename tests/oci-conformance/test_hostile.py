@@ -502,3 +502,24 @@ def test_container_id_edges(berth, bundle, cid, accepted, runc):
         res = berth("run", "--bundle", b.path, cid)
         assert_error(res, "container id")
         assert not any(e for e in berth.root.iterdir()) if berth.root.exists() else True
+
+
+# ---------------------------------------------------------------- fds exhausted
+
+@pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs prlimit (util-linux)")
+def test_run_with_few_fds_fails_cleanly(berth, bundle):
+    """RLIMIT_NOFILE from 4 up: every create that runs out of fds (EMFILE) exits 1 naming what
+    it was opening, and its undo (cgroup, state dir) still finds the fds it needs (create
+    closes its transient fds first). runc: 'too many open files' errors, exit 1."""
+    b = bundle(shared_rootfs=True, args=["true"])
+    berth.prepare(b)
+    for n in range(4, 15):
+        cid = f"{ID}fd{n}"
+        berth.track(cid, b)
+        argv = ["prlimit", f"--nofile={n}:{n}", *berth.argv("run", "--bundle", b.path, cid)]
+        p = subprocess.run(argv, capture_output=True, text=True, env=berth.env(), timeout=20)
+        assert p.returncode in (0, 1), (n, p.returncode, p.stderr)
+        if p.returncode == 1:
+            assert p.stderr.startswith("berth: "), (n, p.stderr)
+        assert not (berth.root / cid).exists(), (n, p.stderr)
+    berth.assert_nothing_left()
