@@ -118,6 +118,12 @@ int tty_relay_run(struct tty_relay *r, pid_t pid, const sigset_t *signals) {
       }
     if (p < 0 && errno == ECHILD)
       return 1;
+    if (p < 0 && errno != EINTR) { /* as in wait_forwarding(): no SIGCHLD would come again */
+      log_error("wait for the container process: %m");
+      return -1;
+    }
+    if (p < 0)
+      continue;
     struct pollfd fds[3] = {{.fd = sfd, .events = POLLIN},
                             {.fd = master_open ? r->master : -1, .events = POLLIN},
                             {.fd = in_open ? 0 : -1, .events = POLLIN}};
