@@ -40,6 +40,10 @@ struct cgroup; /* opaque */
 /* linux.resources.rdma is applied (cgroup/rdma.c): what `features` reports. */
 bool cgroup_rdma_supported(void);
 
+/* A pure cgroup v2 host: /sys/fs/cgroup itself is cgroup2 (`spec` adds a cgroup namespace
+ * to its template only then, as runc does). */
+bool cgroup_host_unified(void);
+
 /* Before the container process exists: computes the path, creates the directories and applies
  * linux.resources but the device rules (cgroup_devices_apply). systemd=true (--systemd-cgroup): computes the unit and checks systemd runs;
  * the unit is started and the resources applied by cgroup_enter. */
@@ -56,7 +60,7 @@ int cgroup_create(const struct spec *spec, const char *id, bool systemd, cgroup_
  * does only its case. Nothing to do otherwise, nor with the systemd driver. */
 int cgroup_delegate(const struct cgroup *cg, const struct spec *spec, pid_t init,
                     struct berr **err);
-/* The device rules (linux.resources.devices, then the defaults, then linux.devices) in two
+/* The device rules (linux.resources.devices, then the defaults; not linux.devices) in two
  * steps, so that the costly one overlaps the init's rootfs setup: prepare builds them and, on
  * cgroup v2, loads the eBPF program (the verifier's walk); apply puts them in force (attaches
  * the program; on v1 writes devices.deny and devices.allow). create applies them once the init

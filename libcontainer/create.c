@@ -27,6 +27,7 @@
 #include "log.h"
 #include "netdev.h"
 #include "resctrl.h"
+#include "rootmount.h"
 #include "seccomp_filter.h"
 #include "spec.h"
 #include "sync.h"
@@ -81,6 +82,31 @@ static void close_transient_fds(struct create_ctx *c) {
   c->idmap_fds = NULL; /* released: not again below */
 }
 
+/* The init bound the rootfs in a mount namespace not the container's own (rootmount.h). */
+static int on_root_mount(struct create_ctx *c, uint32_t mnt_id, struct berr **err) {
+  c->st->root_mount_id = mnt_id;
+  int nsfd = c->ns.join_fd[NS_MOUNT];
+  if (nsfd >= 0 && ns_is_containers_own(c->spec, NS_MOUNT)) {
+    struct stat st;
+    if (fstat(nsfd, &st) < 0)
+      return berr_errno(err, "linux.namespaces: mount");
+    free(c->st->root_mount_ns);
+    c->st->root_mount_ns = strdup(spec_find_namespace(c->spec, NS_MOUNT)->path);
+    if (c->st->root_mount_ns == NULL)
+      return berr_set(err, ENOMEM, "state");
+    c->st->root_mount_ns_ino = st.st_ino;
+  }
+  /* a create killed from now on leaves it for `delete` to unmount */
+  return state_write(c->dirfd, c->st, err);
+}
+
+static void undo_root_mount(struct create_ctx *c) {
+  cleanup_berr struct berr *e = NULL;
+  if (rootmount_undo(c->st->root_mount_ns ? c->ns.join_fd[NS_MOUNT] : -1, c->rootfs,
+                     c->st->root_mount_id, &e) < 0)
+    log_warn("%s", berr_message(&e));
+}
+
 static void create_ctx_release(struct create_ctx *c) {
   if (!c->created) {
     /* kill and reap need no fd nor memory */
@@ -92,6 +118,8 @@ static void create_ctx_release(struct create_ctx *c) {
       kill(c->stage1, SIGKILL);
       reap(c->stage1);
     }
+    if (c->st && c->st->root_mount_id)
+      undo_root_mount(c);
     close_transient_fds(c);
     if (c->cgroup)
       cgroup_destroy(c->cgroup);
@@ -169,9 +197,13 @@ static int validate(struct create_ctx *c, struct berr **err) {
   if (c->spec->process->terminal && o->console_socket == NULL && o->console_sock_fd <= 2)
     return berr_code(err, EINVAL,
                     "process.terminal is true: --console-socket is required to receive the pty");
-  if ((c->spec->hostname || c->spec->domainname) && !spec_has_new_namespace(c->spec, NS_UTS))
-    return berr_code(err, EINVAL, "config.json: %s: needs a new uts namespace in linux.namespaces",
-                    c->spec->hostname ? "hostname" : "domainname");
+  if ((c->spec->hostname || c->spec->domainname) && !ns_is_containers_own(c->spec, NS_UTS))
+    return berr_code(err, EINVAL,
+                     "config.json: %s: needs the container's own uts namespace (linux.namespaces: "
+                     "%s)",
+                     c->spec->hostname ? "hostname" : "domainname",
+                     spec_find_namespace(c->spec, NS_UTS) ? "the path given is the runtime's own"
+                                                          : "none listed, the runtime's is shared");
   if (o->preserve_fds < 0)
     return berr_code(err, EINVAL, "--preserve-fds: must not be negative");
   if (o->listen_fds < 0)
@@ -519,6 +551,9 @@ static int handshake(struct create_ctx *c, struct berr **err) {
       break;
     case SYNC_RUNTIME_HOOKS:
       r = run_runtime_hooks(c, err);
+      break;
+    case SYNC_ROOT_MOUNT:
+      r = on_root_mount(c, (uint32_t)m.code, err);
       break;
     case SYNC_READY:
       sync_msg_clear(&m);

@@ -18,6 +18,7 @@
 #include "exec.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,6 +55,7 @@ struct exec_ctx {
   int pidfd, console_fd, listener_fd, sync_fd;
   int cgroup_fd; /* pure cgroup v2: the container's cgroup, for CLONE_INTO_CGROUP; else -1 */
   int resctrl_fd; /* linux.intelRdt: the resctrl mount, else -1 */
+  int root_fd;    /* no mount namespace of the container's own: the init's root, else -1 */
   int ns_flags;
   pid_t stage1, pid;
   bool done;
@@ -72,7 +74,7 @@ static void exec_ctx_release(struct exec_ctx *c) {
     waitpid(c->stage1, NULL, 0);
   }
   int *fds[] = {&c->pidfd,   &c->console_fd, &c->listener_fd,
-                &c->sync_fd, &c->cgroup_fd,  &c->resctrl_fd};
+                &c->sync_fd, &c->cgroup_fd,  &c->resctrl_fd, &c->root_fd};
   for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
     if (*fds[i] >= 0)
       close(steal_fd(fds[i]));
@@ -147,6 +149,12 @@ __attribute__((noreturn)) static void exec_stage1(struct exec_ctx *c) {
     berr_errno(&err, "join the container's namespaces");
     exec_fail(c->sync_fd, err);
   }
+  /* a shared mount namespace (rootmount.h): the container is the init's chroot, which the
+   * namespace (the host's, or one joined, whose setns reset our root) does not give */
+  if (c->root_fd >= 0 && (fchdir(c->root_fd) < 0 || chroot(".") < 0)) {
+    berr_errno(&err, "enter the container's root");
+    exec_fail(c->sync_fd, err);
+  }
   bool in_cgroup;
   pid_t pid = clone_exec_process(c, &in_cgroup);
   if (pid < 0) {
@@ -178,8 +186,9 @@ static int check_container(struct exec_ctx *c, struct berr **err) {
   if (container_load(c->o->root, c->o->id, &c->st, &status, err) < 0)
     return -1;
   if (status == STATUS_PAUSED && !c->o->ignore_paused)
-    return berr_code(err, EINVAL, "container \"%s\" is paused: resume it or use --ignore-paused",
-                    c->o->id);
+    return berr_code(err, EINVAL,
+                     "container \"%s\": cannot exec in a paused container (resume it, or use "
+                     "--ignore-paused)", c->o->id);
   if (status != STATUS_RUNNING && status != STATUS_CREATED && status != STATUS_PAUSED)
     return berr_code(err, EINVAL, "container \"%s\" is %s: cannot exec", c->o->id,
                     container_status_name(status));
@@ -187,6 +196,13 @@ static int check_container(struct exec_ctx *c, struct berr **err) {
   c->pidfd = pidfd_open_pid(c->st->pid);
   if (c->pidfd < 0 || !state_pid_is_container(c->st))
     return berr_code(err, ESRCH, "container \"%s\" is not running", c->o->id);
+  if (c->st->root_mount_id) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/root", (int)c->st->pid);
+    c->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (c->root_fd < 0)
+      return berr_errno(err, "container \"%s\": its root %s", c->o->id, path);
+  }
   return 0;
 }
 
@@ -275,7 +291,7 @@ static int handshake(struct exec_ctx *c, struct berr **err) {
 
 int container_exec(const struct exec_opts *o, pid_t *pid, struct berr **err) {
   struct exec_ctx c = {.o = o, .pidfd = -1, .console_fd = -1, .listener_fd = -1, .sync_fd = -1,
-                       .cgroup_fd = -1, .resctrl_fd = -1};
+                       .cgroup_fd = -1, .resctrl_fd = -1, .root_fd = -1};
   int r = -1;
   if (check_container(&c, err) == 0 && prepare(&c, err) == 0 && spawn(&c, err) == 0 &&
       handshake(&c, err) == 0) {

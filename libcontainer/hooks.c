@@ -23,6 +23,9 @@ static void hook_exec(const struct spec_hook *h, int stdin_fd, pid_t parent) {
   setpgid(0, 0);
   if (dup2(stdin_fd, 0) < 0)
     _exit(127);
+  /* stdin (the state), stdout and stderr only: not what berth inherited from its caller (an
+   * engine's sockets, a shell's fds), as runc's hooks (Go's exec.Cmd) */
+  fds_cloexec_from(3);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);

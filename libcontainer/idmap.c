@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -112,12 +113,40 @@ static int prepare_one(const struct spec_mount *m, const struct spec *spec,
   return steal_fd(&tree);
 }
 
+/* A plain detached clone of a bind's source, a slave of it, or -1 (the init then binds the
+ * path itself): opened here, in the host's user namespace, it is reachable whatever the
+ * container's root may traverse (a source under a root-owned 0700 directory), as runc's
+ * mount fds are. Without CAP_SYS_ADMIN over our mount namespace (rootless) open_tree fails:
+ * the init binds the path, as before. */
+static int prepare_plain(const struct spec_mount *m, int bundlefd, const char *rootfs) {
+  unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
+  if (m->flags & MS_REC)
+    flags |= AT_RECURSIVE;
+  cleanup_close int src = pathsafe_open_source(bundlefd, rootfs, m->source, O_PATH);
+  cleanup_close int tree = src < 0 ? -1 : open_tree(src, "", flags);
+  struct mount_attr prop = {.propagation = MS_SLAVE};
+  if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &prop, sizeof(prop)) < 0) {
+    log_debug("bind %s: no clone in the runtime (%s): the init binds the path", m->source,
+              strerror(errno));
+    return -1;
+  }
+  return steal_fd(&tree);
+}
+
+/* A bind the runtime clones without a mapping (userns_root: the container has a user namespace,
+ * whose root may not reach the source, and the runtime is root). */
+static bool plain_wanted(const struct spec_mount *m, bool userns_root) {
+  return userns_root && mnt_is_bind(m) && m->source != NULL && !idmap_wanted(m);
+}
+
 int idmap_prepare(const struct spec *spec, const struct ns_plan *ns, int bundlefd,
                   const char *rootfs, int **fds, struct berr **err) {
   *fds = NULL;
   size_t n = spec->mounts_len, wanted = 0;
+  /* geteuid only with a user namespace: no syscall on the common path */
+  bool root = (ns->create[NS_USER] || ns->join_fd[NS_USER] >= 0) && geteuid() == 0;
   for (size_t i = 0; i < n; i++)
-    wanted += idmap_wanted(&spec->mounts[i]);
+    wanted += idmap_wanted(&spec->mounts[i]) || plain_wanted(&spec->mounts[i], root);
   if (wanted == 0)
     return 0;
   int *v = malloc(n * sizeof(*v));
@@ -127,7 +156,9 @@ int idmap_prepare(const struct spec *spec, const struct ns_plan *ns, int bundlef
     v[i] = -1;
   for (size_t i = 0; i < n; i++) {
     const struct spec_mount *m = &spec->mounts[i];
-    if (idmap_wanted(m) && (v[i] = prepare_one(m, spec, ns, bundlefd, rootfs, err)) < 0) {
+    if (plain_wanted(m, root))
+      v[i] = prepare_plain(m, bundlefd, rootfs);
+    else if (idmap_wanted(m) && (v[i] = prepare_one(m, spec, ns, bundlefd, rootfs, err)) < 0) {
       idmap_release(v, n);
       return berr_prefix(err, "mounts[%zu] (%s)", i, m->destination);
     }

@@ -9,7 +9,13 @@
  * copy a slave like every other mount of the container, and attaches a user
  * namespace holding the mapping (recursively for "ridmap"). The init inherits
  * the fds across fork and clone and move_mount()s each one onto its
- * destination, resolved inside the rootfs (mounts.c). */
+ * destination, resolved inside the rootfs (mounts.c).
+ *
+ * In a container with a user namespace (and a runtime with CAP_SYS_ADMIN over its mount
+ * namespace), every other bind's source is cloned the same way, without a mapping: the init
+ * uses that clone only when its root cannot reach the source itself (EACCES: under a
+ * root-owned 0700 directory), as runc's mount fds; a bind it makes keeps the kernel's locks on
+ * the submounts. */
 #ifndef BERTH_IDMAP_H
 #define BERTH_IDMAP_H
 
@@ -24,7 +30,8 @@
 bool idmap_wanted(const struct spec_mount *m);
 
 /* For every idmapped mount of spec, a detached, mapped clone of its source
- * (relative sources from bundlefd). *fds gets spec->mounts_len entries, -1
+ * (relative sources from bundlefd); with a user namespace, a plain clone of every other
+ * bind's source where open_tree allows it. *fds gets spec->mounts_len entries, -1
  * for the other mounts, or NULL when there is none. The mapping is the
  * mount's own, else that of the container's user namespace (created or
  * joined, per ns). A source inside `rootfs` is resolved there (pathsafe_open_source).

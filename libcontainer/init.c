@@ -3,7 +3,7 @@
  * stage1: join/create namespaces (user first), clone the init, exit.
  * init:   wait for GO, build the rootfs, ask the runtime for its hooks, pivot,
  *         prepare the process, report READY, park on the exec fifo; once
- *         released by `start`: startContainer hooks, identity, confinement, exec. */
+ *         released by `start`: identity, confinement, startContainer hooks, exec. */
 #include "init.h"
 
 #include <errno.h>
@@ -22,6 +22,7 @@
 #include "idmap.h"
 #include "launch.h"
 #include "log.h"
+#include "netdev.h"
 #include "process.h"
 #include "process_env.h"
 #include "procfs.h"
@@ -167,6 +168,7 @@ static bool has_runtime_hooks(const struct spec *s) {
 }
 
 static int build_rootfs(struct init_ctx *c, struct berr **err) {
+  unsigned long long root_mnt_id = 0;
   struct rootfs_opts o = {
       .rootfs = c->rootfs,
       .no_pivot = c->no_pivot,
@@ -177,15 +179,23 @@ static int build_rootfs(struct init_ctx *c, struct berr **err) {
       .cgroupns = c->ns.create[NS_CGROUP] || c->ns.join_fd[NS_CGROUP] >= 0,
       .mount_label = c->spec->linux ? c->spec->linux->mount_label : NULL,
       .idmap_fds = c->idmap_fds,
+      .shared_mntns = !c->ns.create[NS_MOUNT],
+      .root_mnt_id = &root_mnt_id,
   };
-  if (!c->ns.create[NS_MOUNT])
-    return berr_code(err, EINVAL, "linux.namespaces: berth needs a new mount namespace");
   if (chdir(c->bundle) < 0)
     return berr_errno(err, "chdir to bundle %s", c->bundle);
   int r = rootfs_setup(c->spec, &o, err);
   idmap_release(steal_ptr(&c->idmap_fds), c->spec->mounts_len);
+  /* a shared mount namespace: the runtime unmounts the rootfs's bind at delete, or now when
+   * create fails (rootmount.h) */
+  if (root_mnt_id && sync_send(c->sync_fd, SYNC_ROOT_MOUNT, (int32_t)root_mnt_id, NULL, 0,
+                               r < 0 ? NULL : err) < 0 && r == 0)
+    return -1;
   if (r < 0)
     return -1;
+  /* relative mount sources were the bundle's; createContainer hooks run in the rootfs (runc) */
+  if (chdir(c->rootfs) < 0)
+    return berr_errno(err, "chdir to root.path %s", c->rootfs);
   /* createContainer hooks run here, in the container's cgroup: the parent puts the device
    * rules in force first (SYNC_RUNTIME_HOOKS), even when it has no hook of its own to run */
   if ((has_runtime_hooks(c->spec) || c->spec->hooks.create_container.len) &&
@@ -281,6 +291,10 @@ static void init_main(struct init_ctx *c) {
     berr_errno(&err, "create cgroup namespace");
     init_fail(err, 1);
   }
+  /* a new network namespace's lo is down: up, as runc does, before anything of the config's
+   * runs (hooks, the process) */
+  if (c->ns.create[NS_NETWORK] && netdev_loopback_up(&err) < 0)
+    init_fail(err, 1);
   /* the procfs it writes through later (oom_score_adj, sysctls, LSM attrs): its own,
    * made before the rootfs exists, so no mount made or raced in there can cover it */
   if (needs_procfs(c) && proc_handle_prepare() < 0)
@@ -307,11 +321,6 @@ static void init_main(struct init_ctx *c) {
   close(steal_fd(&proc_fd_dir));
   close(c->fifo_fd);
   prctl(PR_SET_NAME, "berth:init");
-  if (c->spec->hooks.start_container.len) {
-    cleanup_free char *json = hook_state(c, getpid(), STATUS_CREATED);
-    if (hooks_run(&c->spec->hooks.start_container, "startContainer", json, &err) < 0)
-      init_fail(err, 1);
-  }
   cleanup_free char *listener_json = NULL;
   if (c->listener_fd >= 0) {
     cleanup_free char *state = hook_state(c, go.code, STATUS_CREATED);
@@ -321,7 +330,16 @@ static void init_main(struct init_ctx *c) {
   struct launch l = {.process = c->spec->process, .linux = c->spec->linux, .seccomp = c->seccomp,
                      .listener_sock = c->listener_fd, .listener_state_json = listener_json,
                      .preserve_fds = c->preserve_fds, .env = env};
+  cleanup_free char *start_json = c->spec->hooks.start_container.len
+                                      ? hook_state(c, getpid(), STATUS_CREATED)
+                                      : NULL;
   if (launch_confine(&l, &err) < 0)
+    init_fail(err, 1);
+  /* confined first (runc): the seccomp filter, the user and the capabilities of the process
+   * bind the startContainer hooks too */
+  if (c->spec->hooks.start_container.len &&
+      hooks_run(&c->spec->hooks.start_container, "startContainer", start_json ? start_json : "{}",
+                &err) < 0)
     init_fail(err, 1);
   launch_exec(&l, exe, &err);
   init_fail(err, berr_errcode(&err) == ENOENT ? 127 : 126);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +40,20 @@ int log_get_fd(void) { return log_fd; }
 enum log_format log_get_format(void) { return log_fmt; }
 void log_set_forward(log_forward_fn fn) { log_forward = fn; }
 
+
+/* With --log FILE an error also goes to stderr, as plain text: runc does the same, and engines
+ * (containerd's shim) read the command's output to tell what failed. */
+static void error_to_stderr_too(const char *msg) {
+  struct stat a, b;
+  if (log_fd == 2 || (fstat(log_fd, &a) == 0 && fstat(2, &b) == 0 && a.st_dev == b.st_dev &&
+                      a.st_ino == b.st_ino))
+    return;
+  char *line = NULL;
+  int n = asprintf(&line, "berth: %s\n", msg);
+  if (n > 0)
+    write_all(2, line, n);
+  free(line);
+}
 
 void log_write(enum log_level lvl, const char *msg) {
   if (lvl > log_lvl)
@@ -76,6 +91,8 @@ void log_write(enum log_level lvl, const char *msg) {
       write_all(log_fd, line, n);
     free(line);
   }
+  if (lvl == LOG_LVL_ERROR)
+    error_to_stderr_too(msg);
   errno = saved;
 }
 

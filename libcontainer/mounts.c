@@ -92,6 +92,12 @@ bool mnt_is_bind(const struct spec_mount *m) {
   return m->is_bind || (m->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
 }
 
+bool mnt_is_readonly_dev(const struct spec_mount *m) {
+  const char *d = m->destination;
+  return (m->flags & MS_RDONLY) && !mnt_is_bind(m) && d && strncmp(d, "/dev", 4) == 0 &&
+         d[4 + strspn(d + 4, "/")] == '\0';
+}
+
 static bool type_is(const struct spec_mount *m, const char *t) {
   return m->type != NULL && strcmp(m->type, t) == 0;
 }
@@ -434,8 +440,8 @@ static int mount_dispatch(const struct spec_mount *m, int target, int srcfd, int
   if (type_is(m, "cgroup") || type_is(m, "cgroup2"))
     return mount_cgroup(m, target, rootfd, opts, err);
   unsigned long fl = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
-  if (m->tmpcopyup)
-    fl &= ~MS_RDONLY; /* made read-only after the copy */
+  if (m->tmpcopyup || mnt_is_readonly_dev(m))
+    fl &= ~MS_RDONLY; /* made read-only after the copy, or (/dev) by rootfs_finalize */
   const char *type = m->type ? m->type : "none";
   if (type_is(m, "sysfs") && !opts->new_netns) {
     /* a fresh sysfs needs our own network namespace: show the host's instead */
@@ -481,7 +487,8 @@ static int mount_finish(const struct spec_mount *m, int rootfd, int olddir,
     unsigned long keep = opts->in_userns ? ~m->clear_flags : 0;
     if (mnt_remount_bind(top, extra, keep) < 0)
       return berr_errno(err, "remount bind with flags 0x%lx", extra);
-  } else if (olddir >= 0 && (extra & MS_RDONLY) && mnt_remount_bind(top, extra, ~0UL) < 0) {
+  } else if (olddir >= 0 && (extra & MS_RDONLY) && !mnt_is_readonly_dev(m) &&
+             mnt_remount_bind(top, extra, ~0UL) < 0) {
     return berr_errno(err, "remount read-only");
   }
   if (m->propagation && mnt_at(NULL, top, NULL, m->propagation, NULL) < 0)
@@ -493,6 +500,21 @@ static int mount_finish(const struct spec_mount *m, int rootfd, int olddir,
       return berr_errno(err, "mount_setattr");
   }
   return 0;
+}
+
+/* proc and sysfs go on an ordinary directory, never through a symlink the image placed there
+ * (runc since CVE-2023-28642: a symlinked /proc sent the LSM label writes elsewhere). Asked
+ * only when the destination did not resolve plainly (pathsafe_mkpath_plain). */
+static int check_pseudo_fs_dest(const struct spec_mount *m, int rootfd, struct berr **err) {
+  if (!type_is(m, "proc") && !type_is(m, "sysfs"))
+    return 0;
+  cleanup_free char *name = NULL;
+  cleanup_close int parent = pathsafe_open_parent(rootfd, m->destination, false, &name, NULL);
+  struct stat st;
+  if (parent < 0 || fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode))
+    return 0; /* missing: pathsafe_mkpath makes a directory */
+  return berr_set(err, ENOTDIR, "%s must be mounted on an ordinary directory: the rootfs has %s",
+                  m->type, S_ISLNK(st.st_mode) ? "a symlink there" : "a file there");
 }
 
 /* What the destination must be: a directory, or a file for a bind of a file
@@ -517,23 +539,37 @@ static int open_bind_source(const struct spec_mount *m, const struct rootfs_opts
   return fd < 0 ? berr_errno(err, "source %s", m->source) : fd;
 }
 
-/* An idmapped clone prepared by the runtime (idmap.h) onto the resolved destination. */
+/* A clone of the source prepared by the runtime (idmap.h: idmapped, or a bind's source in a
+ * container with a user namespace) onto the resolved destination. */
 static int attach_tree(int treefd, int target, struct berr **err) {
   if (mnt_move_onto(treefd, target) < 0)
-    return berr_errno(err, "move the idmapped mount into place");
+    return berr_errno(err, "move the runtime's clone of the source into place");
   return 0;
 }
 
 static int mount_entry(const struct spec_mount *m, int treefd, int rootfd,
                        const struct rootfs_opts *opts, struct berr **err) {
+  berr_sink(err); /* EACCES/EPERM from the source: the clone instead */
   if (idmap_wanted(m) && treefd < 0)
     return berr_code(err, EINVAL, "idmapped mount: the runtime prepared no mapped source");
   cleanup_close int srcfd = -1;
-  if (treefd < 0 && mnt_is_bind(m) && (srcfd = open_bind_source(m, opts, err)) < 0)
+  if (treefd >= 0 && !idmap_wanted(m)) {
+    /* the runtime's plain clone (idmap.h) only for a source the container's root cannot
+     * reach: a bind made here keeps the submounts locked, as the kernel does for a user
+     * namespace; the clone's are not */
+    srcfd = open_bind_source(m, opts, err);
+    if (srcfd >= 0)
+      treefd = -1;
+    else if (berr_errcode(err) != EACCES && berr_errcode(err) != EPERM)
+      return -1;
+    else
+      berr_cleanup(err); /* unreachable from here: the clone it is */
+  } else if (treefd < 0 && mnt_is_bind(m) && (srcfd = open_bind_source(m, opts, err)) < 0) {
     return -1;
+  }
   enum pathsafe_kind kind;
-  if (dest_kind(treefd >= 0 ? treefd : srcfd, &kind, err) < 0 ||
-      check_proc_dest(m, -1, srcfd, opts, err) < 0)
+  int source = treefd >= 0 ? treefd : srcfd; /* the runtime's clone is the source too */
+  if (dest_kind(source, &kind, err) < 0 || check_proc_dest(m, -1, source, opts, err) < 0)
     return -1;
   /* tmpcopyup copies the image's directory (content, owner, mode); a mountpoint
    * made here has nothing to copy, and the tmpfs keeps its own mode (1777 unless
@@ -541,8 +577,9 @@ static int mount_entry(const struct spec_mount *m, int treefd, int rootfd,
   bool copyup = m->tmpcopyup && image_has(rootfd, m->destination);
   /* no symlink on the way: the destination as written (checked above) is where it lands */
   cleanup_close int target = pathsafe_mkpath_plain(rootfd, m->destination, kind);
-  if (target < 0 && ((target = pathsafe_mkpath(rootfd, m->destination, kind, err)) < 0 ||
-                     check_proc_dest(m, target, srcfd, opts, err) < 0))
+  if (target < 0 && (check_pseudo_fs_dest(m, rootfd, err) < 0 ||
+                     (target = pathsafe_mkpath(rootfd, m->destination, kind, err)) < 0 ||
+                     check_proc_dest(m, target, source, opts, err) < 0))
     return -1;
   cleanup_close int olddir = -1;
   if (copyup && (olddir = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)

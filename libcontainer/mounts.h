@@ -34,6 +34,9 @@ int mnt_remount_bind(int fd, unsigned long flags, unsigned long keep);
 
 /* A bind mount: type "bind", or a bind/rbind option (MS_BIND). */
 bool mnt_is_bind(const struct spec_mount *m);
+/* A /dev mount (not a bind) asked read-only: mounted writable, so that its submounts, the
+ * device nodes and links can be made, and made read-only by rootfs_finalize (runc's order). */
+bool mnt_is_readonly_dev(const struct spec_mount *m);
 
 /* Mounts spec->mounts[idx] inside the rootfs opened at rootfd (before pivot).
  * Errors are prefixed with "mounts[idx] (destination)". */

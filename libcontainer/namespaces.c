@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,21 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
+
+bool ns_is_containers_own(const struct spec *spec, enum spec_ns_type t) {
+  const struct spec_namespace *ns = spec_find_namespace(spec, t);
+  if (ns == NULL)
+    return false;
+  if (ns->path == NULL)
+    return true;
+  char self[32];
+  struct stat theirs, ours;
+  snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_proc_name(t));
+  /* a path that cannot be read is reported by ns_plan_prepare, naming it */
+  if (stat(ns->path, &theirs) < 0 || stat(self, &ours) < 0)
+    return true;
+  return theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino;
+}
 
 int ns_plan_prepare(const struct spec *spec, struct ns_plan *plan, struct berr **err) {
   for (int t = 0; t < NS_COUNT; t++) {

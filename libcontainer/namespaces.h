@@ -15,6 +15,10 @@ struct ns_plan {
   bool create[NS_COUNT];
 };
 
+/* Whether the container has a namespace of type t that is not the runtime's own: a new one, or
+ * one joined by path that is not the one berth runs in (same st_dev/st_ino as
+ * /proc/self/ns/<t>). Not listed: false (inherited from the runtime). */
+bool ns_is_containers_own(const struct spec *spec, enum spec_ns_type t);
 /* Parent: opens every `path` and checks it is a namespace of that type. */
 int ns_plan_prepare(const struct spec *spec, struct ns_plan *plan, struct berr **err);
 void ns_plan_close(struct ns_plan *plan);

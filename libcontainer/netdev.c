@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -293,5 +294,21 @@ int netdev_validate(const struct spec *s, struct berr **err) {
       return berr_code(err, ENODEV, "linux.netDevices[\"%s\"]: no such network device on the host",
                        d->host_name);
   }
+  return 0;
+}
+
+int netdev_loopback_up(struct berr **err) {
+  cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return berr_errno(err, "linux.namespaces: network: bring lo up: socket");
+  struct ifreq ifr = {0};
+  memcpy(ifr.ifr_name, "lo", 3);
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+    return berr_errno(err, "linux.namespaces: network: bring lo up: read its flags");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+    return berr_errno(err, "linux.namespaces: network: bring lo up");
   return 0;
 }

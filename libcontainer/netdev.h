@@ -19,4 +19,8 @@ int netdev_validate(const struct spec *s, struct berr **err);
  * a move) and sets it up. Errors name linux.netDevices["<host name>"]. */
 int netdev_move_all(const struct spec_linux *lx, pid_t pid, struct berr **err);
 
+/* Init, in a new network namespace: sets its loopback up, as runc does (a new namespace's lo
+ * is down: 127.0.0.1 unreachable). One socket and two ioctls. */
+int netdev_loopback_up(struct berr **err);
+
 #endif

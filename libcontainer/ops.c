@@ -20,6 +20,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "resctrl.h"
+#include "rootmount.h"
 #include "spec.h"
 #include "util.h"
 
@@ -146,9 +147,27 @@ static int remove_resctrl(const struct container_state *st, struct berr **err) {
   return resctrl_remove(fd, &g, st->id, st->pid == 0, err);
 }
 
-/* Lifecycle steps 12 and 13 for a stopped container: undo create (the cgroup, the state
- * directory), then the poststop hooks, whose failures are warnings. */
+/* A container that shared a mount namespace: its rootfs bind and all below it (rootmount.h). */
+static int remove_root_mount(const struct container_state *st, struct berr **err) {
+  if (st->root_mount_id == 0)
+    return 0;
+  cleanup_close int nsfd = -1;
+  if (st->root_mount_ns) {
+    nsfd = rootmount_open_ns(st->root_mount_ns, st->root_mount_ns_ino);
+    if (nsfd < 0) {
+      log_debug("mount namespace %s is gone, and the rootfs's mounts with it", st->root_mount_ns);
+      return 0;
+    }
+  }
+  return rootmount_undo(nsfd, st->rootfs, st->root_mount_id, err);
+}
+
+/* Lifecycle steps 12 and 13 for a stopped container: undo create (the rootfs's mounts in a
+ * shared mount namespace, the cgroup, the state directory), then the poststop hooks, whose
+ * failures are warnings. */
 static int destroy(struct handle *h, struct berr **err) {
+  if (remove_root_mount(h->st, err) < 0)
+    return berr_prefix(err, "delete container \"%s\"", h->st->id);
   if (h->st->cgroup_path && (h->st->pid == 0 ? cgroup_remove_unused_path(h->st->cgroup_path, err)
                                               : cgroup_destroy_path(h->st->cgroup_path, err)) < 0)
     return berr_prefix(err, "delete container \"%s\"", h->st->id);
@@ -291,11 +310,17 @@ static void thaw_after_kill(const struct container_state *st) {
     log_warn("container %s: thaw after SIGKILL: %s", st->id, berr_message(&e));
 }
 
+/* "container not running" is runc's text, which containerd's shim (checkKillError) takes as
+ * "already gone"; any other message makes it retry the kill for ever. */
+static int not_running(const char *id, struct berr **err) {
+  return berr_code(err, ESRCH, "container \"%s\" is stopped: container not running", id);
+}
+
 static int signal_init(const struct container_state *st, int sig, struct berr **err) {
   cleanup_close int pidfd = pidfd_open_pid(st->pid);
   /* the pidfd pins the process: re-check it is still the container's */
   if (pidfd < 0 || !state_pid_is_container(st))
-    return berr_code(err, ESRCH, "container \"%s\" is not running", st->id);
+    return not_running(st->id, err);
   if (pidfd_signal(pidfd, sig) < 0)
     return berr_errno(err, "signal container \"%s\"", st->id);
   return 0;
@@ -305,20 +330,31 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct b
   cleanup_handle struct handle h = HANDLE_INIT;
   if (handle_open(root, id, &h, err) < 0)
     return -1;
-  if (h.status == STATUS_STOPPED)
-    return berr_code(err, EINVAL, "container \"%s\" is stopped: cannot kill", id);
+  /* runc's contract: a plain kill of a stopped container fails; --all signals what is left in
+   * its cgroup (processes of a container without its own pid namespace outlive the init) and
+   * succeeds, as the shim's kill --all after the init's exit expects */
+  if (h.status == STATUS_STOPPED && !all)
+    return not_running(id, err);
   /* no signal given: the image's stop signal (config.md, org.opencontainers.image.stopSignal;
    * checked at create), else SIGTERM */
   if (sig == KILL_DEFAULT_SIGNAL) {
     int stop = spec_stop_signal(h.st->annotations, h.st->annotations_len);
     sig = stop > 0 ? stop : SIGTERM;
   }
-  /* the init first: it is the one whose signal must be reported */
-  if (signal_init(h.st, sig, err) < 0)
+  /* the init first: it is the one whose signal must be reported (with --all, one that has just
+   * exited is no error: the rest of the cgroup is still signalled) */
+  cleanup_berr struct berr *init_err = NULL;
+  if (h.status != STATUS_STOPPED && signal_init(h.st, sig, &init_err) < 0 &&
+      (!all || init_err->code != ESRCH)) {
+    *err = steal_ptr(&init_err);
     return -1;
-  if (all && h.st->cgroup_path)
-    cgroup_signal_all(h.st->cgroup_path, sig, NULL);
-  else if (all)
+  }
+  if (all && h.st->cgroup_path) {
+    /* a cgroup already removed is no error (runc); a stored path berth never writes is */
+    cleanup_berr struct berr *cg_err = NULL;
+    if (cgroup_signal_all(h.st->cgroup_path, sig, &cg_err) < 0 && cg_err->code != ENOENT)
+      return berr_code(err, cg_err->code, "container \"%s\": kill --all: %s", id, cg_err->msg);
+  } else if (all && h.status != STATUS_STOPPED && init_err == NULL)
     kill_pidns_members(h.st->pid, sig);
   /* a frozen process cannot act on SIGKILL: thaw so it dies (as runc does); other signals stay
    * pending until resume */

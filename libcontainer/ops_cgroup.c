@@ -56,8 +56,14 @@ static int open_live(const char *root, const char *id, struct handle *h, const c
 
 int container_pids(const char *root, const char *id, pid_t **pids, size_t *n, struct berr **err) {
   cleanup_handle struct handle h = HANDLE_INIT;
-  if (open_live(root, id, &h, "list its processes", err) < 0)
+  if (open_with_cgroup(root, id, &h, "list its processes", err) < 0)
     return -1;
+  /* a stopped container has no processes (as runc, which lists its empty cgroup, says) */
+  if (h.status == STATUS_STOPPED) {
+    *pids = NULL;
+    *n = 0;
+    return 0;
+  }
   return cgroup_pids(h.st->cgroup_path, pids, n, err);
 }
 

@@ -26,7 +26,7 @@ static bool is_procfs(int fd) {
   return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 }
 
-static int mnt_id_of(int fd, unsigned long long *id) {
+int mnt_id_of(int fd, unsigned long long *id) {
   struct statx sx;
   if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0)
     return -1;

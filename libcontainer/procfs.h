@@ -28,6 +28,9 @@ int proc_openat(const char *rel, int flags);
  * timens_offsets); errors name "/proc/<rel>". */
 int proc_write(const char *rel, const char *data, size_t len, struct berr **err);
 
+/* The id of the mount fd is on (statx STATX_MNT_ID, as in /proc/self/mountinfo). */
+int mnt_id_of(int fd, unsigned long long *id);
+
 /* For tests: forget the handle (the next use opens a new one). */
 void proc_handle_reset(void);
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -15,6 +16,8 @@
 #include "devices.h"
 #include "log.h"
 #include "mounts.h"
+#include "pathsafe.h"
+#include "procfs.h"
 #include "util.h"
 
 static unsigned long root_propagation(const struct spec *spec) {
@@ -59,7 +62,11 @@ static int make_parent_private(const char *rootfs, struct berr **err) {
   return 0;
 }
 
-int rootfs_setup(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err) {
+/* A new mount namespace: the propagation of its "/" (rslave unless rootfsPropagation says),
+ * and pivot_root's condition on the rootfs's parent mount. Not in a shared namespace: its "/"
+ * and the mount holding the rootfs are the host's (or the joined namespace's), not ours. */
+static int prepare_new_namespace(const struct spec *spec, const struct rootfs_opts *opts,
+                                 struct berr **err) {
   unsigned long prop = root_propagation(spec);
   if (mount(NULL, "/", NULL, prop, NULL) < 0)
     return berr_errno(err, "set the propagation of / to 0x%lx", prop);
@@ -68,19 +75,90 @@ int rootfs_setup(const struct spec *spec, const struct rootfs_opts *opts, struct
   bool none_shared = (prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE)) && !(prop & MS_SHARED);
   if (!none_shared && make_parent_private(opts->rootfs, err) < 0)
     return berr_prefix(err, "rootfs %s", opts->rootfs);
+  log_debug("rootfs %s: propagation of / 0x%lx", opts->rootfs, prop);
+  return 0;
+}
+
+int rootfs_setup(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err) {
+  if (!opts->shared_mntns && prepare_new_namespace(spec, opts, err) < 0)
+    return -1;
   if (mount(opts->rootfs, opts->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return berr_errno(err, "bind the rootfs %s onto itself", opts->rootfs);
   cleanup_close int rootfd = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return berr_errno(err, "open the rootfs %s", opts->rootfs);
-  log_debug("rootfs %s: propagation of / 0x%lx, %zu mounts", opts->rootfs, prop, spec->mounts_len);
+  /* from here on, whatever fails: the caller unmounts this bind and all below it */
+  if (opts->shared_mntns && mnt_id_of(rootfd, opts->root_mnt_id) < 0)
+    return berr_errno(err, "rootfs %s: mount id of its bind", opts->rootfs);
+  log_debug("rootfs %s: %zu mounts%s", opts->rootfs, spec->mounts_len,
+            opts->shared_mntns ? " (in a mount namespace not the container's own)" : "");
   for (size_t i = 0; i < spec->mounts_len; i++)
     if (mount_config_entry(&spec->mounts[i], i, rootfd, opts, err) < 0)
       return -1;
   return devices_setup(spec, rootfd, opts, err);
 }
 
+/* One full proc or sysfs mount of the runtime's, out of the container's reach: detached, or
+ * (where it is locked: a user namespace) covered with an empty tmpfs. */
+static int hide_one(const char *mp, struct berr **err) {
+  /* rslave first: the detach must not reach the host through a shared rootfsPropagation */
+  if (mount(NULL, mp, NULL, MS_SLAVE | MS_REC, NULL) < 0 && errno != EINVAL)
+    return berr_errno(err, "--no-pivot: make %s rslave", mp);
+  if (umount2(mp, MNT_DETACH) == 0)
+    return 0;
+  if (errno != EINVAL && errno != EPERM)
+    return berr_errno(err, "--no-pivot: unmount %s", mp);
+  if (mount("tmpfs", mp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0)
+    return berr_errno(err, "--no-pivot: cover %s", mp);
+  return 0;
+}
+
+/* --no-pivot keeps the runtime's old root in the container's mount namespace, under its root.
+ * The kernel lets a nested user namespace mount a procfs or sysfs when a full, unmasked one is
+ * anywhere in its mount namespace ("mount too revealing"): the host's /proc and /sys would do.
+ * Every proc and sysfs mount outside the rootfs goes, as runc does (runc issue #2647). */
+static bool under_any(const char *path, char *const *dirs, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (path_under(path, dirs[i]))
+      return true;
+  return false;
+}
+
+static int hide_host_pseudo_fs(const char *rootfs, struct berr **err) {
+  cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return berr_errno(err, "--no-pivot: open /proc/self/mountinfo");
+  cleanup_free char *line = NULL;
+  cleanup_strv char **gone = NULL; /* NULL-terminated */
+  size_t cap = 0, n = 0;
+  while (getline(&line, &cap, f) > 0) {
+    char mp[4096], type[64];
+    const char *sep = strstr(line, " - ");
+    if (sep == NULL || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
+        sscanf(sep + 3, "%63s", type) != 1 ||
+        (strcmp(type, "proc") != 0 && strcmp(type, "sysfs") != 0))
+      continue;
+    mountinfo_unescape(mp);
+    /* below a mount already detached: gone with it */
+    if (path_under(mp, rootfs) || under_any(mp, gone, n))
+      continue;
+    if (hide_one(mp, err) < 0)
+      return -1;
+    char **v = realloc(gone, (n + 2) * sizeof(*v));
+    if (v == NULL || (v[n] = strdup(mp)) == NULL) {
+      gone = v ? v : gone;
+      return berr_set(err, ENOMEM, "--no-pivot");
+    }
+    v[++n] = NULL;
+    gone = v;
+    log_debug("--no-pivot: %s (%s) out of the container's mount namespace", mp, type);
+  }
+  return 0;
+}
+
 static int move_root(const struct rootfs_opts *opts, struct berr **err) {
+  if (hide_host_pseudo_fs(opts->rootfs, err) < 0)
+    return -1;
   if (chdir(opts->rootfs) < 0)
     return berr_errno(err, "chdir %s", opts->rootfs);
   if (mount(opts->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
@@ -93,7 +171,22 @@ static int move_root(const struct rootfs_opts *opts, struct berr **err) {
   return 0;
 }
 
+/* A shared mount namespace: chroot only. pivot_root (or MS_MOVE onto /) would change the root
+ * of that namespace, the host's or the joined one's, for every process in it. */
+static int chroot_only(const struct rootfs_opts *opts, struct berr **err) {
+  if (chdir(opts->rootfs) < 0)
+    return berr_errno(err, "chdir %s", opts->rootfs);
+  if (chroot(".") < 0)
+    return berr_errno(err, "chroot %s", opts->rootfs);
+  if (chdir("/") < 0)
+    return berr_errno(err, "chdir /");
+  log_debug("rootfs: chrooted into %s (no mount namespace of the container's own)", opts->rootfs);
+  return 0;
+}
+
 int rootfs_pivot(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err) {
+  if (opts->shared_mntns)
+    return chroot_only(opts, err);
   if (opts->no_pivot)
     return move_root(opts, err);
   cleanup_close int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -126,10 +219,28 @@ static int remount_root_readonly(int rootfd, struct berr **err) {
   return 0;
 }
 
+/* A read-only /dev (mnt_is_readonly_dev) once everything in it is made. */
+static int remount_dev_readonly(const struct spec *spec, int rootfd, struct berr **err) {
+  for (size_t i = spec->mounts_len; i-- > 0;) {
+    const char *d = spec->mounts[i].destination;
+    if (d == NULL || strncmp(d, "/dev", 4) != 0 || d[4 + strspn(d + 4, "/")] != '\0')
+      continue;
+    if (!mnt_is_readonly_dev(&spec->mounts[i]))
+      return 0; /* the last /dev mount is the one on top */
+    cleanup_close int dev = pathsafe_openat(rootfd, "/dev", O_PATH | O_DIRECTORY);
+    if (dev < 0 || mnt_remount_bind(dev, MS_RDONLY, ~0UL) < 0)
+      return berr_errno(err, "mounts[%zu] (%s): remount read-only", i, spec->mounts[i].destination);
+    return 0;
+  }
+  return 0;
+}
+
 int rootfs_finalize(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err) {
   cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return berr_errno(err, "open /");
+  if (remount_dev_readonly(spec, rootfd, err) < 0)
+    return -1;
   if (masked_paths_apply(spec, rootfd, err) < 0 || readonly_paths_apply(spec, rootfd, err) < 0)
     return -1;
   if (spec->root.readonly && remount_root_readonly(rootfd, err) < 0)

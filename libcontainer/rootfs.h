@@ -1,4 +1,5 @@
-/* The container's filesystem view, built inside its new mount namespace.
+/* The container's filesystem view, built inside its new mount namespace (or below the rootfs
+ * of a shared one: rootmount.h).
  * Called by the container init (init.c) in this order:
  *   rootfs_setup() -> [createContainer hooks] -> rootfs_pivot() -> rootfs_finalize() */
 #ifndef BERTH_ROOTFS_H
@@ -19,7 +20,11 @@ struct rootfs_opts {
   bool new_ipcns;          /* false: an mqueue mount is another's, linux.mountLabel leaves it */
   const char *console_path; /* pty slave path (host view) to bind on /dev/console, or NULL */
   const char *mount_label;  /* linux.mountLabel: SELinux context of tmpfs/devpts/mqueue */
-  const int *idmap_fds;     /* per mounts[i]: the runtime's idmapped clone, or -1 (or NULL) */
+  const int *idmap_fds;     /* per mounts[i]: the runtime's clone (idmap.h), or -1 (or NULL) */
+  /* no mount namespace of the container's own (rootmount.h): "/" is left alone, the rootfs is
+   * bound onto itself and chrooted into; *root_mnt_id gets that bind's mount id */
+  bool shared_mntns;
+  unsigned long long *root_mnt_id;
 };
 
 /* Propagation of "/", bind of the rootfs onto itself, config mounts in order,

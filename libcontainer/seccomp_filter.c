@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "seccomp_enosys.h"
 #include "util.h"
 #include "json.h"
 #include "log.h"
@@ -212,6 +213,9 @@ int seccomp_program_build(const struct spec_seccomp *sc, struct seccomp_program 
                     "linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (the "
                     "seccomp agent's socket)");
   if (export_bpf(ctx, prog, err) < 0)
+    return -1;
+  if (seccomp_enosys_wanted(sc, def_act) &&
+      seccomp_enosys_prepend(sc, &prog->insns, &prog->len, err) < 0)
     return -1;
   log_debug("linux.seccomp: %zu BPF instructions, flags %#x%s", prog->len, prog->flags,
             prog->notify ? ", notify" : "");

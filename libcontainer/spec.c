@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "json.h"
 #include "libc_compat.h"
+#include "log.h"
 #include "spec_internal.h"
 #include "util.h"
 #include "tables.h"
@@ -736,10 +737,17 @@ static int translate_mount_options(struct spec_mount *m, const char *path, struc
     if (*name == '\0')
       continue;
     if (o == NULL) {
+      /* filesystem data (key=value) means nothing to a bind: the kernel ignores it, and runc
+       * and engines pass it (mode=755, size=1k); a bare unknown word is a typo of a flag */
+      if (m->is_bind && strchr(name, '=') != NULL && name[0] != '=') {
+        log_debug("%s: \"%s\" ignored: filesystem data means nothing to a bind mount",
+                  jp_index(p, op, i), name);
+        continue;
+      }
       if (m->is_bind)
         return spec_err(err, jp_index(p, op, i),
-                        "unknown option \"%s\" for a bind mount (filesystem options are "
-                        "ignored by bind mounts)",
+                        "unknown option \"%s\" for a bind mount (neither a mount flag nor "
+                        "key=value filesystem data)",
                         name);
       if (append_data(&m->data, name, path, err) < 0)
         return -1;

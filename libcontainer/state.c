@@ -35,6 +35,7 @@ void container_state_free(struct container_state *st) {
   free(st->rootfs);
   free(st->created);
   free(st->owner);
+  free(st->root_mount_ns);
   free(st->cgroup_path);
   free(st->systemd_unit);
   free(st->resctrl_group);
@@ -286,6 +287,13 @@ int state_write(int dirfd, const struct container_state *st, struct berr **err) 
   }
   jw_kv_bool(w, "poststartHooks", st->has_poststart);
   jw_kv_bool(w, "poststopHooks", st->has_poststop);
+  if (st->root_mount_id) {
+    jw_kv_uint(w, "rootMountId", st->root_mount_id);
+    if (st->root_mount_ns) {
+      jw_kv_string(w, "rootMountNs", st->root_mount_ns);
+      jw_kv_uint(w, "rootMountNsIno", st->root_mount_ns_ino);
+    }
+  }
   if (st->creating)
     jw_kv_bool(w, "creating", true);
   state_json_annotations(w, st);
@@ -370,6 +378,14 @@ int state_parse(const char *text, size_t len, const char *id, struct container_s
   st->has_poststart = get_bool_or_true(root, "poststartHooks");
   st->has_poststop = get_bool_or_true(root, "poststopHooks");
   st->creating = get_bool(root, "creating");
+  const json_node *rm = json_get(root, "rootMountId");
+  if (rm && (json_type_of(rm) != JSON_NUMBER || json_uint64(rm, &st->root_mount_id) < 0))
+    return berr_code(err, EINVAL, "container \"%s\": corrupt %s: rootMountId", id, STATE_FILE);
+  st->root_mount_ns = dup_string(root, "rootMountNs");
+  const json_node *ri = json_get(root, "rootMountNsIno");
+  if (ri && (json_type_of(ri) != JSON_NUMBER || json_uint64(ri, &st->root_mount_ns_ino) < 0))
+    return berr_code(err, EINVAL, "container \"%s\": corrupt %s: rootMountNsIno", id,
+                     STATE_FILE);
   const json_node *pid = json_get(root, "pid");
   const json_node *start = json_get(root, "startTime");
   int64_t pidv = 0;
@@ -451,8 +467,8 @@ int state_read_in_root(int rootfd, const char *id, struct container_state **out,
   return state_read_path(rootfd, path, id, out, err);
 }
 
-/* berth always gives the init a new mount namespace (init.c refuses to build a rootfs without
- * one), so a pid in our own mount namespace is a host process, whatever state.json says. */
+/* berth gives the init a new mount namespace unless the config shares one (rootmount.h: then
+ * state.json has rootMountId), so a pid in our own mount namespace is a host process. */
 static bool in_our_mount_ns(pid_t pid) {
   /* readlink, not stat: the link's text ("mnt:[4026531841]", the namespace's inode number,
    * unique on the host) is made up without the nsfs inode and dentry a stat looks up or
@@ -477,7 +493,8 @@ static bool in_our_mount_ns(pid_t pid) {
 }
 
 bool state_pid_is_container(const struct container_state *st) {
-  return proc_is_same(st->pid, st->start_time) && !in_our_mount_ns(st->pid);
+  return proc_is_same(st->pid, st->start_time) &&
+         ((st->root_mount_id && st->root_mount_ns == NULL) || !in_our_mount_ns(st->pid));
 }
 
 /* fifo: the exec fifo's path relative to dirfd */

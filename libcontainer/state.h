@@ -50,6 +50,12 @@ struct container_state {
    * removes them); see resctrl.h */
   char *resctrl_group;
   bool resctrl_created, resctrl_mon;
+  /* No mount namespace of the container's own (rootmount.h): the mount id of the rootfs bound
+   * onto itself (0: none to undo), and the joined namespace it is in (its path and inode; NULL
+   * for the runtime's own) */
+  uint64_t root_mount_id;
+  char *root_mount_ns;
+  uint64_t root_mount_ns_ino;
   /* create has not finished (true in the state.json written before the init is ready) */
   bool creating;
   struct spec_key_value *annotations;

@@ -15,6 +15,8 @@
  *   any    -> parent   SYNC_LOG              code = log level, payload = message
  *   any    -> parent   SYNC_ERROR            code = errno, payload = message, and the error's
  *                                            exit_status (127/126 for the executable); the sender exits
+ *   init   -> parent   SYNC_ROOT_MOUNT       code: the mount id of the rootfs bound onto itself in a
+ *                                            mount namespace not the container's own (rootmount.h)
  */
 #ifndef BERTH_SYNC_H
 #define BERTH_SYNC_H
@@ -35,6 +37,7 @@ enum sync_type {
   SYNC_READY_ACK,
   SYNC_LOG,
   SYNC_ERROR,
+  SYNC_ROOT_MOUNT,
 };
 
 struct sync_msg {

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "namespaces.h"
 #include "procfs.h"
+#include "tables.h"
 #include "util.h"
 
 static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
@@ -43,10 +45,13 @@ static int check_key(const struct spec *spec, const char *key, struct berr **err
   else
     return berr_code(err, EINVAL,
                     "linux.sysctl: \"%s\" is not namespaced: it would change the host", key);
-  if (!spec_has_new_namespace(spec, need))
+  if (!ns_is_containers_own(spec, need))
     return berr_code(err, EINVAL,
-                    "linux.sysctl: \"%s\" needs the container's own %s namespace", key,
-                    need == NS_NETWORK ? "network" : need == NS_IPC ? "ipc" : "uts");
+                     "linux.sysctl: \"%s\" needs the container's own %s namespace "
+                     "(linux.namespaces: %s)",
+                     key, ns_type_name(need),
+                     spec_find_namespace(spec, need) ? "the path given is the runtime's own"
+                                                     : "none listed, the runtime's is shared");
   return 0;
 }
 

@@ -96,6 +96,12 @@ static int setup(const struct spec_process *p, int console_sock, bool console,
     return berr_prefix(err, "process.terminal");
   if (console && bind_console(slave, err) < 0)
     return berr_prefix(err, "process.terminal");
+  /* the process's own terminal: owned by process.user.uid, so it can change its modes; the
+   * group stays devpts' (gid=, tty) as runc leaves it. Not mapped in a user namespace
+   * (EINVAL) or the slave's owner not mapped (EPERM): left as it is, as runc does. */
+  if (fchown(slave, p->user.uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
+    return berr_errno(err, "process.terminal: chown the pty to process.user.uid %u",
+                      p->user.uid);
   if (p->console_size) {
     struct winsize ws = {.ws_row = p->console_size->height, .ws_col = p->console_size->width};
     if (ioctl(slave, TIOCSWINSZ, &ws) < 0)

@@ -7,7 +7,7 @@
 cd "${1:-$(dirname "$0")/..}" || exit 2
 bad=$(grep -nE '(^|[^*])\*err\b|\b(e|err|eof|se|re)->(code|msg|exit_status)\b' \
         libcontainer/*.c libcontainer/cgroup/*.c src/*.c |
-      grep -vE '^libcontainer/error\.c:|^[^:]+:[0-9]+: *(\*|/\*|//)|struct berr \*err = NULL|\b(e|err) (&&|\?) (e|err)->|cli_fail\(struct berr \*err\)')
+      grep -vE '^libcontainer/error\.c:|^[^:]+:[0-9]+: *(\*|/\*|//)|struct berr \*err( = NULL|[,)])|\b(e|err) (&&|\?) (e|err)->|cli_fail\(struct berr \*err\)')
 if [ -n "$bad" ]; then
   echo "error pointers used directly (use the helpers of libcontainer/error.h):"
   echo "$bad"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build berth and run every test: the unit test binaries, the OCI conformance suite, the
-# engines end to end (tests/engines: podman, containerd, Docker on berth) and the qemu test
+# engines end to end (tests/engines: podman, containerd, Docker on berth), Kubernetes' CRI
+# (tests/cri: containerd's CRI plugin, a Python CRI client, berth and runc as handlers) and the qemu test
 # guests (tests/vm/run.sh: cgroup v2, AppArmor, SELinux, systemd on v2 and hybrid; about 30 s each).
 # Prints ONE line "N passed, M failed[, K skipped]" (the last line of that form: .ci/run
 # greps for it) and exits non-zero when anything failed or crashed; under it, when something
@@ -13,6 +14,8 @@
 #                                   shell command line: PYTEST_ARGS="-k 'kill or delete'"
 #   BERTH_VM=0 scripts/test.sh      leave out the qemu guests (counted as 1 skipped)
 #   BERTH_ENGINES=0 scripts/test.sh leave out the engine tests (counted as 1 skipped)
+#   BERTH_CRI=0 scripts/test.sh     leave out the CRI tests (tests/cri: containerd's CRI plugin
+#                                   driving berth and runc; counted as 1 skipped)
 #   FUZZ_SECONDS=0 scripts/test.sh  skip the fuzz harnesses (default: 20 s each, with clang)
 #
 # Works as root on a fresh Debian 12 clone: missing packages are installed with apt-get.
@@ -63,11 +66,22 @@ if ((${#missing[@]})); then
 fi
 
 # the engines: their tests skip (saying why) when these cannot be installed
-ENGINE_PKGS=(podman conmon containerd docker.io)
+ENGINE_PKGS=(podman conmon containerd docker.io containernetworking-plugins catatonit)
 if [ "${BERTH_ENGINES:-1}" != 0 ] && [ "$(id -u)" -eq 0 ]; then
     mapfile -t missing < <(missing_pkgs "${ENGINE_PKGS[@]}")
     if ((${#missing[@]})); then
         install_pkgs "${missing[@]}" || log "apt-get install ${missing[*]} failed: the engine tests will skip"
+    fi
+fi
+
+# the CRI tests: containerd (above), CNI plugins, a registry, the gRPC client; they skip (saying
+# why) when these cannot be installed
+CRI_PKGS=(containerd containernetworking-plugins docker-registry python3-grpcio python3-grpc-tools
+          gcc libc6-dev iproute2)
+if [ "${BERTH_CRI:-1}" != 0 ] && [ "$(id -u)" -eq 0 ]; then
+    mapfile -t missing < <(missing_pkgs "${CRI_PKGS[@]}")
+    if ((${#missing[@]})); then
+        install_pkgs "${missing[@]}" || log "apt-get install ${missing[*]} failed: the CRI tests will skip"
     fi
 fi
 
@@ -234,6 +248,12 @@ if [ -x "$BERTH" ]; then
         skipped=$((skipped + 1))
     else
         run_pytest tests/engines "$BUILD_ABS/engines.xml"
+    fi
+    if [ "${BERTH_CRI:-1}" = 0 ]; then
+        log "BERTH_CRI=0: CRI tests not run (counted as 1 skipped)"
+        skipped=$((skipped + 1))
+    else
+        run_pytest tests/cri "$BUILD_ABS/cri.xml"
     fi
 else
     log "no berth binary at $BERTH: conformance suite not run"

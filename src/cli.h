@@ -45,6 +45,10 @@ int cli_pidfd_send(int sock, pid_t pid, struct berr **err);
 /* Parses "--help" and "-h" the same way for every command. */
 bool cli_wants_help(int argc, char **argv);
 int cli_print_help(const char *name);
+struct option;
+/* Moves the command's own flags (and their values) given after the container id in front of
+ * it, as runc's parser accepts them (src/reorder.c); "--" ends the scan. */
+void cli_reorder_flags(int argc, char **argv, const char *shortopts, const struct option *opts);
 /* Exactly `n` positional arguments after options, else a usage error. */
 int cli_expect_args(const char *cmd, int argc, char **argv, int optind_, int n);
 

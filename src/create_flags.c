@@ -39,6 +39,7 @@ int parse_create_flags(const char *cmd, int argc, char **argv, struct create_opt
       {"pidfd-socket", required_argument, NULL, OPT_PIDFD_SOCKET},
       {NULL, 0, NULL, 0}};
   int c;
+  cli_reorder_flags(argc, argv, r->run ? "+b:d" : "+b:", opts); /* flags after the id, as runc */
   while ((c = getopt_long(argc, argv, r->run ? "+b:d" : "+b:", opts, NULL)) != -1) {
     switch (c) {
     case 'b': o->bundle = optarg; break;

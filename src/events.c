@@ -56,6 +56,7 @@ int cmd_events(const struct global_opts *g, int argc, char **argv) {
   double interval = 5;
   bool once = false;
   int c;
+  cli_reorder_flags(argc, argv, "+", opts); /* flags after the id, as runc */
   while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
     if (c == 'i' && parse_interval(optarg, &interval) == 0)
       continue;

@@ -45,10 +45,25 @@ struct exec_flags {
   bool detach;
 };
 
+/* exec's exit status for an error on the runtime's side (no such container, a pid file or
+ * console socket that cannot be used, a bad process.json...): 255, as runc's, so an engine
+ * tells it from the process's own status; a missing or non-executable program keeps 127/126
+ * (docs/errors.md). Usage errors (an unknown flag, a flag's bad value) stay 1, as runc's. */
+static int exec_fail(struct berr *err) {
+  int status = cli_fail(err);
+  return err && err->exit_status ? status : 255;
+}
+
+/* -g's values are numbers (runc's flag parser refuses anything else: a usage error) */
 static int split_gids(struct strv *gids, char *arg) {
-  for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ","))
+  for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
+    if (tok[strspn(tok, "0123456789")] != '\0') {
+      cli_usage_error("exec", "--additional-gids: invalid gid \"%s\"", tok);
+      return -2;
+    }
     if (strv_push(gids, tok) < 0)
       return -1;
+  }
   return 0;
 }
 
@@ -91,10 +106,12 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f) {
       {"process-label", required_argument, NULL, OPT_LABEL},
       {"apparmor", required_argument, NULL, OPT_APPARMOR},
       {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
-      {"cgroup", required_argument, NULL, OPT_CGROUP}, {NULL, 0, NULL, 0}};
+      {"cgroup", required_argument, NULL, OPT_CGROUP}, {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
   int c;
-  while ((c = getopt_long(argc, argv, "+tde:u:g:p:", opts, NULL)) != -1)
-    switch (parse_flag(f, c, optarg)) {
+  while ((c = getopt_long(argc, argv, "+tde:u:g:p:h", opts, NULL)) != -1)
+    switch (c == 'h' ? 1 : parse_flag(f, c, optarg)) {
+    case 1: return cli_print_help("exec") == 0 ? -1 : 1;
     case 0: break;
     case -2: return 1; /* reported */
     default: return cli_bad_option("exec", argv);
@@ -138,14 +155,17 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
   cleanup_berr struct berr *err = NULL;
   cleanup_close int pidfd_sock = -1;
   int status = 1;
-  if (parse_exec_flags(argc, argv, &f) != 0)
+  int parsed = parse_exec_flags(argc, argv, &f);
+  if (parsed != 0) {
+    status = parsed < 0 ? 0 : parsed; /* -1: --help printed */
     goto out;
+  }
   if (cli_pidfd_socket_open(f.pidfd_socket, &pidfd_sock, &err) < 0) {
-    status = cli_fail(err);
+    status = exec_fail(err);
     goto out;
   }
   if (f.o.pid_file && pid_file_check(f.o.pid_file, &err) < 0) {
-    status = cli_fail(err);
+    status = exec_fail(err);
     goto out;
   }
   sigset_t all;
@@ -155,7 +175,7 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
   /* attached without --console-socket: a terminal (-t or the process.json's) is ours */
   if (!f.detach && f.o.console_socket == NULL) {
     if (tty_relay_open(&relay, &err) < 0) {
-      status = cli_fail(err);
+      status = exec_fail(err);
       goto out;
     }
     f.o.console_sock_fd = relay.theirs;
@@ -167,19 +187,25 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
     }
   }
   if (container_exec(&f.o, &pid, &err) < 0) {
-    status = cli_fail(err);
+    status = exec_fail(err);
     goto out;
   }
-  if (cli_pidfd_send(pidfd_sock, pid, &err) < 0 ||
-      (f.o.pid_file && pid_file_write(f.o.pid_file, pid, &err) < 0)) {
-    kill_execd(pid);
-    status = cli_fail(err);
+  if (cli_pidfd_send(pidfd_sock, pid, &err) < 0) { /* it killed and reaped the process */
+    status = exec_fail(err);
+    goto out;
+  }
+  if (f.o.pid_file && pid_file_write(f.o.pid_file, pid, &err) < 0) {
+    /* as runc: the process nobody could be told about does not keep running */
+    kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+    status = exec_fail(err);
     goto out;
   }
   bool tty = false;
   if (relay.ours >= 0 && tty_relay_take_master(&relay, &tty, &err) < 0) {
     kill_execd(pid);
-    status = cli_fail(err);
+    status = exec_fail(err);
     goto out;
   }
   if (f.detach)
@@ -187,7 +213,7 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
   else
     status = tty ? tty_relay_run(&relay, pid, &all) : wait_forwarding(pid, &all);
   if (status < 0)
-    status = 1;
+    status = 255;
 out:
   tty_relay_close(&relay);
   free(f.env.v);

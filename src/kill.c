@@ -11,6 +11,7 @@ int cmd_kill(const struct global_opts *g, int argc, char **argv) {
   static const struct option opts[] = {{"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
   bool all = false;
   int c;
+  cli_reorder_flags(argc, argv, "+a", opts); /* flags after the id, as runc */
   while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
     if (c != 'a')
       return cli_bad_option("kill", argv);

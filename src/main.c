@@ -333,7 +333,9 @@ int main(int argc, char **argv) {
   const struct command *c = command_lookup(name);
   if (c == NULL)
     return unknown_command(NULL, name);
-  if (cli_wants_help(sub_argc, sub_argv))
+  /* exec and ps: what follows the id is the process's or ps(1)'s ("exec ID cmd --help"), so
+   * they take --help only before it, in their own getopt loop (as runc) */
+  if (strcmp(name, "exec") != 0 && strcmp(name, "ps") != 0 && cli_wants_help(sub_argc, sub_argv))
     return cli_print_help(name);
   optind = 1;
   opterr = 0;

@@ -111,10 +111,12 @@ static int compare_pids(const void *a, const void *b) {
 
 int cmd_ps(const struct global_opts *g, int argc, char **argv) {
   static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                       {NULL, 0, NULL, 0}};
+                                       {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
   const char *format = "table";
   int c;
-  while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+    if (c == 'h')
+      return cli_print_help("ps");
     if (c != 'f')
       return cli_usage_error("ps", "invalid option");
     format = optarg;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "json.h"
@@ -89,6 +90,10 @@ static void write_mounts(json_writer *w, bool rootless) {
     jw_kv_string(w, "destination", m->destination);
     jw_kv_string(w, "type", bind_sys ? "none" : m->type);
     jw_kv_string(w, "source", bind_sys ? "/sys" : m->source);
+    if (m->options[0] == NULL && !bind_sys) { /* /proc: no options, as runc writes it */
+      jw_object_end(w);
+      continue;
+    }
     jw_key(w, "options");
     jw_array_begin(w);
     if (bind_sys)
@@ -114,8 +119,9 @@ static void write_id_map(json_writer *w, const char *key, unsigned id) {
 }
 
 static void write_linux(json_writer *w, bool rootless) {
-  static const char *const ns_root[] = {"pid", "network", "ipc", "uts", "mount", "cgroup", NULL};
-  static const char *const ns_rootless[] = {"pid", "ipc", "uts", "mount", "cgroup", "user", NULL};
+  /* runc's template: a cgroup namespace only on a pure cgroup v2 host */
+  static const char *const ns_root[] = {"pid", "network", "ipc", "uts", "mount", NULL};
+  static const char *const ns_rootless[] = {"pid", "ipc", "uts", "mount", "user", NULL};
   jw_key(w, "linux");
   jw_object_begin(w);
   if (rootless) {
@@ -138,6 +144,11 @@ static void write_linux(json_writer *w, bool rootless) {
   for (const char *const *n = rootless ? ns_rootless : ns_root; *n; n++) {
     jw_object_begin(w);
     jw_kv_string(w, "type", *n);
+    jw_object_end(w);
+  }
+  if (cgroup_host_unified()) {
+    jw_object_begin(w);
+    jw_kv_string(w, "type", "cgroup");
     jw_object_end(w);
   }
   jw_array_end(w);

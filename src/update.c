@@ -196,6 +196,7 @@ int cmd_update(const struct global_opts *g, int argc, char **argv) {
   } flags[32];
   size_t nflags = 0;
   int c, idx;
+  cli_reorder_flags(argc, argv, "+r:", opts); /* flags after the id, as runc */
   while ((c = getopt_long(argc, argv, "+r:", opts, &idx)) != -1) {
     if (c == 'r')
       file = optarg;

@@ -129,6 +129,10 @@ static bool cg_root_is_v2(void) {
          (unsigned long)sfs.f_type == (unsigned long)CGROUP2_SUPER_MAGIC;
 }
 
+bool cgroup_host_unified(void) {
+  return cg_root_is_v2();
+}
+
 int cg_discover(struct cg_hier **out, size_t *n, bool *unified, struct berr **err) {
   bool v2 = cg_root_is_v2();
   if (!v2 && errno != 0)
@@ -274,12 +278,11 @@ static int mkdir_p_once(struct cg_hier *h, const char *path, bool exclusive, str
       return berr_errno(err, "cgroup: mkdir %s", buf);
     }
     /* v1 cpuset: a child copies its parent's cpus/mems and an empty cpuset refuses every
-     * process. Fill what we made, and berth's own default parent even when it existed (the
-     * container that made it may not have filled it yet); other existing cgroups are the
-     * host's, not ours to write. A concurrent delete may remove an empty /berth at any
-     * moment (ENOENT): start over then. */
-    bool ours = made || strcmp(buf + strlen(h->mnt), "/berth") == 0;
-    if (!h->v2 && ours && cg_list_has(h->ctls, "cpuset")) {
+     * process. Every directory of the path whose cpuset.cpus or cpuset.mems is empty is filled
+     * from its parent, top down, also one that existed (runc does the same): an empty cpuset
+     * holds no process, so this takes nothing from anyone, and a filled one is left alone.
+     * A concurrent delete may remove an empty /berth at any moment (ENOENT): start over then. */
+    if (!h->v2 && cg_list_has(h->ctls, "cpuset")) {
       cleanup_berr struct berr *e = NULL;
       if (cg_v1_cpuset_init(h, buf + strlen(h->mnt), &e) < 0) {
         if (berr_errcode(&e) == ENOENT)
@@ -356,6 +359,8 @@ int cgroup_create(const struct spec *spec, const char *id, bool systemd, cgroup_
     return -1;
   const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;
   int r = create_dirs(cg, res, cp == NULL || cp[0] == '\0', err);
+  if (r == 0)
+    r = cg_check_not_frozen(cg, err);
   if (r == 0)
     r = cg->unified ? cg_v2_apply(cg, res, err) : cg_v1_apply(cg, res, err);
   if (r < 0) {

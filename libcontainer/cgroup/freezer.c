@@ -41,6 +41,26 @@ static bool v2_events_frozen(const char *dir, bool *known) {
   return p && p[7] == '1';
 }
 
+int cg_check_not_frozen(const struct cgroup *cg, struct berr **err) {
+  const struct cg_hier *h = freezer_hier(cg);
+  const char *file = h && h->v2 ? "cgroup.freeze" : "freezer.state";
+  cleanup_free char *st = h ? cg_read(h->dir, file) : NULL;
+  if (st == NULL)
+    return 0;
+  bool known = false;
+  bool frozen = h->v2 ? strcmp(st, "1") == 0 : strcmp(st, "THAWED") != 0;
+  if (!frozen && h->v2 && v2_events_frozen(h->dir, &known)) { /* below a frozen cgroup */
+    file = "cgroup.events: frozen";
+    frozen = true;
+    st[0] = '1', st[1] = '\0';
+  }
+  if (frozen)
+    return berr_code(err, EBUSY,
+                     "linux.cgroupsPath: container's cgroup unexpectedly frozen (%s %s %s): "
+                     "thaw it first", h->dir, file, st);
+  return 0;
+}
+
 static int v2_freeze(const char *dir, bool frozen, struct berr **err) {
   if (cg_write(dir, "cgroup.freeze", frozen ? "1" : "0", "cgroup.freeze", err) < 0)
     return -1;

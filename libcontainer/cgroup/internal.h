@@ -94,10 +94,13 @@ void cg_kill_all(const char *dir, bool v2);
 /* v1.c */
 int cg_v1_discover(struct cg_hier **out, size_t *n, struct berr **err);
 int cg_v1_cpuset_init(const struct cg_hier *h, const char *path, struct berr **err);
+/* freezer.c: an error when the cgroup (its directories made or found) is frozen: a process
+ * put in it would stop at once (runc refuses it with the same words) */
+int cg_check_not_frozen(const struct cgroup *cg, struct berr **err);
 int cg_v1_devices(const struct cgroup *cg, const struct spec *spec, struct berr **err);
 /* The device rules a container gets, in order: linux.resources.devices, then the defaults every
- * container has (null, zero, full, random, urandom, tty, console, ptmx, pts, mknod of any), then
- * the nodes of linux.devices. A shallow copy (strings owned by spec and static data); free(). */
+ * container has (null, zero, full, random, urandom, tty, console, ptmx, pts, mknod of any), as
+ * runc. The nodes of linux.devices are not allowed by being made. A shallow copy (strings owned by spec and static data); free(). */
 int cg_device_rules(const struct spec *spec, struct spec_device_cgroup **out, size_t *n,
                     struct berr **err);
 

@@ -161,26 +161,16 @@ int cg_device_rules(const struct spec *spec, struct spec_device_cgroup **out, si
                     struct berr **err) {
   const struct spec_resources *res = spec->linux ? spec->linux->resources : NULL;
   size_t cfg = res ? res->devices_len : 0, ndef = sizeof(default_allow) / sizeof(default_allow[0]);
-  size_t ndev = spec->linux ? spec->linux->devices_len : 0;
-  struct spec_device_cgroup *v = calloc(cfg + ndef + ndev + 1, sizeof(*v));
+  struct spec_device_cgroup *v = calloc(cfg + ndef + 1, sizeof(*v));
   if (v == NULL)
     return berr_set(err, ENOMEM, "linux.resources.devices");
   size_t k = 0;
   for (size_t i = 0; i < cfg; i++)
     v[k++] = res->devices[i]; /* shallow: access stays owned by the spec */
+  /* The nodes of linux.devices get no rule of their own: a node in /dev grants nothing, the
+   * config's rules decide (runc); engines allow what they pass in linux.resources.devices. */
   for (size_t i = 0; i < ndef; i++)
     v[k++] = default_allow[i];
-  /* the devices the runtime creates (linux.devices) are usable too */
-  for (size_t i = 0; i < ndev; i++) {
-    const struct spec_device *dev = &spec->linux->devices[i];
-    if (dev->type == 'p')
-      continue;
-    v[k++] = (struct spec_device_cgroup){.allow = true,
-                                         .type = dev->type == 'u' ? 'c' : dev->type,
-                                         .major = dev->major,
-                                         .minor = dev->minor,
-                                         .access = "rwm"};
-  }
   *out = v;
   *n = k;
   return 0;
@@ -206,7 +196,7 @@ int cg_v1_devices(const struct cgroup *cg, const struct spec *spec, struct berr 
     if (i < cfg)
       snprintf(field, sizeof(field), "linux.resources.devices[%zu]", i);
     else
-      snprintf(field, sizeof(field), "cgroup: default and linux.devices rules");
+      snprintf(field, sizeof(field), "cgroup: default device rules");
     if (write_rule(h->dir, &rules[i], field, err) < 0)
       return -1;
   }

@@ -226,11 +226,22 @@ class Podman:
                             "--events-backend=file", "--runtime", berth]
         self.run_opts = ["--network=none", "--cgroup-parent", cgroup_parent, *ULIMITS]
 
+        # the distribution's containers.conf (default_sysctls, capabilities) plus this host's
+        # nofile/nproc limits as default_ulimits: a pod's infra container takes no --ulimit
+        base.mkdir(parents=True, exist_ok=True)
+        dist = Path("/usr/share/containers/containers.conf")
+        text = dist.read_text() if dist.exists() else "[containers]\n"
+        text = text.replace("[containers]\n", "[containers]\ndefault_ulimits = "
+                            '["nofile=20000:20000", "nproc=32768:32768"]\n', 1)
+        self.conf = base / "containers.conf"
+        self.conf.write_text(text)
+        self.env = dict(os.environ, CONTAINERS_CONF=str(self.conf))
+
     def argv(self, *args):
         return ["podman", *self.global_opts, *args]
 
     def __call__(self, *args, timeout=60):
-        return run(self.argv(*args), timeout=timeout)
+        return run(self.argv(*args), timeout=timeout, env=self.env)
 
 
 @pytest.fixture(scope="session")

@@ -124,3 +124,15 @@ def test_detached_task_exec_ps_pause_kill_delete(containerd):
         containerd("task", "delete", "--force", c)
         containerd("container", "delete", c)
     assert c not in containerd("container", "ls", "-q").stdout.split()
+
+
+def test_loopback_is_up(containerd):
+    """ctr run gives a new network namespace and does not touch lo: the runtime sets it up, as
+    runc does (issue 12)."""
+    script = ("cat /sys/class/net/lo/flags; (nc -l -p 8080 > /dev/null &); i=0; "
+              "while ! echo hi | nc -w 1 127.0.0.1 8080 2>/dev/null; do i=$((i+1)); "
+              "[ $i -gt 50 ] && exit 3; usleep 20000; done; echo reached")
+    res = containerd(*containerd.run_argv("--rm", cid=cid(), args=["sh", "-c", script])[1:])
+    assert res.returncode == 0, res
+    out = lines(res.stdout)
+    assert int(out[0], 16) & 1 and out[-1] == "reached", res

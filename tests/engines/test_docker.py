@@ -126,3 +126,44 @@ def test_user_capdrop_readonly(docker):
     res = docker("run", "--rm", "--user", "1000:1000", "--cap-drop", "ALL", "--read-only",
                  *opts(), IMAGE, "sh", "-c", USER_CAPDROP_SCRIPT)
     check_user_capdrop_readonly(res)
+
+
+NS = "for n in net ipc; do readlink /proc/self/ns/$n; done"
+
+
+@pytest.mark.parametrize("kind,sysctl,read", [
+    ("network", "net.ipv4.ip_unprivileged_port_start=83",
+     "/proc/sys/net/ipv4/ip_unprivileged_port_start"),
+    ("ipc", "kernel.msgmax=45678", "/proc/sys/kernel/msgmax")])
+def test_namespace_of_another_container_with_sysctl(docker, kind, sysctl, read):
+    """--network/--ipc container:X --sysctl: Docker passes X's namespace by path (issue 12)."""
+    first = name()
+    res = docker("run", "-d", "--name", first, "--ipc", "shareable", *opts(), IMAGE,
+                 "sleep", "300")
+    assert res.returncode == 0, res
+    try:
+        ns_opts = ["--runtime", "berth", f"--{kind}", f"container:{first}"]
+        if kind == "ipc":
+            ns_opts += ["--network", "none"]
+        script = f"{NS}; cat {read}"
+        res = docker("run", "--rm", *ns_opts, "--sysctl", sysctl, IMAGE, "sh", "-c", script)
+        assert res.returncode == 0, res
+        second = lines(res.stdout)
+        res = docker("exec", first, "sh", "-c", script)
+        assert res.returncode == 0, res
+        mine = lines(res.stdout)
+        idx = 0 if kind == "network" else 1
+        assert second[idx] == mine[idx], (mine, second)
+        assert second[2] == mine[2] == sysctl.split("=")[1], (mine, second)
+    finally:
+        docker("rm", "-f", first)
+
+
+def test_sysctl_in_own_namespaces(docker):
+    res = docker("run", "--rm", *opts(), "--sysctl", "net.ipv4.ip_unprivileged_port_start=84",
+                 "--sysctl", "kernel.shmmni=2048", IMAGE, "sh", "-c",
+                 "cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shmmni "
+                 "/sys/class/net/lo/flags")
+    assert res.returncode == 0, res
+    out = lines(res.stdout)
+    assert out[:2] == ["84", "2048"] and int(out[2], 16) & 1, res

@@ -187,7 +187,7 @@ def test_invalid_id_refused_by_every_command(berth, cmd, cid, tmp_path):
     victim.mkdir()
     (victim / "state.json").write_text("{}")
     res = berth(*cmd.split(), cid, *(["true"] if cmd == "exec" else []))
-    assert_one_error_line(res, "container id")
+    assert_one_error_line(res, "container id", status=255 if cmd == "exec" else 1)
     assert (victim / "state.json").read_text() == "{}"
     shutil.rmtree(victim)
 

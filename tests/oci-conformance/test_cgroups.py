@@ -336,3 +336,32 @@ def test_concurrent_runs_share_the_default_parent(berth, bundle):
     outs = [p.communicate(timeout=120)[0] for p in procs]
     failures = [line for o in outs for line in o.splitlines() if line.strip()]
     assert not failures, "\n".join(failures)
+
+
+@needs_v1
+def test_linux_devices_entry_does_not_grant_access(berth, bundle):
+    """A node the runtime makes (linux.devices) is not an allow rule: the config's
+    linux.resources.devices deny c 1:11, so the /dev/kmsg it creates cannot be written (runc:
+    its rules are linux.resources.devices and its default allowed list, nothing more)."""
+    b = with_resources(bundle(), {"devices": [
+        {"allow": False, "access": "rwm"},
+        {"allow": False, "type": "c", "major": 1, "minor": 11, "access": "rwm"}]})
+    b.config["linux"]["devices"] = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11,
+                                     "fileMode": 0o600}]
+    b.sh("test -c /dev/kmsg && echo node-ok; "
+         "(echo x > /dev/kmsg) 2>/dev/null && echo kmsg-written || echo kmsg-denied; "
+         "echo x > /dev/null && echo null-ok")
+    out = berth.run_ok(b)
+    assert "node-ok" in out and "null-ok" in out, out
+    assert "kmsg-denied" in out, out
+
+
+@needs_v1
+def test_default_devices_follow_the_config_rules(berth, bundle):
+    """The default allowed list comes after linux.resources.devices (runc 1.1 order), so a
+    config that denies /dev/null still gets it."""
+    b = with_resources(bundle(), {"devices": [
+        {"allow": False, "access": "rwm"},
+        {"allow": False, "type": "c", "major": 1, "minor": 3, "access": "rwm"}]})
+    b.sh("(echo x > /dev/null) 2>/dev/null && echo null-ok || echo null-denied")
+    assert "null-ok" in berth.run_ok(b)

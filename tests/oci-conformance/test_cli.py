@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 
 import pytest
 
@@ -144,6 +145,13 @@ def last_error(entries):
     return errors[-1]
 
 
+def assert_only_the_error_on_stderr(res, error):
+    """With --log every message goes to the file; errors also to stderr, as text, as runc writes
+    them (containerd's shim reads the output too; issue 13): no warning or debug line there."""
+    assert res.stderr == f"berth: {error}\n" or (
+        res.stderr == f"{error}\n" and "berth" not in res.argv[0]), res
+
+
 def test_log_file_json(berth, bundle, tmp_path):
     b = bundle(shared_rootfs=True, args=["/nope"])
     berth.prepare(b)
@@ -152,9 +160,9 @@ def test_log_file_json(berth, bundle, tmp_path):
     res = berth("create", "--bundle", b.path, "logjson",
                 global_opts=("--log", log, "--log-format", "json", "--debug"))
     assert res.returncode == 127, res
-    assert res.stderr == "", f"with --log every message goes to the file: {res!r}"
     entries = read_json_log(log)
     assert 'exec: "/nope": no such file or directory' in last_error(entries)
+    assert_only_the_error_on_stderr(res, last_error(entries))
     # the container init's own lines (forwarded over the sync socket) land there too
     assert any(e["level"] == "debug" and "pivoted" in e["msg"] for e in entries), entries
     berth.assert_nothing_left()
@@ -162,7 +170,7 @@ def test_log_file_json(berth, bundle, tmp_path):
 
 @pytest.mark.parametrize("case", ["hook", "bad-config", "usage", "no-bundle", "duplicate"])
 def test_log_file_json_failed_create(berth, bundle, tmp_path, case):
-    """Every way create fails puts its reason in --log as a JSON error line, nothing on stderr."""
+    """Every way create fails puts its reason in --log as a JSON error line, and on stderr."""
     b = bundle(shared_rootfs=True, args=["true"])
     log = tmp_path / "log.json"
     opts, want = ["--bundle", b.path], None
@@ -183,8 +191,8 @@ def test_log_file_json_failed_create(berth, bundle, tmp_path, case):
     berth.track("logdup", b)
     res = berth("create", *opts, "logdup", global_opts=("--log", log, "--log-format", "json"))
     assert res.returncode == 1, res
-    assert res.stderr == "", f"with --log every message goes to the file: {res!r}"
     assert want in last_error(read_json_log(log)), log.read_text()
+    assert_only_the_error_on_stderr(res, last_error(read_json_log(log)))
 
 
 # -- list -----------------------------------------------------------------------------------
@@ -312,6 +320,34 @@ def test_spec_default_like_runc(berth, tmp_path):
         assert {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"} <= \
             set(p["capabilities"][k]), k
     assert p.get("noNewPrivileges") is True
+
+
+def host_is_unified():
+    return subprocess.run(["stat", "-f", "-c", "%T", "/sys/fs/cgroup"], capture_output=True,
+                       text=True).stdout.strip() == "cgroup2fs"
+
+
+@pytest.mark.parametrize("opts", [(), ("--rootless",)])
+def test_spec_cgroupns_only_on_unified_host(berth, tmp_path, rootfs_template, opts):
+    """runc's template has a cgroup namespace only where /sys/fs/cgroup is cgroup2, so a config
+    that adds its own (as engines' and tests' do) to the template is not refused as "duplicate
+    namespace type"; the process entry of /proc gets no options key"""
+    d, c = spec_in(berth, tmp_path, *opts)
+    ns = [n["type"] for n in c["linux"]["namespaces"]]
+    assert ("cgroup" in ns) == host_is_unified(), ns
+    assert "options" not in next(m for m in c["mounts"] if m["destination"] == "/proc")
+    if opts:
+        return
+    copy_rootfs(rootfs_template, d / "rootfs")
+    c["process"]["terminal"] = False
+    c["process"]["args"] = ["true"]
+    c["linux"]["namespaces"].append({"type": "cgroup"})
+    (d / "config.json").write_text(json.dumps(c))
+    berth.track("p16b-specns")
+    from conftest import Bundle
+    berth.bundles.append(Bundle(d, c, d / "rootfs"))
+    res = berth("run", "--bundle", d, "p16b-specns")
+    assert res.returncode == 0, res
 
 
 def test_spec_rootless(berth, tmp_path):
@@ -449,6 +485,9 @@ def test_readme_tells_how_to_use_berth_from_each_engine():
     assert "BinaryName" in sections["Using berth from containerd"]
     assert "--runc-binary" in sections["Using berth from containerd"]
     assert '"runtimes"' in sections["Using berth from Docker"]
+    # issue 13: the CRI runtime handler and the RuntimeClass that selects it
+    k8s = sections["Using berth as a Kubernetes runtime handler"]
+    assert "BinaryName" in k8s and "handler: berth" in k8s and "runtime_type" in k8s
 
 
 def test_demo_script_runs(berth_bin, tmp_path):
@@ -471,3 +510,34 @@ def test_demo_script_runs(berth_bin, tmp_path):
     assert "hostname: berth-demo" in out and "pid: 1" in out, res.stdout
     host_pid_ns = os.readlink("/proc/self/ns/pid")
     assert "pid -> pid:[" in out and host_pid_ns not in out, res.stdout
+
+
+def test_flags_after_the_id_as_runc(berth, bundle):
+    """runc's parser (urfave/cli) takes a command's flags after the container id too (run,
+    create, update, events, kill, delete); exec and ps do not: what follows the id is the
+    process's (--help included) or ps(1)'s"""
+    cid = "p16b-flagsafter"
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    b.config["linux"]["cgroupsPath"] = f"/{cid}"
+    berth.prepare(b)
+    berth.track(cid, b)
+    res = berth("run", cid, "--bundle", b.path, "-d")
+    assert res.returncode == 0, res
+    res = berth("update", cid, "--cpuset-cpus", "0")
+    assert res.returncode == 0, res
+    res = berth("exec", cid, "grep", "Cpus_allowed_list", "/proc/self/status")
+    assert res.stdout.split() == ["Cpus_allowed_list:", "0"], res
+    res = berth("events", cid, "--stats")
+    assert res.returncode == 0 and json.loads(res.stdout)["type"] == "stats", res
+    # exec: a flag after the id is the command's argument
+    res = berth("exec", cid, "echo", "--env", "A=B", "--help")
+    assert res.returncode == 0 and res.stdout.split() == ["--env", "A=B", "--help"], res
+    # ps: the arguments after the id are ps(1)'s
+    res = berth("ps", cid, "-o", "pid,args")
+    assert res.returncode == 0 and "sleep 60" in res.stdout, res
+    res = berth("kill", cid, "KILL", "--all")
+    assert res.returncode == 0, res
+    berth.wait_status(cid, "stopped")
+    res = berth("delete", cid, "--force")
+    assert res.returncode == 0, res
+    assert berth.state(cid, check=False) is None

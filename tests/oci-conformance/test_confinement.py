@@ -289,7 +289,7 @@ def test_exec_cpu_affinity_bad_list_leaves_container_alone(berth, bundle, tmp_pa
     pf = tmp_path / "process.json"
     pf.write_text(json.dumps(proc))
     res = berth("exec", "--process", pf, "aff4")
-    assert_one_error_line(res, "process.execCPUAffinity.initial")
+    assert_one_error_line(res, "process.execCPUAffinity.initial", status=255)
     assert berth.state("aff4")["status"] == "running"
 
 

@@ -116,7 +116,7 @@ def test_exec_stopped_container_fails(berth, bundle):
     berth.create_and_start("ex11", b)
     berth.wait_status("ex11", "stopped")
     res = berth("exec", "ex11", "true")
-    assert res.returncode == 1
+    assert res.returncode == 255
     assert "stopped" in res.stderr
 
 
@@ -133,7 +133,7 @@ def test_exec_bad_input(berth, bundle, tmp_path):
                  ["-e", "NOEQUALS", "ex12", "true"], ["--env", "=v", "ex12", "true"],
                  ["-t", "--console-socket", tmp_path / "nope.sock", "ex12", "true"]):
         res = berth("exec", *args)
-        assert res.returncode == 1, (args, res)
+        assert res.returncode == 255, (args, res)
         assert len([l for l in res.stderr.splitlines() if l.strip()]) == 1, res
     # the message names the field or the flag
     assert "process.json: cwd" in berth("exec", "--process", bad, "ex12").stderr
@@ -359,12 +359,47 @@ def test_exec_pidfd_socket(berth, bundle, tmp_path, detach):
 
 
 def test_exec_pidfd_socket_that_does_not_exist(berth, bundle, tmp_path):
-    """nothing runs when the socket cannot be reached: exit 1 naming the flag"""
+    """nothing runs when the socket cannot be reached: exit 255 naming the flag"""
     b = running(berth, bundle, "ex24")
     res = berth("exec", "--pidfd-socket", tmp_path / "nope.sock", "ex24", "sh", "-c",
                 "touch /tmp/ran")
-    assert res.returncode == 1 and "--pidfd-socket" in res.stderr, res
+    assert res.returncode == 255 and "--pidfd-socket" in res.stderr, res
     assert len([l for l in res.stderr.splitlines() if l.strip()]) == 1, res
     res = berth("exec", "ex24", "sh", "-c", "test -e /tmp/ran && echo RAN || echo none")
     assert res.stdout.strip() == "none", res
     assert berth.state("ex24")["status"] == "running"
+
+
+def test_exec_runtime_errors_exit_255(berth, bundle, tmp_path):
+    """runc's exec exits 255 when the failure is the runtime's (no such container, a pid file
+    that cannot be written, a console socket that is not there, a paused container), so an
+    engine tells it from the process's own status; usage errors stay 1"""
+    running(berth, bundle, "p16b-ex255")
+    cases = [
+        (["p16b-nosuch", "true"], None),
+        (["--pid-file", tmp_path / "no" / "dir" / "pid", "p16b-ex255", "sleep", "71"], None),
+        (["-d", "--pid-file", tmp_path / "no" / "dir" / "pid", "p16b-ex255", "sleep", "72"],
+         None),
+        (["-d", "-t", "--console-socket", tmp_path / "nope.sock", "p16b-ex255", "true"],
+         "nope.sock"),
+        (["p16b-ex255"], None),  # no command
+    ]
+    for args, needle in cases:
+        res = berth("exec", *args)
+        assert res.returncode == 255, (args, res)
+        assert res.stderr.strip() and (needle is None or needle in res.stderr), res
+    # the process whose pid file could not be written does not keep running
+    res = berth("exec", "p16b-ex255", "ps", "-o", "args")
+    assert "sleep 71" not in res.stdout and "sleep 72" not in res.stdout, res
+    # the process's own status is its own
+    assert berth("exec", "p16b-ex255", "sh", "-c", "exit 7").returncode == 7
+    # usage: an unknown flag, no container id
+    assert berth("exec", "--bogus-flag", "p16b-ex255", "true").returncode == 1
+    assert berth("exec").returncode == 1
+    # paused: refused with runc's words, unless --ignore-paused
+    assert berth("pause", "p16b-ex255").returncode == 0
+    res = berth("exec", "p16b-ex255", "true")
+    assert res.returncode == 255 and "cannot exec in a paused container" in res.stderr, res
+    p = berth.popen("exec", "--ignore-paused", "p16b-ex255", "true")
+    assert berth("resume", "p16b-ex255").returncode == 0
+    assert p.wait(timeout=10) == 0

@@ -306,3 +306,81 @@ def test_nonexistent_hook_path(berth, bundle):
     res = berth.create("nohook", b, check=False)
     assert_one_error_line(res, "hooks.prestart[0]")
     berth.assert_nothing_left()
+
+
+FD_HOOK = """#!/bin/sh
+ls -l /proc/$$/fd > {log}/$1.fds 2>&1
+"""
+
+
+def test_hooks_get_only_stdio(berth, bundle, tmp_path):
+    """A hook gets stdin (the state), stdout and stderr, not the fds berth inherited from its
+    caller (runc: Go's exec.Cmd passes only those): berth runs with an extra open file, each
+    hook lists its shell's fds."""
+    log = tmp_path / "fdlog"
+    log.mkdir()
+    b = bundle()
+    for place in (b.path / "fdhook.sh", b.rootfs / "fdhook.sh"):
+        place.write_text(FD_HOOK.format(log=log))
+        place.chmod(0o755)
+    b.add_mount(str(log), "bind", str(log), ["rbind", "rw"])
+    host = str(b.path / "fdhook.sh")
+    b.config["hooks"] = {
+        "createRuntime": [{"path": host, "args": ["fdhook.sh", "createRuntime"]}],
+        "createContainer": [{"path": host, "args": ["fdhook.sh", "createContainer"]}],
+        "startContainer": [{"path": "/fdhook.sh", "args": ["fdhook.sh", "startContainer"]}],
+        "poststop": [{"path": host, "args": ["fdhook.sh", "poststop"]}],
+    }
+    b.set_args("true")
+    marker = tmp_path / "inherited-by-berth-only"
+    with open(marker, "w") as f:
+        os.set_inheritable(f.fileno(), True)
+        res = berth.run("par16a-hookfd", b, pass_fds=(f.fileno(),))
+    assert res.returncode == 0, res
+    for name in ("createRuntime", "createContainer", "startContainer", "poststop"):
+        text = (log / f"{name}.fds").read_text()
+        assert marker.name not in text, (name, text)
+
+
+def test_start_container_hook_bound_by_seccomp(berth, bundle, tmp_path):
+    """startContainer hooks run once the process is confined (runc): the container's seccomp
+    filter binds them as it binds the process."""
+    log = tmp_path / "sclog"
+    log.mkdir()
+    b = bundle()
+    hook = b.rootfs / "schook.sh"
+    hook.write_text(f"#!/bin/sh\nmkdir /byhook > {log}/out 2>&1 && echo made >> {log}/out\n"
+                    f"grep '^Seccomp:' /proc/self/status >> {log}/out\n")
+    hook.chmod(0o755)
+    b.add_mount(str(log), "bind", str(log), ["rbind", "rw"])
+    b.config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 122}]}
+    b.config["hooks"] = {"startContainer": [{"path": "/schook.sh"}]}
+    b.set_args("true")
+    berth.run_ok(b)
+    out = (log / "out").read_text()
+    assert "Disk quota exceeded" in out and "made" not in out, out
+    assert "Seccomp:\t2" in out, out
+
+
+def test_create_container_hook_cwd_is_the_rootfs(berth, bundle, tmp_path):
+    """runc runs createContainer hooks with the container's root (root.path) as their working
+    directory, after the mounts, before pivot_root (the spec says nothing about it)"""
+    out = tmp_path / "hookcwd"
+    b = bundle(args=["true"])
+    b.config["hooks"] = {"createContainer": [
+        {"path": "/bin/sh", "args": ["sh", "-c", f"pwd -P > {out}; ls > {out}.ls"]}]}
+    berth.run_ok(b, "p16b-hookcwd")
+    assert out.read_text().strip() == os.path.realpath(b.rootfs)
+    assert "bin" in out.with_suffix(".ls").read_text().split()
+
+
+@pytest.mark.parametrize("kind", ["startContainer", "poststart"])
+def test_run_with_failing_start_hook_exits_1(berth, bundle, kind):
+    """run whose start fails in a hook reports it and exits 1 (it crashed cleaning up: the
+    delete of an already destroyed container with no error object to fill)"""
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config["hooks"] = {kind: [{"path": "/bin/false", "args": ["false"]}]}
+    res = berth.run("p16b-runhookfail", b)
+    assert res.returncode == 1, res
+    assert "hook" in res.stderr, res  # berth: "hooks.<kind>[0] (/bin/false): exited ..."

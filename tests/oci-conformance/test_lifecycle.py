@@ -141,14 +141,38 @@ def test_kill_created_container(berth, bundle):
     wait_for(lambda: not pid_alive(pid), what="process gone")
 
 
-def test_kill_stopped_container_fails(berth, bundle):
+def test_kill_stopped_container(berth, bundle):
+    """runc's contract, which containerd's shim relies on (issue 13): a plain kill of a stopped
+    container fails with "container not running" (the text containerd's checkKillError takes as
+    "already gone"; any other makes it retry for ever), kill --all succeeds, and ps lists no
+    process and succeeds"""
     b = bundle(shared_rootfs=True, args=["true"])
     berth.create_and_start("killstopped", b)
     berth.wait_status("killstopped", "stopped")
     res = berth.kill("killstopped", "KILL", check=False)
-    assert res.returncode == 1
-    assert res.stderr.startswith("berth: ")
+    assert res.returncode == 1 and "container not running" in res.stderr, res
+    assert berth.kill("killstopped", "--all", "KILL", check=False).returncode == 0
+    assert berth.kill("killstopped", "--all", "0", check=False).returncode == 0
+    res = berth("ps", "--format", "json", "killstopped")
+    assert res.returncode == 0 and not json.loads(res.stdout), res
+    res = berth("ps", "killstopped")
+    assert res.returncode == 0 and len(res.stdout.splitlines()) == 1, res
+    assert "PID" in res.stdout.split()
     assert berth.state("killstopped")["status"] == "stopped"
+
+
+def test_kill_all_of_stopped_container_signals_what_is_left(berth, bundle):
+    """without its own pid namespace, a container's processes outlive its init: the container is
+    stopped, and kill --all still signals them (runc signals the whole cgroup)"""
+    b = bundle(shared_rootfs=True)
+    b.remove_ns("pid")
+    b.sh("sleep 60 & exit 0")
+    berth.create_and_start("killleft", b)
+    berth.wait_status("killleft", "stopped")
+    left = berth.marked_pids()
+    assert left, "the background sleep is gone already"
+    assert berth.kill("killleft", "--all", "KILL", check=False).returncode == 0
+    wait_for(lambda: not berth.marked_pids(), what="what was left is killed")
 
 
 @pytest.mark.parametrize("sigarg,expect", [
@@ -596,6 +620,20 @@ def test_global_debug_and_text_log(berth, bundle, tmp_path):
     assert log.exists() and log.read_text().strip(), "--debug --log wrote nothing"
 
 
+def test_error_goes_to_stderr_and_to_the_json_log(berth, bundle, tmp_path):
+    """with --log FILE an error is written to the log (JSON, as before) and to stderr too: runc
+    does, and containerd's shim reads the command's output to classify a failure (issue 13)"""
+    b = bundle(shared_rootfs=True, args=["true"])
+    berth.create_and_start("logerr", b)
+    berth.wait_status("logerr", "stopped")
+    log = tmp_path / "log.json"
+    res = berth("kill", "logerr", "KILL", global_opts=("--log", log, "--log-format", "json"))
+    assert res.returncode == 1 and "container not running" in res.stderr, res
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    errors = [e["msg"] for e in entries if e["level"] == "error"]
+    assert errors and "container not running" in errors[-1], entries
+
+
 def test_commands_on_other_containers_do_not_wait_for_a_locked_one(berth, bundle, tmp_path):
     """Issue #2: commands on one container are serialized by its lock; commands on different
     containers never wait on each other. A create held in a createRuntime hook keeps its
@@ -777,3 +815,32 @@ def test_pidfd_socket_that_does_not_exist_creates_nothing(berth, bundle, tmp_pat
     assert_one_error_line(res, "--pidfd-socket")
     assert berth.state("pidfd-none", check=False) is None
     berth.assert_nothing_left()
+
+
+@pytest.mark.parametrize("pivot,userns", [(True, False), (False, False), (False, True)],
+                         ids=["pivot_root", "no-pivot", "no-pivot-userns"])
+def test_nested_userns_cannot_mount_procfs(berth, bundle, pivot, userns):
+    """A process that makes its own user and mount namespaces may mount a procfs only where a
+    full, unmasked one is visible in its mount namespace. The container's is masked; with
+    --no-pivot the runtime's old root (the host's /proc and /sys) stays under the container's
+    root unless berth takes them away first, as runc does (runc issue #2647): refused in both
+    modes. In a user namespace the host's mounts are locked: berth covers them instead."""
+    if userns:
+        from test_namespaces import need_userns, userns_config
+        need_userns()
+        b = userns_config(bundle(userns_owner=100000))
+    else:
+        b = bundle()
+    caps = b.process["capabilities"]
+    for k in ("bounding", "effective", "permitted"):  # map uid 0 in the new user namespace
+        caps[k] = sorted(set(caps[k]) | {"CAP_SETFCAP"})
+    # (a procfs of its own pid namespace, a sysfs of its own network namespace)
+    b.sh("unshare -Urmpf sh -c 'mount -t proc none /proc && echo proc-mounted' 2>&1; "
+         "unshare -Urmn sh -c 'mount -t sysfs none /sys && echo sysfs-mounted' 2>&1; echo done")
+    cid = "par16a-nest" + ("" if pivot else "np") + ("u" if userns else "")
+    res = berth.run(cid, b, *([] if pivot else ["--no-pivot"]))
+    assert res.returncode == 0, res
+    if res.stdout.startswith("unshare:"):
+        pytest.skip(f"no user namespace for the container's process: {res.stdout!r}")
+    assert "done" in res.stdout, res
+    assert "proc-mounted" not in res.stdout and "sysfs-mounted" not in res.stdout, res

@@ -346,3 +346,23 @@ def test_recursive_attr_option(berth, bundle, opt, before, want, unwanted):
     # the source tree itself keeps what it had
     src = find_mount(mounts, "/attrsrc/sub")
     assert src is not None and set(before) - {"strictatime"} <= src["opts"]
+
+
+def test_read_only_dev(berth, bundle):
+    """A /dev tmpfs with "ro": its submounts (/dev/pts, /dev/shm, /dev/mqueue), the device nodes
+    and links are made first and /dev turns read-only last (runc's order); create failed with
+    "create /dev/pts: Read-only file system"."""
+    b = bundle()
+    for m in b.config["mounts"]:
+        if m["destination"] == "/dev":
+            m["options"] = [o for o in m.get("options", []) if o not in ("rw", "ro")] + ["ro"]
+    b.sh("touch /dev/newfile 2>&1; echo x > /dev/null && echo null-ok; "
+         "test -L /dev/ptmx && test -L /dev/fd && echo links-ok; "
+         "echo x > /dev/shm/f && echo shm-ok; "
+         "grep -E ' /dev(/pts|/shm|/mqueue)? ' /proc/self/mountinfo | awk '{print $5, $6}'")
+    out = berth.run_ok(b)
+    assert "Read-only file system" in out, out
+    assert "null-ok" in out and "links-ok" in out and "shm-ok" in out, out
+    mounts = dict(line.split(" ", 1) for line in out.splitlines() if line.startswith("/dev"))
+    assert mounts["/dev"].split(",")[0] == "ro", mounts
+    assert set(mounts) >= {"/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"}, mounts

@@ -1,11 +1,12 @@
 """linux.namespaces, uid/gid mappings, time offsets, hostname/domainname."""
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import host_ns_inode, parse_ns_lines
+from conftest import host_ns_inode, parse_ns_lines, wait_for
 
 # config type -> /proc/self/ns name
 NS_FILE = {"pid": "pid", "network": "net", "ipc": "ipc", "uts": "uts", "mount": "mnt",
@@ -215,6 +216,32 @@ def test_sysctl_applied_inside(berth, bundle):
     assert berth.run_ok(b).split() == [fwd, "12345"]
     assert open("/proc/sys/net/ipv4/ip_forward").read() == host_fwd
     assert open("/proc/sys/kernel/msgmax").read() == host_msgmax
+
+
+def test_sysctl_in_a_network_namespace_joined_by_path(berth, bundle):
+    """a net.* sysctl goes into a network namespace joined by path, as a pod sandbox under the
+    CRI joins the one CNI set up (issue 13); joining the caller's own by path is refused"""
+    holder = subprocess.Popen(["unshare", "--net", "sleep", "60"])
+    try:
+        path = f"/proc/{holder.pid}/ns/net"
+        wait_for(lambda: os.readlink(path) != os.readlink("/proc/self/ns/net"),
+                 what="the holder's own network namespace")
+        b = bundle(shared_rootfs=True, args=["cat", "/proc/sys/net/ipv4/ip_forward"])
+        b.remove_ns("network")
+        b.add_ns("network", path)
+        host_fwd = open("/proc/sys/net/ipv4/ip_forward").read()
+        fwd = "0" if host_fwd.strip() == "1" else "1"
+        b.config["linux"]["sysctl"] = {"net.ipv4.ip_forward": fwd}
+        assert berth.run_ok(b).split() == [fwd]
+        assert open("/proc/sys/net/ipv4/ip_forward").read() == host_fwd
+        b.remove_ns("network")
+        b.add_ns("network", "/proc/self/ns/net")
+        res = berth.create("sysctlhostns", b, check=False)
+        assert res.returncode == 1 and "net.ipv4.ip_forward" in res.stderr, res
+        assert open("/proc/sys/net/ipv4/ip_forward").read() == host_fwd
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 @pytest.mark.parametrize("key,needle", [("net.ipv4.ip_forward", "network namespace"),

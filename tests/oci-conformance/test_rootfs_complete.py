@@ -247,3 +247,21 @@ def test_device_bound_from_the_host_in_a_user_namespace(berth, bundle):
     st, mi = berth.run_ok(b).split("--\n")
     assert st.strip() == "a,e5 character special file"
     assert find_mount(parse_mountinfo(mi), "/dev/fuse") is not None
+
+
+def test_bind_source_the_container_root_cannot_reach(berth, bundle, tmp_path):
+    """A bind source under a root-owned 0700 directory, in a container with a user namespace
+    (its root is host uid 100000): the runtime opens the source on the host's side and the
+    init mounts it by fd (runc's mount fds); binding the path from inside failed with
+    "Permission denied". The bind's "ro" still holds."""
+    need_userns()
+    b = userns_config(bundle(userns_owner=100000))
+    locked = b.path / "locked"
+    (locked / "src").mkdir(parents=True)
+    (locked / "src" / "f").write_text("reached\n")
+    os.chmod(locked, 0o700)
+    b.add_mount("/data", "bind", str(locked / "src"), ["rbind", "ro"])
+    b.sh("cat /data/f; touch /data/new 2>&1; true")
+    out = berth.run_ok(b)
+    assert out.startswith("reached\n"), out
+    assert "Read-only file system" in out, out

@@ -300,10 +300,12 @@ def test_allowed_proc_bind(berth, bundle, tmp_path):
 
 
 def test_unknown_option_on_bind(berth, bundle, tmp_path):
+    """key=value data means nothing to a bind and is ignored (issue 12, as runc); a word that is
+    no mount flag is an error"""
     b = bundle(shared_rootfs=True, args=["true"])
-    b.add_mount("/mnt", "bind", str(tmp_path), ["rbind", "size=10m"])
+    b.add_mount("/mnt", "bind", str(tmp_path), ["rbind", "size=10m", "sizeten"])
     idx = len(b.config["mounts"]) - 1
-    mount_error(berth, b, f"mounts[{idx}] (/mnt).options[1]", "unknown option \"size=10m\"")
+    mount_error(berth, b, f"mounts[{idx}] (/mnt).options[2]", "unknown option \"sizeten\"")
 
 
 def test_relative_destination(berth, bundle):
@@ -430,3 +432,22 @@ def test_evil_paths_with_the_fallback_resolver(berth, bundle, outside, kind):
     rc, out, err = strace_run(berth, b, cid, "openat2:error=ENOSYS")
     assert rc == 0, err
     assert out.split() == ["1,3", "7", "tmpfs"], out
+
+
+@pytest.mark.parametrize("dest", ["/proc", "/sys"])
+def test_pseudo_fs_on_image_symlink_refused(berth, bundle, dest):
+    """proc and sysfs go on an ordinary directory: a /proc or /sys the image made a symlink
+    (here to a directory inside the rootfs) is refused, as runc does since CVE-2023-28642, not
+    followed; create fails and leaves nothing."""
+    b = bundle()
+    d = b.rootfs / dest.lstrip("/")
+    d.rmdir()
+    (b.rootfs / "elsewhere").mkdir()
+    d.symlink_to("/elsewhere")
+    b.set_args("true")
+    cid = "par16a-link" + dest.replace("/", "-")
+    res = berth.create(cid, b, check=False)
+    assert res.returncode == 1, res
+    assert "ordinary directory" in res.stderr, res
+    assert berth.state(cid, check=False) is None
+    assert list((b.rootfs / "elsewhere").iterdir()) == []

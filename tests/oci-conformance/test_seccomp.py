@@ -5,12 +5,14 @@ over listenerPath, SCM_RIGHTS, one state per connection)."""
 import array
 import json
 import os
+import shutil
 import socket
+import subprocess
 import threading
 
 import pytest
 
-from conftest import state_validator
+from conftest import ENGINE_CONFIG_DIR, state_validator
 
 MKDIR = ["mkdir", "mkdirat"]
 
@@ -139,3 +141,42 @@ def test_seccomp_listener_metadata_without_path_fails(berth, bundle):
     res = berth.create("scmeta", b, check=False)
     assert res.returncode == 1, res
     assert "listenerMetadata" in res.stderr, res
+
+
+SYSCALL_ERRNO_C = r"""
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    long r = syscall(strtol(argv[i], NULL, 0), 0, 0, 0, 0, 0, 0);
+    printf("%s %s\n", argv[i], r < 0 ? strerror(errno) : "ok");
+  }
+  return 0;
+}
+"""
+
+
+def test_seccomp_unknown_newer_syscall_is_enosys(berth, bundle, tmp_path):
+    """A call newer than every call the profile names fails with ENOSYS (runc's stub: glibc
+    falls back from clone3, faccessat2... only on ENOSYS); one the profile does not name below
+    that (kexec_load, 246) gets the default action's EPERM. The profile is docker's."""
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler for the syscall helper")
+    if os.uname().machine != "x86_64":
+        pytest.skip("the syscall numbers are x86_64's")
+    docker = json.loads((ENGINE_CONFIG_DIR / "docker-run.json").read_text())
+    (tmp_path / "sc.c").write_text(SYSCALL_ERRNO_C)
+    b = bundle()
+    subprocess.run(["cc", "-static", "-O1", "-o", str(b.rootfs / "sc"), str(tmp_path / "sc.c")],
+                   check=True)
+    b.config["linux"]["seccomp"] = docker["linux"]["seccomp"]
+    b.set_args("/sc", "1000", "246", "0x40000400")
+    out = berth.run_ok(b).splitlines()
+    assert out[0] == "1000 Function not implemented", out
+    assert out[1] == "246 Operation not permitted", out
+    # x32 (in the profile's architectures): a number past the last x32 call, ENOSYS too
+    assert out[2] == "0x40000400 Function not implemented", out

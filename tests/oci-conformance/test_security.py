@@ -313,7 +313,12 @@ def test_hostile_state_json_never_signals_host(berth, bundle, variant):
     for args in (["kill", "evil", "KILL"], ["kill", "--all", "evil", "KILL"],
                  ["start", "evil"], ["exec", "evil", "true"], ["pause", "evil"]):
         r = berth(*args)
-        assert r.returncode != 0, r
+        if args[:2] == ["kill", "--all"] and variant != "cgroup-root":
+            # runc: kill --all of a stopped container succeeds, signalling what is left in its
+            # cgroup (here: none)
+            assert r.returncode == 0, r
+        else:
+            assert r.returncode != 0, r
         assert pid_alive(sleeper.pid), f"berth {' '.join(args)} signalled a host process"
     r = berth("delete", "--force", "evil")
     assert pid_alive(sleeper.pid), f"delete --force signalled a host process: {r!r}"
@@ -367,5 +372,5 @@ def test_deeply_nested_json_is_refused(berth, bundle, tmp_path, where):
         f = tmp_path / "process.json"
         f.write_text(deep)
         res = berth("exec", "--process", f, "deep")
-    assert res.returncode == 1, res
+    assert res.returncode == (255 if where == "process" else 1), res
     assert "nested deeper than 128" in res.stderr, res

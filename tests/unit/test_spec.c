@@ -175,12 +175,12 @@ static const struct error_case error_cases[] = {
      "config.json: mounts[2].destination: required"},
     {"{" BASE ",'mounts':[{'destination':'proc','type':'proc'}]}",
      "config.json: mounts[0].destination: must be an absolute path, got \"proc\""},
-    {"{" BASE ",'mounts':[{'destination':'/x','options':['rbind','size=1k']}]}",
-     "config.json: mounts[0] (/x).options[1]: unknown option \"size=1k\" for a bind mount "
-     "(filesystem options are ignored by bind mounts)"},
+    {"{" BASE ",'mounts':[{'destination':'/x','options':['rbind','size=1k','sizex']}]}",
+     "config.json: mounts[0] (/x).options[2]: unknown option \"sizex\" for a bind mount "
+     "(neither a mount flag nor key=value filesystem data)"},
     {"{" BASE ",'mounts':[{'destination':'/x','type':'bind','options':['bogus']}]}",
      "config.json: mounts[0] (/x).options[0]: unknown option \"bogus\" for a bind mount "
-     "(filesystem options are ignored by bind mounts)"},
+     "(neither a mount flag nor key=value filesystem data)"},
     {"{" BASE ",'mounts':[{'destination':'/x','uidMappings':[{'containerID':0,'hostID':1,"
               "'size':1}]}]}",
      "config.json: mounts[0] (/x).uidMappings: must be specified along with gidMappings"},

@@ -78,7 +78,7 @@ EOF2
         "berth-test (enforce)" "$(B exec --process "$W/exec-none.json" ex 2>&1)"
     msg=$(B exec --apparmor berth-nope ex true 2>&1)
     rc=$?
-    check "exec --apparmor of a profile not loaded: exit 1" 1 "$rc"
+    check "exec --apparmor of a profile not loaded: exit 255 (runc's)" 255 "$rc"
     check_grep "exec: the error names process.apparmorProfile" 'process.apparmorProfile "berth-nope"' "$msg"
     check "the container still runs" running "$(bstatus ex)"
 else

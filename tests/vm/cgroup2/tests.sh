@@ -164,6 +164,15 @@ if [ "$DEVICES_EBPF" = 1 ]; then
         '{"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":1,"minor":11,"access":"r"}]}'
     brun devr
     check "rule c 1:11 r: opened for reading, not for writing" kmsg-read "$(grep kmsg- "$W/devr.out")"
+    # a node made from linux.devices is not allowed by being made: the config's rules decide
+    BUNDLE_LINUX=',"devices":[{"path":"/dev/kmsg","type":"c","major":1,"minor":11,"fileMode":384}]'
+    bundle devn '["sh","-c","test -c /dev/kmsg && echo node; : > /dev/kmsg && echo kmsg-write"]' \
+        '{"devices":[{"allow":false,"access":"rwm"},{"allow":false,"type":"c","major":1,"minor":11,"access":"rwm"}]}'
+    BUNDLE_LINUX=
+    brun devn
+    check "linux.devices /dev/kmsg made, denied by linux.resources.devices" node \
+        "$(grep -e '^node$' -e kmsg-write "$W/devn.out")"
+    check_grep "the write was refused with EPERM" "Operation not permitted" "$(out devn)"
     # a createContainer hook (the only hook) runs in the container's cgroup: berth attaches the
     # program once the rootfs is built, and before that hook; with the rule it opens the node
     # (the node in the guest's /dev: its /tmp is nodev)
@@ -311,11 +320,14 @@ else
     # taken through /dev/infiniband/uverbs0 from inside, up to the limits and no further
     uv=/dev/infiniband/uverbs0
     if [ -c $uv ]; then
-        BUNDLE_LINUX=",\"devices\":[{\"path\":\"$uv\",\"type\":\"c\",\"major\":$((0x$(stat -c %t $uv))),\"minor\":$((0x$(stat -c %T $uv))),\"fileMode\":438}]"
+        uvmaj=$((0x$(stat -c %t $uv))) uvmin=$((0x$(stat -c %T $uv)))
+        BUNDLE_LINUX=",\"devices\":[{\"path\":\"$uv\",\"type\":\"c\",\"major\":$uvmaj,\"minor\":$uvmin,\"fileMode\":438}]"
+        # the node alone grants nothing: the config allows it (as engines do for --device)
+        UV_ALLOW="\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":$uvmaj,\"minor\":$uvmin,\"access\":\"rw\"}]"
         for lim in "1 0:ctx:ok ctx:EAGAIN pd:EAGAIN" "2 1:ctx:ok ctx:ok pd:ok"; do
             h=${lim%% *} o=${lim#* } o=${o%%:*}
             bundle rdp "[\"uverbs-probe\",\"$uv\",\"2\"]" \
-                "{\"rdma\":{\"rxe0\":{\"hcaHandles\":$h,\"hcaObjects\":$o}},$DENY_ALL}"
+                "{\"rdma\":{\"rxe0\":{\"hcaHandles\":$h,\"hcaObjects\":$o}},$UV_ALLOW}"
             brun rdp
             check "hcaHandles $h, hcaObjects $o: two contexts and a pd from inside" "${lim#*:}" \
                 "$(out rdp)"
@@ -406,6 +418,28 @@ else
     bad "create/start the user namespace holder: $(out ownhold)"
 fi
 bdel ownhold
+
+# -------------------------------------------------------------------------------------------
+# a linux.cgroupsPath that exists frozen (cgroup.freeze 1, or below a frozen parent): refused with
+# runc's words; the init used to hang in it for ever (D state)
+section frozen
+mkdir -p $CG/vmfrozen/pre $CG/vmfrozenp
+echo 1 > $CG/vmfrozen/pre/cgroup.freeze
+echo 1 > $CG/vmfrozenp/cgroup.freeze
+for c in pre:/vmfrozen/pre child:/vmfrozenp/child; do
+    n=fz${c%%:*}
+    bundle $n '["true"]' "{$DENY_ALL}" yes "${c#*:}"
+    B run -d --bundle "$W/$n" $n > "$W/$n.out" 2>&1
+    check "run -d in a frozen cgroup ($c): exit 1" 1 "$?"
+    check_grep "$c: the error says so" "container's cgroup unexpectedly frozen" "$(out $n)"
+    check "$c: no state left" "" "$(bstatus $n)"
+    bdel $n
+done
+check "the frozen cgroup is left as it was, empty" "1 " \
+    "$(cat $CG/vmfrozen/pre/cgroup.freeze) $(cat $CG/vmfrozen/pre/cgroup.procs)"
+check "the cgroup berth made below the frozen parent is removed" absent "$(absent $CG/vmfrozenp/child)"
+echo 0 > $CG/vmfrozen/pre/cgroup.freeze; echo 0 > $CG/vmfrozenp/cgroup.freeze
+rmdir $CG/vmfrozen/pre $CG/vmfrozen $CG/vmfrozenp/child $CG/vmfrozenp 2>/dev/null
 
 # -------------------------------------------------------------------------------------------
 section memmin

@@ -113,7 +113,7 @@ EOF2
     check "exec --process without selinuxLabel: the container's (as runc)" "$LABEL" \
         "$(B exec --process "$W/exec-none.json" ex 2>&1)"
     msg=$(B exec --process-label system_u:system_r:nope_t:s0 ex true 2>&1)
-    check "exec --process-label of an unknown type: exit 1" 1 "$?"
+    check "exec --process-label of an unknown type: exit 255 (runc's)" 255 "$?"
     check_grep "exec: the error names process.selinuxLabel" \
         'process.selinuxLabel "system_u:system_r:nope_t:s0"' "$msg"
     check "the container still runs" running "$(bstatus ex)"

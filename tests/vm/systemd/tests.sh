@@ -150,6 +150,18 @@ else
 fi
 
 # -------------------------------------------------------------------------------------------
+# the driver's device program: a node made from linux.devices is not allowed by being made
+section devices
+BUNDLE_LINUX=',"devices":[{"path":"/dev/kmsg","type":"c","major":1,"minor":11,"fileMode":384}]'
+bundle sdev '["sh","-c","test -c /dev/kmsg && echo node; (: > /dev/kmsg) && echo kmsg-write; echo x > /dev/full"]' \
+    '{"devices":[{"allow":false,"access":"rwm"},{"allow":false,"type":"c","major":1,"minor":11,"access":"rwm"}]}' no
+BUNDLE_LINUX=
+brun sdev
+check "linux.devices /dev/kmsg made, denied by linux.resources.devices" node \
+    "$(grep -e '^node$' -e kmsg-write "$W/sdev.out")"
+check_grep "the default /dev/full stays usable (ENOSPC)" "No space left on device" "$(out sdev)"
+
+# -------------------------------------------------------------------------------------------
 section lifecycle
 bundle lc '["sh","-c","while :; do sleep 0.05; done"]' \
     "{\"memory\":{\"limit\":67108864},\"pids\":{\"limit\":50},$DENY_ALL}" no
