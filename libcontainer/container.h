@@ -68,6 +68,22 @@ int container_update_intel_rdt(const char *root, const char *id, const char *l3_
 int container_stats(const char *root, const char *id, char **json, uint64_t *oom_kills,
                     struct berr **err);
 
+struct criu_flags;
+/* checkpoint: CRIU dumps the container into f->image_path (criu.h); it is then removed, unless
+ * --leave-running or --pre-dump. A failed dump leaves it running and unchanged. */
+int container_checkpoint(const char *root, const char *id, const struct criu_flags *f,
+                         struct berr **err);
+/* restore: a new container `id` from the bundle's config.json, its processes restored by CRIU
+ * from f->image_path (see restore.c). *pid: the restored init, a child of the caller. */
+struct restore_opts {
+  const char *root, *id, *bundle, *console_socket, *pid_file;
+  bool systemd_cgroup, no_pivot;
+};
+int container_restore(const struct restore_opts *o, const struct criu_flags *f, pid_t *pid,
+                      struct berr **err);
+/* The image (or work) directory: made (0700) when create and missing, opened. */
+int criu_open_dir(const char *path, const char *flag, bool create, int *fd, struct berr **err);
+
 /* The config.json the container was created from (the copy in its state dir; the bundle's
  * for a container created without one). The _at variant takes the open state dir. */
 int container_spec(const char *root, const struct container_state *st, struct spec **out,

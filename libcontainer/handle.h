@@ -16,6 +16,9 @@ struct handle {
 
 /* Opens <root>/<id>, locks it, reads state.json and derives the status. */
 int handle_open(const char *root, const char *id, struct handle *h, struct berr **err);
+/* Kills what is left of the container and removes it as delete does (cgroup, state directory,
+ * poststop hooks): checkpoint, once CRIU has dumped and stopped it. */
+int handle_destroy(struct handle *h, struct berr **err);
 void handle_release(struct handle *h);
 #define cleanup_handle __attribute__((cleanup(handle_release)))
 

@@ -196,6 +196,12 @@ static int stop_and_destroy(struct handle *h) {
   return -1;
 }
 
+int handle_destroy(struct handle *h, struct berr **err) {
+  if (kill_and_wait(h->st, err) < 0)
+    return -1;
+  return destroy(h, err);
+}
+
 /* ---- start ---- */
 
 /* Waits for the parked process's byte, or for its death (pidfd). */

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cleanup.h"
+#include "criu.h"
 #include "json.h"
 #include "tables.h"
 
@@ -184,6 +186,12 @@ static void write_annotations(json_writer *w) {
   jw_key(w, "annotations");
   jw_object_begin(w);
   jw_kv_string(w, "io.github.berth.version", BERTH_VERSION);
+  /* runc's org.opencontainers.runc.checkpoint.enabled, and the CRIU it would drive: "false"
+   * without a criu in $PATH (`criu check` is not run: checkpoint says what the kernel lacks) */
+  cleanup_free char *criu = criu_version();
+  jw_kv_string(w, "io.github.berth.checkpoint.enabled", criu ? "true" : "false");
+  if (criu)
+    jw_kv_string(w, "io.github.berth.criu.version", criu);
   if (v != NULL) {
     snprintf(libseccomp, sizeof(libseccomp), "%u.%u.%u", v->major, v->minor, v->micro);
     jw_kv_string(w, "io.github.seccomp.libseccomp.version", libseccomp);

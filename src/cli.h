@@ -66,6 +66,8 @@ int cmd_update(const struct global_opts *g, int argc, char **argv);
 int cmd_events(const struct global_opts *g, int argc, char **argv);
 int cmd_list(const struct global_opts *g, int argc, char **argv);
 int cmd_spec(const struct global_opts *g, int argc, char **argv);
+int cmd_checkpoint(const struct global_opts *g, int argc, char **argv);
+int cmd_restore(const struct global_opts *g, int argc, char **argv);
 int cmd_features(const struct global_opts *g, int argc, char **argv);
 
 #endif

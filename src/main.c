@@ -100,6 +100,40 @@ static const struct command commands[] = {
     {"spec", cmd_spec, "spec [options]", "write a default config.json",
      "  -b, --bundle DIR         where to write config.json (default: current directory)\n"
      "      --rootless           a config for running as an unprivileged user\n"},
+    {"checkpoint", cmd_checkpoint, "checkpoint [options] <container-id>",
+     "dump a running container to disk with CRIU (it is then removed unless --leave-running)",
+     "      --image-path DIR     where the images go (default ./checkpoint)\n"
+     "      --work-path DIR      where CRIU's log goes (default: the image directory)\n"
+     "      --parent-path DIR    a previous --pre-dump's images, relative to --image-path\n"
+     "      --leave-running      keep the container running after the dump\n"
+     "      --pre-dump           dump the memory only, keep running (then a dump with\n"
+     "                           --parent-path writes only what changed)\n"
+     "      --tcp-established    dump established TCP connections\n"
+     "      --tcp-skip-in-flight skip connections not yet accepted\n"
+     "      --ext-unix-sk        allow unix sockets connected outside the container\n"
+     "      --shell-job          allow a controlling terminal from outside\n"
+     "      --file-locks         dump file locks\n"
+     "      --link-remap         dump open unlinked files as links\n"
+     "      --auto-dedup         free the parent images' duplicate pages\n"
+     "      --lazy-pages         leave the memory for restore --lazy-pages to pull\n"
+     "      --page-server A:P    send the pages to a CRIU page server at address A, port P\n"
+     "      --status-fd FD       (with --lazy-pages) a byte is written to FD (write-only)\n"
+     "                           when the pages are ready to be pulled\n"
+     "      --manage-cgroups-mode soft|full|strict   CRIU's cgroup handling\n"
+     "      --empty-ns network   leave the network namespace out of the dump\n"},
+    {"restore", cmd_restore, "restore [options] <container-id>",
+     "restore a container from a checkpoint with CRIU (a new container from the bundle)",
+     "  -b, --bundle DIR         bundle directory (default: current directory)\n"
+     "  -d, --detach             return once restored, leave it running\n"
+     "      --image-path DIR     the checkpoint's images (default ./checkpoint)\n"
+     "      --work-path DIR      where CRIU's log goes (default: the image directory)\n"
+     "      --console-socket S   unix socket that receives the restored pty master\n"
+     "      --pid-file FILE      write the restored init's pid to FILE\n"
+     "      --no-subreaper, --no-pivot   accepted for runc (CRIU pivots into the root)\n"
+     "      --tcp-established, --ext-unix-sk, --shell-job, --file-locks, --auto-dedup,\n"
+     "      --manage-cgroups-mode M, --empty-ns network   as for checkpoint\n"
+     "      --lazy-pages         pull the memory from `criu lazy-pages` as it is touched\n"
+     "      --lsm-profile, --lsm-mount-context   refused (not supported yet)\n"},
     {"features", cmd_features, "features", "print the OCI features JSON: what berth supports", ""},
 };
 
@@ -115,8 +149,8 @@ static void print_usage(FILE *out) {
           "usage: berth [global options] COMMAND [options] ARGS\n\n"
           "berth is an OCI runtime: it runs containers from OCI bundles.\n\ncommands:\n");
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-    fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "  %-8s %s\n", "help", "show help for a command");
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "  %-10s %s\n", "help", "show help for a command");
   fprintf(out, "\nglobal options:\n"
                "  --root DIR              state directory (default " BERTH_DEFAULT_ROOT
                ", or $XDG_RUNTIME_DIR/berth when not run by root)\n"

@@ -402,7 +402,7 @@ def test_root_option_is_used(berth, bundle):
 
 MAN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "man")
 COMMANDS = ["create", "start", "state", "kill", "delete", "run", "exec", "pause", "resume", "ps",
-            "update", "events", "list", "spec", "features"]
+            "update", "events", "list", "spec", "checkpoint", "restore", "features"]
 
 
 def help_flags(text):

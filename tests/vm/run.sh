@@ -7,6 +7,7 @@
 #   selinux    SELinux as the kernel's LSM, a tiny policy built with checkpolicy and loaded
 #   systemd    systemd as PID 1 and a dbus-daemon system bus: berth --systemd-cgroup
 #   systemd-hybrid   the same on hybrid cgroups (v1 controllers, name=systemd, cgroup2 unified)
+#   criu       checkpoint and restore with Debian's criu, on berth and on runc
 #
 #   tests/vm/run.sh [GUEST...]  every guest by default; uses $BERTH (default
 #                               $BUILD_DIR/src/berth, BUILD_DIR=build); a GUEST with a slash
@@ -84,8 +85,11 @@ guest() {
     # a guest outside tests/vm (bench/vm.sh's) is named by its directory's path
     case "$1" in */*) dir=$(cd "$1" && pwd) && vmdir=$VMDIR/$(basename "$dir") || fail "no guest $1" ;; esac
     local DESCRIPTION=$(basename "$dir") CMDLINE= PACKAGES=() TOOLS=() MODULES=() OVERLAY= tools=()
+    local TIMEOUT_MIN=0
     [ -f "$dir/guest.conf" ] || fail "no guest $dir/guest.conf"
     . "$dir/guest.conf"
+    # a slow guest's own floor for VM_TIMEOUT (run in a subshell: the others keep theirs)
+    ((TIMEOUT < TIMEOUT_MIN)) && TIMEOUT=$TIMEOUT_MIN
     skip() {
         log "SKIP the $DESCRIPTION guest: $*"
         echo "0 passed, 0 failed, 1 skipped"

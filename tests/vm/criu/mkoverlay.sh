@@ -1,0 +1,14 @@
+#!/bin/bash
+# The CRIU guest's overlay (guest.conf OVERLAY): the iptables extension directory, which
+# iptables-restore dlopens (ldd does not name it).
+#   tests/vm/criu/mkoverlay.sh OUT.cpio.gz
+set -euo pipefail
+out=$1
+x=/usr/lib/x86_64-linux-gnu/xtables
+[ -d "$x" ] || { echo "mkoverlay: no $x (package iptables)" >&2; exit 1; }
+stage=$(mktemp -d "${TMPDIR:-/tmp}/berth-vm-overlay.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage$x"
+cp -L "$x"/*.so "$stage$x/"
+(cd "$stage" && find . -mindepth 1 -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) |
+    gzip -1 > "$out"

@@ -1,0 +1,255 @@
+#!/bin/sh
+# Checkpoint and restore with CRIU, on berth and (the reference) on runc: the same sequence for
+# each runtime (RT), run by the test guest's init (busybox sh, root, cgroup v2); helpers in
+# ../lib.sh. A counting busybox container (it writes 1, 2, 3, ... to /tmp/count, a tmpfs CRIU
+# archives) is checkpointed and restored; the count must go on from where it was, never restart.
+#   cycle         checkpoint: nothing left running, the id free; restore -d: running, new pid,
+#                 the count goes on; twice in a row; exec into it; kill, delete: nothing left
+#   leave         checkpoint --leave-running: it keeps running; deleted, then restored: the
+#                 count starts again from the snapshot
+#   predump       checkpoint --pre-dump, then a dump with --parent-path: fewer pages written
+#   pipes         stdio pipes: restore hands the container berth's own (descriptors.json)
+#   lazy-pages    checkpoint --lazy-pages --page-server --status-fd, criu lazy-pages, restore
+#                 --lazy-pages under a new id: the pages come over the page server
+# Each check prints "PASS RT/section: ...".
+. /berth-vm/lib.sh
+
+COUNT='["sh","-c","exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done"]'
+
+# R ARGS...: the runtime under test
+R() { timeout 120 "$RTBIN" --root "$RTROOT" "$@"; }
+rstate() { R state "$1" 2> /dev/null | sed -n "s/.*\"$2\": *\"*\([a-z0-9]*\).*/\1/p"; }
+# count ID: the container's count (read through its init's root)
+# (the counter truncates the file before it writes it: an empty read is retried)
+count() {
+    _p=$(rstate "$1" pid)
+    for _t in 1 2 3 4 5; do
+        _v=$(cat "/proc/$_p/root/tmp/count" 2> /dev/null)
+        [ -n "$_v" ] && { echo "$_v"; return; }
+        sleep 0.05
+    done
+    echo 0
+}
+# upto ID N: waits (30 s) until the count reaches N
+upto() {
+    _i=0
+    while [ "$(count "$1")" -lt "$2" ] && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
+    [ "$(count "$1")" -ge "$2" ]
+}
+gone() {
+    _l=
+    [ -e "$RTROOT/$1" ] && _l="state dir"
+    [ -e "$CG/berth/$1" ] && _l="$_l cgroup"
+    echo "${_l:-none}"
+}
+# mk ID: a bundle with the counter, its cgroup /berth/ID for both runtimes
+mk() { bundle "$1" "$COUNT" '{}' yes "/berth/$1"; }
+ck() { R checkpoint "$@" < /dev/null > "$W/ck.out" 2>&1; }
+rs() { R restore "$@" < /dev/null > "$W/rs.out" 2>&1; }
+
+cycle() {
+    section $RT/cycle
+    c=${RT}-cycle
+    mk $c
+    R run -d --bundle "$W/$c" $c < /dev/null > "$W/$c.out" 2>&1 || { bad "run: $(out $c)"; return; }
+    pid0=$(rstate $c pid)
+    upto $c 20 || bad "the counter does not count: $(count $c)"
+    for n in 1 2; do
+        n0=$(count $c)
+        # the second time: CRIU's log in a work directory of its own
+        wp=
+        [ $n = 2 ] && wp="--work-path $W/$c-work$n"
+        if ! ck --image-path "$W/$c-img$n" $wp $c; then
+            bad "checkpoint $n: $(cat $W/ck.out) $(grep Error $W/$c-img$n/dump.log | tail -3)"
+            R delete -f $c > /dev/null 2>&1
+            return
+        fi
+        ok "checkpoint $n"
+        check "after checkpoint $n: the init is gone" absent "$(absent /proc/$pid0)"
+        check "after checkpoint $n: the container is gone" none "$(gone $c)"
+        if ! rs -d --image-path "$W/$c-img$n" $wp --pid-file "$W/$c.pid" --bundle "$W/$c" $c < /dev/null; then
+            bad "restore $n: $(cat $W/rs.out) $(grep Error $W/$c-img$n/restore.log | tail -3)"
+            return
+        fi
+        check "restore $n: running" running "$(rstate $c status)"
+        pid1=$(rstate $c pid)
+        check "restore $n: --pid-file names it" "$pid1" "$(cat $W/$c.pid 2> /dev/null)"
+        [ $n = 2 ] && check "--work-path holds CRIU's logs" "yes yes" \
+            "$([ -s $W/$c-work2/dump.log ] && echo yes) $([ -s $W/$c-work2/restore.log ] && echo yes)"
+        [ -n "$pid1" ] && [ -d /proc/$pid1 ] && ok "restore $n: state names a live pid" ||
+            bad "restore $n: pid '$pid1'"
+        n1=$(count $c)
+        [ "$n1" -ge "$n0" ] && ok "restore $n: the count goes on ($n0 -> $n1)" ||
+            bad "restore $n: the count restarted ($n0 -> $n1)"
+        upto $c $((n1 + 5)) && ok "restore $n: it counts" || bad "restore $n: stuck at $(count $c)"
+        pid0=$pid1
+    done
+    e=$(R exec $c cat /tmp/count 2>&1)
+    [ "$e" -ge "$n1" ] 2> /dev/null && ok "exec into the restored container ($e)" || bad "exec: $e"
+    check "the restored init is in the cgroup" yes \
+        "$(grep -qx "$pid0" $CG/berth/$c/cgroup.procs && echo yes || echo no)"
+    R kill $c KILL > /dev/null 2>&1
+    _i=0
+    while [ "$(rstate $c status)" != stopped ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+    check "kill: stopped" stopped "$(rstate $c status)"
+    R delete $c > /dev/null 2>&1 || bad "delete failed"
+    check "delete: nothing left" none "$(gone $c)"
+}
+
+leave() {
+    section $RT/leave-running
+    c=${RT}-leave
+    mk $c
+    R run -d --bundle "$W/$c" $c < /dev/null > "$W/$c.out" 2>&1 || { bad "run: $(out $c)"; return; }
+    upto $c 10
+    pid0=$(rstate $c pid)
+    n0=$(count $c)
+    ck --leave-running --image-path "$W/$c-img" $c || { bad "checkpoint: $(cat $W/ck.out)"; R delete -f $c > /dev/null 2>&1; return; }
+    check "still running" running "$(rstate $c status)"
+    check "the same init" "$pid0" "$(rstate $c pid)"
+    upto $c $((n0 + 20)) && ok "it still counts" || bad "stuck at $(count $c)"
+    nlast=$(count $c)
+    R delete -f $c > /dev/null 2>&1
+    check "deleted" none "$(gone $c)"
+    rs -d --image-path "$W/$c-img" --bundle "$W/$c" $c || { bad "restore: $(cat $W/rs.out)"; return; }
+    n1=$(count $c)
+    [ "$n1" -ge "$n0" ] && [ "$n1" -lt "$nlast" ] && ok "the count starts from the snapshot ($n0 <= $n1 < $nlast)" ||
+        bad "restored count $n1, snapshot $n0, last before delete $nlast"
+    R delete -f $c > /dev/null 2>&1
+    check "nothing left" none "$(gone $c)"
+}
+
+predump() {
+    section $RT/pre-dump
+    c=${RT}-pre
+    mk $c
+    R run -d --bundle "$W/$c" $c < /dev/null > "$W/$c.out" 2>&1 || { bad "run: $(out $c)"; return; }
+    upto $c 10
+    mkdir -p "$W/$c-images"
+    ck --pre-dump --image-path "$W/$c-images/pre" $c || { bad "pre-dump: $(cat $W/ck.out)"; R delete -f $c > /dev/null 2>&1; return; }
+    check "running after the pre-dump" running "$(rstate $c status)"
+    n0=$(count $c)
+    ck --parent-path ../pre --image-path "$W/$c-images/final" $c ||
+        { bad "dump: $(cat $W/ck.out) $(grep Error $W/$c-images/final/dump.log | tail -3)"; R delete -f $c > /dev/null 2>&1; return; }
+    pre=$(cat "$W/$c-images/pre"/pages-*.img | wc -c)
+    fin=$(cat "$W/$c-images/final"/pages-*.img | wc -c)
+    [ "$fin" -lt "$pre" ] && ok "the dump wrote fewer pages than the pre-dump ($fin < $pre bytes)" ||
+        bad "dump $fin bytes of pages, pre-dump $pre"
+    check "the dump links its parent" yes "$([ -L "$W/$c-images/final/parent" ] && echo yes || echo no)"
+    rs -d --image-path "$W/$c-images/final" --bundle "$W/$c" $c || { bad "restore: $(cat $W/rs.out)"; return; }
+    n1=$(count $c)
+    [ "$n1" -ge "$n0" ] && ok "restored: the count goes on ($n0 -> $n1)" || bad "restored count $n1 < $n0"
+    R delete -f $c > /dev/null 2>&1
+    check "nothing left" none "$(gone $c)"
+}
+
+pipes() {
+    section $RT/pipes
+    c=${RT}-pipes
+    bundle $c '["sh","-c","i=0; while read line; do i=$((i+1)); echo $i:$line; done"]' '{}' yes "/berth/$c"
+    # stdin and stdout are anonymous pipes ("pipe:[...]"); sleep holds stdin's writer, lines
+    # are written through /proc/PID/fd/0
+    sleep 1000 | R run -d --bundle "$W/$c" $c 2>&1 | cat > "$W/$c.out1" &
+    _i=0
+    while [ "$(rstate $c status)" != running ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+    if [ "$(rstate $c status)" != running ]; then bad "run: $(cat $W/$c.out1)"; return; fi
+    echo a > "/proc/$(rstate $c pid)/fd/0"
+    sleep 1
+    check "before: the container answers on its pipe" "1:a" "$(tail -n 1 $W/$c.out1)"
+    if ! ck --image-path "$W/$c-img" $c; then
+        bad "checkpoint: $(cat $W/ck.out)"; R delete -f $c > /dev/null 2>&1; return
+    fi
+    check "descriptors.json names the pipes" yes \
+        "$(grep -q '^\["pipe:\[[0-9]*\]","pipe:\[[0-9]*\]","pipe:\[[0-9]*\]"\]$' $W/$c-img/descriptors.json && echo yes || echo no)"
+    sleep 1000 | R restore -d --image-path "$W/$c-img" --bundle "$W/$c" $c 2>&1 | cat > "$W/$c.out2" &
+    _i=0
+    while [ "$(rstate $c status)" != running ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+    if [ "$(rstate $c status)" != running ]; then bad "restore: $(cat $W/$c.out2)"; return; fi
+    echo b > "/proc/$(rstate $c pid)/fd/0"
+    sleep 1
+    check "after: it reads and writes the restore's own pipes" "2:b" "$(tail -n 1 $W/$c.out2)"
+    R delete -f $c > /dev/null 2>&1
+    check "nothing left" none "$(gone $c)"
+}
+
+lazy() {
+    section $RT/lazy-pages
+    c=${RT}-lazy
+    port=$2
+    mk $c
+    R run -d --bundle "$W/$c" $c < /dev/null > "$W/$c.out" 2>&1 || { bad "run: $(out $c)"; return; }
+    upto $c 10
+    n0=$(count $c)
+    rm -f "$W/$c.status"
+    mkfifo "$W/$c.status"
+    cat "$W/$c.status" > "$W/$c.status.out" &
+    # the dump stays a page server until the pages are pulled; --status-fd says when it is ready
+    R checkpoint --lazy-pages --page-server 127.0.0.1:$port --status-fd 3 \
+        --image-path "$W/$c-img" $c 3> "$W/$c.status" > "$W/ck.out" 2>&1 &
+    ckpid=$!
+    _i=0
+    while [ ! -s "$W/$c.status.out" ] && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
+    if [ ! -s "$W/$c.status.out" ]; then
+        bad "no status byte: $(cat $W/ck.out)"; kill $ckpid; R delete -f $c > /dev/null 2>&1; return
+    fi
+    ok "checkpoint --lazy-pages: the page server is ready (--status-fd)"
+    criu lazy-pages --page-server --address 127.0.0.1 --port $port -D "$W/$c-img" \
+        -o lazy.log > /dev/null 2>&1 &
+    lp=$!
+    sleep 1
+    c2=${c}2
+    # restored under a new id, from the same bundle
+    sed "s|/berth/$c\"|/berth/$c2\"|" "$W/$c/config.json" > "$W/$c/config2.json"
+    mkdir -p "$W/$c2" && cp "$W/$c/config2.json" "$W/$c2/config.json"
+    if rs -d --lazy-pages --image-path "$W/$c-img" --bundle "$W/$c2" $c2; then
+        ok "restore --lazy-pages under a new id"
+        wait $ckpid && ok "the checkpoint ends once the pages are pulled" || bad "checkpoint: $(cat $W/ck.out)"
+        n1=$(count $c2)
+        [ "$n1" -ge "$n0" ] && ok "the count goes on ($n0 -> $n1)" || bad "count $n1 < $n0"
+        upto $c2 $((n1 + 5)) && ok "it counts with its pages pulled" || bad "stuck at $(count $c2)"
+        if [ $RT = runc ] && [ "$(gone $c)" = " cgroup" ]; then
+            # runc 1.1.5 removes the state but not the cgroup after a lazy checkpoint
+            skp "runc leaves the lazily checkpointed container's cgroup (removed here)"
+            echo 1 > "$CG/berth/$c/cgroup.kill"
+            _i=0
+            while ! rmdir "$CG/berth/$c" 2> /dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+        else
+            check "the old container is gone" none "$(gone $c)"
+        fi
+    else
+        bad "restore: $(cat $W/rs.out) $(grep Error $W/$c-img/restore.log | tail -2)"
+        kill $ckpid 2> /dev/null
+    fi
+    kill $lp 2> /dev/null
+    R delete -f $c2 > /dev/null 2>&1
+    R delete -f $c > /dev/null 2>&1
+    check "nothing left" "none none" "$(gone $c) $(gone $c2)"
+}
+
+# -------------------------------------------------------------------------------------------
+section setup
+if ! load_modules; then
+    skp "the modules criu needs do not load: $(cat $W/modules.err)"
+    result
+    exit
+fi
+if ! criu check > "$W/criu-check" 2>&1; then
+    skp "criu check fails on this kernel: $(tail -n 3 $W/criu-check)"
+    result
+    exit
+fi
+ok "criu check: $(tail -n 1 $W/criu-check)"
+
+for RT in berth runc; do
+    if [ $RT = berth ]; then RTBIN=$BERTH RTROOT=$ROOT; else RTBIN=/bin/runc RTROOT=/run/runc-vm; fi
+    cycle
+    leave
+    predump
+    pipes
+    if [ $RT = berth ]; then lazy $RT 27277; else lazy $RT 27278; fi
+done
+
+section leftovers
+check "no berth state left" "" "$(ls $ROOT)"
+check "no cgroup left under /berth" "" "$(ls -d $CG/berth/*/ 2>/dev/null)"
+result
