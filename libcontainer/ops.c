@@ -425,6 +425,13 @@ static int delete_untrusted(struct handle *h, const char *id, struct berr **err)
   kill_fifo_holders(h->dirfd);
   cleanup_spec struct spec *s = NULL;
   cleanup_berr struct berr *e = NULL;
+  struct stat sb;
+  /* create writes the config copy and the fifo after the cgroup: with neither, this directory
+   * never got that far (or is no container's), and /berth/<id> may be another --root's */
+  bool made = fstatat(h->dirfd, STATE_CONFIG, &sb, AT_SYMLINK_NOFOLLOW) == 0 ||
+              fstatat(h->dirfd, EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+  if (!made)
+    return state_dir_remove(h->rootfd, id, err);
   if (spec_load_copy(h->dirfd, STATE_CONFIG, &s, &e) < 0)
     log_debug("delete --force %s: no config copy (%s): the default cgroup", id, berr_message(&e));
   berr_cleanup(&e);

@@ -527,3 +527,25 @@ def test_run_with_few_fds_fails_cleanly(berth, bundle):
             assert p.stderr.startswith("berth: "), (n, p.stderr)
         assert not (berth.root / cid).exists(), (n, p.stderr)
     berth.assert_nothing_left()
+
+
+def test_delete_force_empty_dir_leaves_other_roots_container(berth, bundle, tmp_path):
+    """An empty directory named like a container of another --root (no state.json, no config
+    copy, no fifo): delete --force removes the directory only; the other container's default
+    cgroup /berth/<id> and process are not berth's to touch from here (runc: 'container does
+    not exist'... for a directory without state.json it removes nothing)."""
+    from test_faults import cgroups_of
+    cid = ID + "other"
+    b = bundle(shared_rootfs=True, args=["sleep", "60"])
+    berth.create(cid, b)
+    pid = berth.state(cid)["pid"]
+    other = tmp_path / "other-root"
+    (other / cid).mkdir(parents=True, mode=0o700)
+    os.chmod(other, 0o700)
+    res = subprocess.run([str(berth.binary), "--root", str(other), "delete", "--force", cid],
+                         capture_output=True, text=True, timeout=10)
+    assert res.returncode == 0, res
+    assert not (other / cid).exists()
+    assert pid_alive(pid), "another root's container was killed"
+    assert cgroups_of(cid), "another root's container lost its cgroup"
+    berth.delete(cid, "--force")
