@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The error when there is no memory for one: static, never freed nor changed, so a caller that
- * got -1 always finds an error in *err (cleanup paths read its code and message). */
+/* The error when there is no memory for one: static, never freed nor changed,
+ * so a caller that got -1 always finds an error in *err (cleanup paths read its
+ * code and message). */
 static struct berr berr_oom = {.code = ENOMEM, .msg = (char *)"out of memory"};
 
 int berr_vset(struct berr **err, int errnum, const char *fmt, va_list ap) {
