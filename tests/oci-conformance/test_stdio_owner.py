@@ -1,0 +1,64 @@
+"""A non-root process owns the stdio its caller passed (runc's fixStdioPermissions): pipes and
+files given to create/run and exec are chowned to process.user.uid (their group kept), so the
+process can reopen /proc/self/fd/0..2; /dev/null is left alone. Checked from inside: the owner
+stat sees and the process reopening its own stdin (a root-owned pipe, mode 0600) and stderr
+(a root-owned file, mode 0644)."""
+
+import os
+import threading
+
+import pytest
+
+SCRIPT = ("echo in $(stat -L -c %u /proc/self/fd/0) out $(stat -L -c %u /proc/self/fd/1); "
+          "cat /proc/self/fd/0; echo reopen-err >> /proc/self/fd/2 && echo reopened")
+
+
+def piped(text):
+    """a root-owned pipe holding text, its read end to pass as stdin"""
+    r, w = os.pipe()
+    os.write(w, text.encode())
+    os.close(w)
+    return r
+
+
+def check(res, uid=1000):
+    assert res.returncode == 0, res
+    lines = res.stdout.split("\n")
+    assert lines[0] == f"in {uid} out {uid}", res
+    assert "piped-in" in lines and "reopened" in lines, res
+    assert "reopen-err" in res.stderr, res
+
+
+def test_run_stdio_owned_by_user(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["sh", "-c", SCRIPT])
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    r = piped("piped-in\n")
+    try:
+        res = berth.run("p16c-stdiorun", b, stdin=r)
+    finally:
+        os.close(r)
+    check(res)
+
+
+def test_dev_null_stdio_left_alone(berth, bundle):
+    """create passes its stdio through (runc's run without -d makes pipes of its own)"""
+    b = bundle(args=["sh", "-c", "stat -L -c %u /proc/self/fd/0 /dev/null > /owners"])
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.config["root"]["readonly"] = False
+    os.chmod(b.rootfs, 0o777)
+    berth.create("p16c-stdionull", b)
+    berth.start("p16c-stdionull")
+    berth.wait_status("p16c-stdionull", "stopped")
+    assert (b.rootfs / "owners").read_text().split() == ["0", "0"]
+
+
+def test_exec_stdio_owned_by_user(berth, bundle):
+    b = bundle(shared_rootfs=True, args=["sleep", "30"])
+    berth.create_and_start("p16c-stdioexec", b)
+    r = piped("piped-in\n")
+    try:
+        res = berth("exec", "--user", "1000:1000", "p16c-stdioexec", "sh", "-c", SCRIPT, stdin=r)
+    finally:
+        os.close(r)
+    check(res)
+    berth.kill("p16c-stdioexec", "KILL")
