@@ -40,16 +40,18 @@ def test_run_stdio_owned_by_user(berth, bundle):
     check(res)
 
 
-def test_dev_null_stdio_left_alone(berth, bundle):
-    """create passes its stdio through (runc's run without -d makes pipes of its own)"""
-    b = bundle(args=["sh", "-c", "stat -L -c %u /proc/self/fd/0 /dev/null > /owners"])
+def test_create_chowns_passed_stdio_but_not_dev_null(berth, bundle):
+    """create passes its caller's stdio through (runc's run without -d makes pipes of its
+    own): stdin /dev/null stays root's, stderr (a root-owned file) becomes the user's"""
+    b = bundle(args=["sh", "-c", "stat -L -c %u /proc/self/fd/0 /dev/null /proc/self/fd/2 "
+                                 "> /owners"])
     b.process["user"] = {"uid": 1000, "gid": 1000}
     b.config["root"]["readonly"] = False
     os.chmod(b.rootfs, 0o777)
     berth.create("p16c-stdionull", b)
     berth.start("p16c-stdionull")
     berth.wait_status("p16c-stdionull", "stopped")
-    assert (b.rootfs / "owners").read_text().split() == ["0", "0"]
+    assert (b.rootfs / "owners").read_text().split() == ["0", "0", "1000"]
 
 
 def test_exec_stdio_owned_by_user(berth, bundle):
@@ -62,3 +64,22 @@ def test_exec_stdio_owned_by_user(berth, bundle):
         os.close(r)
     check(res)
     berth.kill("p16c-stdioexec", "KILL")
+
+
+def test_stdio_of_unmapped_owner_left_alone_in_user_namespace(berth, bundle):
+    """in a user namespace that does not map the host's root, the root-owned stdio create
+    passes through cannot be chowned (EPERM): left as it is, the container still runs (runc)"""
+    b = bundle(userns_owner=100000,
+               args=["sh", "-c", "(stat -L -c %u /proc/self/fd/2; id -u) > /tmp/owners"])
+    b.add_ns("user")
+    b.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.config["root"]["readonly"] = False
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    os.makedirs(b.rootfs / "tmp", exist_ok=True)
+    os.chmod(b.rootfs / "tmp", 0o1777)
+    berth.create("p16c-stdiouserns", b)
+    berth.start("p16c-stdiouserns")
+    berth.wait_status("p16c-stdiouserns", "stopped")
+    # the host's root seen from the namespace: the overflow uid
+    assert (b.rootfs / "tmp" / "owners").read_text().split() == ["65534", "1000"]
