@@ -323,22 +323,7 @@ static int open_resources(struct create_ctx *c, struct berr **err) {
 }
 
 static int new_state(struct create_ctx *c, struct berr **err) {
-  struct container_state *st = calloc(1, sizeof(*st));
-  if (st == NULL)
-    return berr_set(err, ENOMEM, "state");
-  c->st = st;
-  st->oci_version = strdup(c->spec->oci_version);
-  st->id = strdup(c->o->id);
-  st->bundle = strdup(c->bundle);
-  st->rootfs = strdup(c->rootfs);
-  st->created = rfc3339_now();
-  st->owner = strdup("");
-  st->has_poststart = c->spec->hooks.poststart.len > 0;
-  st->has_poststop = c->spec->hooks.poststop.len > 0;
-  st->creating = true;
-  st->annotations = c->spec->annotations; /* borrowed; unset before free */
-  st->annotations_len = c->spec->annotations_len;
-  return 0;
+  return state_new(c->spec, c->o->id, c->bundle, c->rootfs, &c->st, err);
 }
 
 /* stage1 exists to join namespaces by path (setns must come before the

@@ -161,24 +161,9 @@ static int note_cgroup_path(void *arg, const char *path, struct berr **err) {
 }
 
 static int new_state(struct restore_ctx *c, struct berr **err) {
-  struct container_state *st = calloc(1, sizeof(*st));
-  if (st == NULL)
-    return berr_set(err, ENOMEM, "state");
-  c->st = st;
-  st->oci_version = strdup(c->spec->oci_version);
-  st->id = strdup(c->o->id);
-  st->bundle = strdup(c->bundle);
-  st->rootfs = strdup(c->rootfs);
-  st->created = rfc3339_now();
-  st->owner = strdup("");
-  st->has_poststart = c->spec->hooks.poststart.len > 0;
-  st->has_poststop = c->spec->hooks.poststop.len > 0;
-  st->creating = true;
-  st->annotations = c->spec->annotations;
-  st->annotations_len = c->spec->annotations_len;
-  if (!st->oci_version || !st->id || !st->bundle || !st->rootfs || !st->created || !st->owner)
-    return berr_set(err, ENOMEM, "state");
-  return state_write(c->dirfd, st, err);
+  if (state_new(c->spec, c->o->id, c->bundle, c->rootfs, &c->st, err) < 0)
+    return -1;
+  return state_write(c->dirfd, c->st, err);
 }
 
 static int make_record(struct restore_ctx *c, struct berr **err) {
