@@ -250,8 +250,8 @@ static int apply_groups(const struct spec_user *u, struct berr **err) {
   return berr_set(err, e, "process.user.additionalGids: setgroups");
 }
 
-/* The stdio the caller passed (pipes, files, a pty; not /dev/null) becomes process.user.uid's,
- * group kept, so a non-root process can reopen /proc/self/fd/0..2 (runc's
+/* The stdio the caller passed (pipes, files; not /dev/null, not a terminal) becomes
+ * process.user.uid's, group kept, so a non-root process can reopen /proc/self/fd/0..2 (runc's
  * fixStdioPermissions). The uid or the file's owner not mapped in a user namespace (EINVAL,
  * EPERM): left as it is, as runc. */
 static int chown_stdio(uid_t uid, struct berr **err) {
@@ -265,7 +265,10 @@ static int chown_stdio(uid_t uid, struct berr **err) {
         continue; /* closed by the caller: nothing to own */
       return berr_errno(err, "process.user: stat stdio fd %d", fd);
     }
-    if (st.st_rdev == null.st_rdev)
+    /* a terminal here is the caller's own (berth's pty was chowned when made): chowning it
+     * would hand a host user's terminal to the container's user (runc's foreground run and
+     * exec pass pipes, never the caller's terminal) */
+    if (st.st_rdev == null.st_rdev || isatty(fd))
       continue;
     if (fchown(fd, uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM)
       return berr_errno(err, "process.user.uid: chown stdio fd %d to %u", fd, uid);

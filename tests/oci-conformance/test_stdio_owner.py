@@ -9,7 +9,9 @@ import threading
 
 import pytest
 
-SCRIPT = ("echo in $(stat -L -c %u /proc/self/fd/0) out $(stat -L -c %u /proc/self/fd/1); "
+from test_tty_relay import run_args, under_pty  # noqa: F401 (fixture)
+
+SCRIPT = ("stat -L -c 'in %u' /proc/self/fd/0; stat -L -c 'out %u' /proc/self/fd/1; "
           "cat /proc/self/fd/0; echo reopen-err >> /proc/self/fd/2 && echo reopened")
 
 
@@ -24,7 +26,7 @@ def piped(text):
 def check(res, uid=1000):
     assert res.returncode == 0, res
     lines = res.stdout.split("\n")
-    assert lines[0] == f"in {uid} out {uid}", res
+    assert lines[:2] == [f"in {uid}", f"out {uid}"], res
     assert "piped-in" in lines and "reopened" in lines, res
     assert "reopen-err" in res.stderr, res
 
@@ -83,3 +85,16 @@ def test_stdio_of_unmapped_owner_left_alone_in_user_namespace(berth, bundle):
     berth.wait_status("p16c-stdiouserns", "stopped")
     # the host's root seen from the namespace: the overflow uid
     assert (b.rootfs / "tmp" / "owners").read_text().split() == ["65534", "1000"]
+
+
+def test_callers_terminal_left_alone(berth, bundle, under_pty):
+    """berth passes its caller's stdio through to a foreground run; the caller's terminal
+    (here root's pty) stays its owner's. runc's foreground run gives the process pipes of its
+    own instead (chowned), so the terminal is never the process's there either."""
+    if berth.binary.name == "runc":
+        pytest.skip("runc's foreground run passes pipes, not the caller's terminal")
+    b = bundle(shared_rootfs=True, args=["sh", "-c", "stat -L -c 'owner %u' /proc/self/fd/1"])
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    p = under_pty(*run_args(berth, b, "p16c-stdiotty"))
+    assert p.wait() == 0, p.text
+    assert "owner 0" in p.lines(), p.text
