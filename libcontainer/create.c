@@ -67,7 +67,7 @@ static void run_poststop_after_failure(struct create_ctx *c) {
   if (c->st == NULL || c->spec->hooks.poststop.len == 0)
     return;
   cleanup_free char *json = state_to_json(c->st, STATUS_STOPPED, false);
-  hooks_run_warn(&c->spec->hooks.poststop, "poststop", json ? json : "{}");
+  hooks_run_warn(&c->spec->hooks.poststop, "poststop", c->bundle, json ? json : "{}");
 }
 
 /* The fds the undo below does not need: closed first, so that undoing a create that failed for
@@ -449,8 +449,8 @@ static int run_runtime_hooks(struct create_ctx *c, struct berr **err) {
   if (apply_devices(c, err) < 0)
     return -1;
   cleanup_free char *json = creating_state_json(c);
-  if (hooks_run(&c->spec->hooks.prestart, "prestart", json, err) < 0 ||
-      hooks_run(&c->spec->hooks.create_runtime, "createRuntime", json, err) < 0)
+  if (hooks_run(&c->spec->hooks.prestart, "prestart", c->bundle, json, err) < 0 ||
+      hooks_run(&c->spec->hooks.create_runtime, "createRuntime", c->bundle, json, err) < 0)
     return -1;
   return sync_send(c->sync_fd, SYNC_HOOKS_DONE, 0, NULL, 0, err);
 }
