@@ -196,11 +196,28 @@ void state_root_sweep(int rootfd) {
   }
 }
 
+static int remove_stale_own(int rootfd, const char *name) {
+  cleanup_close int fd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  cleanup_berr struct berr *e = NULL;
+  if (remove_tree_at(rootfd, name, &e) < 0) {
+    errno = berr_errcode(&e) ? berr_errcode(&e) : EEXIST;
+    return -1;
+  }
+  return 0;
+}
+
 int state_dir_create(int rootfd, const char *id, int *dirfd, struct berr **err) {
   char tmp[64];
-  state_root_sweep(rootfd);
   snprintf(tmp, sizeof(tmp), ".creating-%d", (int)getpid());
-  if (mkdirat(rootfd, tmp, 0700) < 0)
+  /* list and delete sweep the leftovers of killed creates; a create removes only one that
+   * holds its own name (a reused pid, its create dead: nobody holds the lock): a readdir of
+   * the root per create costs with many containers parked */
+  if (mkdirat(rootfd, tmp, 0700) < 0 && (errno != EEXIST || remove_stale_own(rootfd, tmp) < 0 ||
+                                         mkdirat(rootfd, tmp, 0700) < 0))
     return berr_errno(err, "create state directory for %s", id);
   cleanup_close int fd = openat(rootfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 || lock_dir(fd, id, err) < 0) {

@@ -357,11 +357,13 @@ def dead_pid():
     return p.pid
 
 
-@pytest.mark.parametrize("cmd", ["list", "create", "delete"])
+@pytest.mark.parametrize("cmd", ["list", "delete"])
 def test_stale_creating_dir_is_swept(berth, bundle, cmd):
     """A create SIGKILLed between mkdir(.creating-<pid>) and its rename left the directory
     forever (runc makes its directory under the id directly: nothing comparable). The next
-    create, list or delete removes those whose pid is dead; a live one stays."""
+    list or delete removes those whose pid is dead; a live one stays. (create does not read
+    the root, which costs with many containers parked: it removes only a stale directory of
+    its own name, a reused pid.)"""
     berth.root.mkdir(exist_ok=True, mode=0o700)
     stale = berth.root / f".creating-{dead_pid()}"
     stale.mkdir(mode=0o700)
@@ -370,10 +372,6 @@ def test_stale_creating_dir_is_swept(berth, bundle, cmd):
     try:
         if cmd == "list":
             assert berth("list").returncode == 0
-        elif cmd == "create":
-            b = bundle(shared_rootfs=True, args=["true"])
-            berth.create(ID + "sweep", b)
-            berth.delete(ID + "sweep", "--force")
         else:
             assert berth("delete", "--force", ID + "nothing").returncode == 0
         assert not stale.exists(), f"{stale.name} left after {cmd}"
