@@ -60,7 +60,7 @@ static void release(struct restore_ctx *c) {
       cgroup_destroy(c->cgroup);
     if (c->hooks_ran && c->spec->hooks.poststop.len) {
       cleanup_free char *json = state_to_json(c->st, STATUS_STOPPED, false);
-      hooks_run_warn(&c->spec->hooks.poststop, "poststop", json ? json : "{}");
+      hooks_run_warn(&c->spec->hooks.poststop, "poststop", c->bundle, json ? json : "{}");
     }
     /* never a tree walk into a rootfs still bound there */
     if (c->dirfd >= 0 && unlinkat(c->dirfd, CRIU_ROOT, AT_REMOVEDIR) < 0 && errno != ENOENT)
@@ -289,8 +289,8 @@ static int on_notify(void *arg, const char *script, pid_t pid, int fd, struct be
       return -1;
     c->hooks_ran = true;
     cleanup_free char *json = state_to_json(c->st, STATUS_CREATING, false);
-    if (hooks_run(&c->spec->hooks.prestart, "prestart", json, err) < 0 ||
-        hooks_run(&c->spec->hooks.create_runtime, "createRuntime", json, err) < 0)
+    if (hooks_run(&c->spec->hooks.prestart, "prestart", c->bundle, json, err) < 0 ||
+        hooks_run(&c->spec->hooks.create_runtime, "createRuntime", c->bundle, json, err) < 0)
       return -1;
   } else if (strcmp(script, "post-restore") == 0) {
     c->pid = pid;
