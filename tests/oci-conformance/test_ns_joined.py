@@ -101,7 +101,7 @@ def test_loopback_is_up_in_a_new_network_namespace(berth, bundle):
          "(nc -l -p 8080 > /tmp/got &); i=0; "
          "while ! echo ns12-hello | nc -w 1 127.0.0.1 8080 2>/dev/null; do "
          "  i=$((i+1)); [ $i -gt 50 ] && exit 3; usleep 20000; done; "
-         "i=0; while [ ! -s /tmp/got ] && [ $i -lt 50 ]; do i=$((i+1)); usleep 20000; done; "
+         "i=0; while [ ! -s /tmp/got ] && [ $i -lt 500 ]; do i=$((i+1)); usleep 20000; done; "
          "cat /tmp/got")
     b.config["root"]["readonly"] = False
     b.config["mounts"].append({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
