@@ -39,6 +39,24 @@ def summary(r):
             for op in life["berth"]))
 
 
+def criu_section(c, w):
+    """bench/criu_vm.sh's numbers: lazy migration in the CRIU guest."""
+    w(f"## CRIU guest: lazy migration downtime (kernel {c['kernel']})\n")
+    w("`bench/criu_vm.sh` boots tests/vm/criu (qemu TCG, 1 cpu; Debian's criu) and reads its migrate "
+      "section: a counting busybox container moves between two network namespaces joined by a veth "
+      "pair (10.15.0.1 -> 10.15.0.2): `checkpoint --lazy-pages --page-server 10.15.0.1:PORT` on one "
+      "side, `criu lazy-pages` and `restore -d --lazy-pages` on the other, the pages pulled over the "
+      "veth (the other images are shared through the guest's tmpfs, as a copy would bring them). "
+      "Downtime: from the checkpoint's start (the freeze) to restore's return (running again), one "
+      "migration each, 10 ms resolution; emulated cpu, so only the ratio means something.\n")
+    d = c.get("downtime_ms", {})
+    w("| runtime | downtime (ms) | berth / this |")
+    w("|---|---|---|")
+    for k, v in d.items():
+        w(f"| {k} | {v} | {d['berth'] / v:.2f}x |" if "berth" in d and v else f"| {k} | {v} | |")
+    w("")
+
+
 def vm_section(vm, w):
     """bench/vm.sh's numbers: the cgroup v2 guest."""
     w(f"## cgroup v2 guest: memory.max minimum, run with devices (kernel {vm['kernel']})\n")
@@ -185,6 +203,8 @@ def main():
         w("")
     if "vm" in r:
         vm_section(r["vm"], w)
+    if "criu" in r:
+        criu_section(r["criu"], w)
     if len(sys.argv) > 2:
         w(open(sys.argv[2]).read())
     print("\n".join(out))
