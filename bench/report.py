@@ -49,11 +49,12 @@ def criu_section(c, w):
       "veth (the other images are shared through the guest's tmpfs, as a copy would bring them). "
       "Downtime: from the checkpoint's start (the freeze) to restore's return (running again), one "
       "migration each, 10 ms resolution; emulated cpu, so only the ratio means something.\n")
-    d = c.get("downtime_ms", {})
-    w("| runtime | downtime (ms) | berth / this |")
-    w("|---|---|---|")
+    d, dump = c.get("downtime_ms", {}), c.get("dump_ms", {})
+    w("| runtime | downtime (ms) | of it: dump until the page server is ready | berth / this |")
+    w("|---|---|---|---|")
     for k, v in d.items():
-        w(f"| {k} | {v} | {d['berth'] / v:.2f}x |" if "berth" in d and v else f"| {k} | {v} | |")
+        ratio = f"{d['berth'] / v:.2f}x" if "berth" in d and v else ""
+        w(f"| {k} | {v} | {dump.get(k, '?')} | {ratio} |")
     w("")
 
 
