@@ -67,7 +67,7 @@ static void run_poststop_after_failure(struct create_ctx *c) {
   if (c->st == NULL || c->spec->hooks.poststop.len == 0)
     return;
   cleanup_free char *json = state_to_json(c->st, STATUS_STOPPED, false);
-  hooks_run_warn(&c->spec->hooks.poststop, "poststop", json ? json : "{}");
+  hooks_run_warn(&c->spec->hooks.poststop, "poststop", c->bundle, json ? json : "{}");
 }
 
 /* The init bound the rootfs in a mount namespace not the container's own (rootmount.h). */
@@ -323,22 +323,7 @@ static int open_resources(struct create_ctx *c, struct berr **err) {
 }
 
 static int new_state(struct create_ctx *c, struct berr **err) {
-  struct container_state *st = calloc(1, sizeof(*st));
-  if (st == NULL)
-    return berr_set(err, ENOMEM, "state");
-  c->st = st;
-  st->oci_version = strdup(c->spec->oci_version);
-  st->id = strdup(c->o->id);
-  st->bundle = strdup(c->bundle);
-  st->rootfs = strdup(c->rootfs);
-  st->created = rfc3339_now();
-  st->owner = strdup("");
-  st->has_poststart = c->spec->hooks.poststart.len > 0;
-  st->has_poststop = c->spec->hooks.poststop.len > 0;
-  st->creating = true;
-  st->annotations = c->spec->annotations; /* borrowed; unset before free */
-  st->annotations_len = c->spec->annotations_len;
-  return 0;
+  return state_new(c->spec, c->o->id, c->bundle, c->rootfs, &c->st, err);
 }
 
 /* stage1 exists to join namespaces by path (setns must come before the
@@ -440,8 +425,8 @@ static int run_runtime_hooks(struct create_ctx *c, struct berr **err) {
   if (apply_devices(c, err) < 0)
     return -1;
   cleanup_free char *json = creating_state_json(c);
-  if (hooks_run(&c->spec->hooks.prestart, "prestart", json, err) < 0 ||
-      hooks_run(&c->spec->hooks.create_runtime, "createRuntime", json, err) < 0)
+  if (hooks_run(&c->spec->hooks.prestart, "prestart", c->bundle, json, err) < 0 ||
+      hooks_run(&c->spec->hooks.create_runtime, "createRuntime", c->bundle, json, err) < 0)
     return -1;
   return sync_send(c->sync_fd, SYNC_HOOKS_DONE, 0, NULL, 0, err);
 }

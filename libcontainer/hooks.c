@@ -14,13 +14,17 @@
 #include "log.h"
 #include "util.h"
 
-static void hook_exec(const struct spec_hook *h, int stdin_fd, pid_t parent) {
+static void hook_exec(const struct spec_hook *h, const char *cwd, int stdin_fd, pid_t parent) {
   char *default_argv[] = {h->path, NULL};
   /* a hook never outlives the berth process that waits for it (killed create or delete) */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
     _exit(127);
   /* its own process group: a timeout kills what the hook started too (sh -c "sleep 10") */
   setpgid(0, 0);
+  /* runc's create/run chdir into the bundle first, so its hooks start there; a bundle gone
+   * by delete leaves the caller's directory */
+  if (cwd != NULL && chdir(cwd) < 0)
+    log_debug("hook %s: cannot enter %s, runs in berth's directory", h->path, cwd);
   if (dup2(stdin_fd, 0) < 0)
     _exit(127);
   /* stdin (the state), stdout and stderr only: not what berth inherited from its caller (an
@@ -68,7 +72,8 @@ static int hook_wait(pid_t pid, const struct spec_hook *h, int *status, struct b
   return 0;
 }
 
-static int hook_run_one(const struct spec_hook *h, const char *state_json, struct berr **err) {
+static int hook_run_one(const struct spec_hook *h, const char *cwd, const char *state_json,
+                        struct berr **err) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return berr_errno(err, "socketpair");
@@ -79,7 +84,7 @@ static int hook_run_one(const struct spec_hook *h, const char *state_json, struc
   if (pid < 0)
     return berr_errno(err, "fork");
   if (pid == 0)
-    hook_exec(h, theirs, parent);
+    hook_exec(h, cwd, theirs, parent);
   close(steal_fd(&theirs));
   feed_state(ours, state_json);
   int status = 0;
@@ -95,26 +100,27 @@ static int hook_run_one(const struct spec_hook *h, const char *state_json, struc
 }
 
 static int hook_run_nth(const struct spec_hook_list *hooks, size_t i, const char *phase,
-                        const char *state_json, struct berr **err) {
+                        const char *cwd, const char *state_json, struct berr **err) {
   const struct spec_hook *h = &hooks->items[i];
   log_debug("running %s hook %zu: %s", phase, i, h->path);
-  if (hook_run_one(h, state_json, err) < 0)
+  if (hook_run_one(h, cwd, state_json, err) < 0)
     return berr_prefix(err, "hooks.%s[%zu] (%s)", phase, i, h->path);
   return 0;
 }
 
-int hooks_run(const struct spec_hook_list *hooks, const char *phase, const char *state_json,
-              struct berr **err) {
+int hooks_run(const struct spec_hook_list *hooks, const char *phase, const char *cwd,
+              const char *state_json, struct berr **err) {
   for (size_t i = 0; i < hooks->len; i++)
-    if (hook_run_nth(hooks, i, phase, state_json, err) < 0)
+    if (hook_run_nth(hooks, i, phase, cwd, state_json, err) < 0)
       return -1;
   return 0;
 }
 
-void hooks_run_warn(const struct spec_hook_list *hooks, const char *phase, const char *state_json) {
+void hooks_run_warn(const struct spec_hook_list *hooks, const char *phase, const char *cwd,
+                    const char *state_json) {
   for (size_t i = 0; i < hooks->len; i++) {
     struct berr *err = NULL;
-    if (hook_run_nth(hooks, i, phase, state_json, &err) < 0)
+    if (hook_run_nth(hooks, i, phase, cwd, state_json, &err) < 0)
       log_warn("%s", err->msg);
     berr_free(err);
   }

@@ -200,7 +200,7 @@ static int build_rootfs(struct init_ctx *c, struct berr **err) {
     return -1;
   if (c->spec->hooks.create_container.len) {
     cleanup_free char *json = hook_state(c, getpid(), STATUS_CREATING);
-    if (hooks_run(&c->spec->hooks.create_container, "createContainer", json, err) < 0)
+    if (hooks_run(&c->spec->hooks.create_container, "createContainer", NULL, json, err) < 0)
       return -1;
   }
   if (rootfs_pivot(c->spec, &o, err) < 0)
@@ -334,8 +334,8 @@ static void init_main(struct init_ctx *c) {
   /* confined first (runc): the seccomp filter, the user and the capabilities of the process
    * bind the startContainer hooks too */
   if (c->spec->hooks.start_container.len &&
-      hooks_run(&c->spec->hooks.start_container, "startContainer", start_json ? start_json : "{}",
-                &err) < 0)
+      hooks_run(&c->spec->hooks.start_container, "startContainer", NULL,
+                start_json ? start_json : "{}", &err) < 0)
     init_fail(err, 1);
   launch_exec(&l, exe, &err);
   init_fail(err, err->code == ENOENT ? 127 : 126);

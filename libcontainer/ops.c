@@ -114,7 +114,7 @@ static int run_hooks(const struct container_state *st, enum container_status sta
   if (hooks->len == 0)
     return 0;
   cleanup_free char *json = state_to_json(st, status, false);
-  return hooks_run(hooks, phase, json ? json : "{}", err);
+  return hooks_run(hooks, phase, st->bundle, json ? json : "{}", err);
 }
 
 static void run_hooks_warn(const struct container_state *st, enum container_status status,
@@ -122,7 +122,7 @@ static void run_hooks_warn(const struct container_state *st, enum container_stat
   if (hooks->len == 0)
     return;
   cleanup_free char *json = state_to_json(st, status, false);
-  hooks_run_warn(hooks, phase, json ? json : "{}");
+  hooks_run_warn(hooks, phase, st->bundle, json ? json : "{}");
 }
 
 static int kill_and_wait(const struct container_state *st, struct berr **err);

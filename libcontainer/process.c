@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -249,11 +250,37 @@ static int apply_groups(const struct spec_user *u, struct berr **err) {
   return berr_set(err, e, "process.user.additionalGids: setgroups");
 }
 
+/* The stdio the caller passed (pipes, files; not /dev/null, not a terminal) becomes
+ * process.user.uid's, group kept, so a non-root process can reopen /proc/self/fd/0..2 (runc's
+ * fixStdioPermissions). The uid or the file's owner not mapped in a user namespace (EINVAL,
+ * EPERM): left as it is, as runc. */
+static int chown_stdio(uid_t uid, struct berr **err) {
+  struct stat null = {.st_rdev = makedev(1, 3)};
+  if (stat("/dev/null", &null) < 0)
+    log_debug("stat /dev/null: %s", strerror(errno));
+  for (int fd = 0; fd <= 2; fd++) {
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+      if (errno == EBADF)
+        continue; /* closed by the caller: nothing to own */
+      return berr_errno(err, "process.user: stat stdio fd %d", fd);
+    }
+    /* a terminal here is the caller's own (berth's pty was chowned when made): chowning it
+     * would hand a host user's terminal to the container's user (runc's foreground run and
+     * exec pass pipes, never the caller's terminal) */
+    if (st.st_rdev == null.st_rdev || isatty(fd))
+      continue;
+    if (fchown(fd, uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM)
+      return berr_errno(err, "process.user.uid: chown stdio fd %d to %u", fd, uid);
+  }
+  return 0;
+}
+
 int process_switch_user(const struct spec_process *p, struct berr **err) {
   if (p == NULL)
     return 0;
   const struct spec_user *u = &p->user;
-  if (apply_groups(u, err) < 0)
+  if (chown_stdio(u->uid, err) < 0 || apply_groups(u, err) < 0)
     return -1;
   if (setresgid(u->gid, u->gid, u->gid) < 0)
     return berr_errno(err, "process.user.gid: setresgid %u%s", u->gid,

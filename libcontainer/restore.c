@@ -60,7 +60,7 @@ static void release(struct restore_ctx *c) {
       cgroup_destroy(c->cgroup);
     if (c->hooks_ran && c->spec->hooks.poststop.len) {
       cleanup_free char *json = state_to_json(c->st, STATUS_STOPPED, false);
-      hooks_run_warn(&c->spec->hooks.poststop, "poststop", json ? json : "{}");
+      hooks_run_warn(&c->spec->hooks.poststop, "poststop", c->bundle, json ? json : "{}");
     }
     /* never a tree walk into a rootfs still bound there */
     if (c->dirfd >= 0 && unlinkat(c->dirfd, CRIU_ROOT, AT_REMOVEDIR) < 0 && errno != ENOENT)
@@ -161,24 +161,9 @@ static int note_cgroup_path(void *arg, const char *path, struct berr **err) {
 }
 
 static int new_state(struct restore_ctx *c, struct berr **err) {
-  struct container_state *st = calloc(1, sizeof(*st));
-  if (st == NULL)
-    return berr_set(err, ENOMEM, "state");
-  c->st = st;
-  st->oci_version = strdup(c->spec->oci_version);
-  st->id = strdup(c->o->id);
-  st->bundle = strdup(c->bundle);
-  st->rootfs = strdup(c->rootfs);
-  st->created = rfc3339_now();
-  st->owner = strdup("");
-  st->has_poststart = c->spec->hooks.poststart.len > 0;
-  st->has_poststop = c->spec->hooks.poststop.len > 0;
-  st->creating = true;
-  st->annotations = c->spec->annotations;
-  st->annotations_len = c->spec->annotations_len;
-  if (!st->oci_version || !st->id || !st->bundle || !st->rootfs || !st->created || !st->owner)
-    return berr_set(err, ENOMEM, "state");
-  return state_write(c->dirfd, st, err);
+  if (state_new(c->spec, c->o->id, c->bundle, c->rootfs, &c->st, err) < 0)
+    return -1;
+  return state_write(c->dirfd, c->st, err);
 }
 
 static int make_record(struct restore_ctx *c, struct berr **err) {
@@ -304,8 +289,8 @@ static int on_notify(void *arg, const char *script, pid_t pid, int fd, struct be
       return -1;
     c->hooks_ran = true;
     cleanup_free char *json = state_to_json(c->st, STATUS_CREATING, false);
-    if (hooks_run(&c->spec->hooks.prestart, "prestart", json, err) < 0 ||
-        hooks_run(&c->spec->hooks.create_runtime, "createRuntime", json, err) < 0)
+    if (hooks_run(&c->spec->hooks.prestart, "prestart", c->bundle, json, err) < 0 ||
+        hooks_run(&c->spec->hooks.create_runtime, "createRuntime", c->bundle, json, err) < 0)
       return -1;
   } else if (strcmp(script, "post-restore") == 0) {
     c->pid = pid;

@@ -22,6 +22,28 @@ const char *container_status_name(enum container_status s) {
   return names[s];
 }
 
+int state_new(const struct spec *spec, const char *id, const char *bundle, const char *rootfs,
+              struct container_state **out, struct berr **err) {
+  cleanup_state struct container_state *st = calloc(1, sizeof(*st));
+  if (st == NULL)
+    return berr_set(err, ENOMEM, "state");
+  st->oci_version = strdup(spec->oci_version);
+  st->id = strdup(id);
+  st->bundle = strdup(bundle);
+  st->rootfs = strdup(rootfs);
+  st->created = rfc3339_now();
+  st->owner = strdup("");
+  if (!st->oci_version || !st->id || !st->bundle || !st->rootfs || !st->created || !st->owner)
+    return berr_set(err, ENOMEM, "state");
+  st->has_poststart = spec->hooks.poststart.len > 0;
+  st->has_poststop = spec->hooks.poststop.len > 0;
+  st->creating = true;
+  st->annotations = spec->annotations; /* borrowed; unset before free */
+  st->annotations_len = spec->annotations_len;
+  *out = steal_ptr(&st);
+  return 0;
+}
+
 void container_state_free(struct container_state *st) {
   if (st == NULL)
     return;

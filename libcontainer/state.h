@@ -62,6 +62,10 @@ struct container_state {
 };
 
 void container_state_free(struct container_state *st);
+/* The record of a container being made from spec (create, restore): status creating, the
+ * spec's annotations borrowed (the caller unsets them before freeing). Fills *out; -1 ENOMEM. */
+int state_new(const struct spec *spec, const char *id, const char *bundle, const char *rootfs,
+              struct container_state **out, struct berr **err);
 void container_state_cleanup(struct container_state **st);
 #define cleanup_state __attribute__((cleanup(container_state_cleanup)))
 

@@ -384,3 +384,28 @@ def test_run_with_failing_start_hook_exits_1(berth, bundle, kind):
     res = berth.run("p16b-runhookfail", b)
     assert res.returncode == 1, res
     assert "hook" in res.stderr, res  # berth: "hooks.<kind>[0] (/bin/false): exited ..."
+
+
+@pytest.mark.parametrize("kind", ["prestart", "createRuntime", "poststart", "poststop"])
+@pytest.mark.parametrize("how", ["run", "create-start-delete"])
+def test_runtime_namespace_hook_cwd_is_the_bundle(berth, bundle, tmp_path, kind, how):
+    """runc's create and run chdir into the bundle (setupSpec) before they run hooks; its
+    prestart, createRuntime and poststart hooks (run, or create then start) start in the bundle,
+    not in the caller's directory (berth is run here from another one). runc's delete does not chdir:
+    its poststop runs in the caller's directory; berth's in the bundle, as every other."""
+    if how != "run" and kind == "poststop" and berth.binary.name == "runc":
+        pytest.skip("runc 1.1.5's delete runs poststop in its caller's directory")
+    out = tmp_path / "hookcwd"
+    b = bundle(args=["true"])
+    b.config["hooks"] = {kind: [
+        {"path": "/bin/sh", "args": ["sh", "-c", f"pwd -P > {out}"]}]}
+    assert os.path.realpath(os.getcwd()) != os.path.realpath(b.path)
+    cid = f"p16c-hookcwd-{how[0]}"
+    if how == "run":
+        berth.run_ok(b, cid)
+    else:
+        berth.create(cid, b)
+        berth.start(cid)
+        berth.wait_status(cid, "stopped")
+        berth.delete(cid)
+    assert out.read_text().strip() == os.path.realpath(b.path)
