@@ -47,8 +47,10 @@ def criu_section(c, w):
       "pair (10.15.0.1 -> 10.15.0.2): `checkpoint --lazy-pages --page-server 10.15.0.1:PORT` on one "
       "side, `criu lazy-pages` and `restore -d --lazy-pages` on the other, the pages pulled over the "
       "veth (the other images are shared through the guest's tmpfs, as a copy would bring them). "
-      "Downtime: from the checkpoint's start (the freeze) to restore's return (running again), one "
-      "migration each, 10 ms resolution; emulated cpu, so only the ratio means something.\n")
+      "Downtime: from the checkpoint command's start (the runtime's own start-up, then CRIU's freeze) "
+      "to restore -d's return (running again), one migration each, 10 ms resolution; emulated cpu "
+      "on a shared machine, so only the ratio means something, and one sample moves by 2-3x with "
+      "the host's load.\n")
     d, dump = c.get("downtime_ms", {}), c.get("dump_ms", {})
     w("| runtime | downtime (ms) | of it: dump until the page server is ready | berth / this |")
     w("|---|---|---|---|")
