@@ -48,15 +48,16 @@ def criu_section(c, w):
       "side, `criu lazy-pages` and `restore -d --lazy-pages` on the other, the pages pulled over the "
       "veth (the other images are shared through the guest's tmpfs, as a copy would bring them). "
       "Downtime: from the checkpoint command's start (the runtime's own start-up, then CRIU's freeze) "
-      "to restore -d's return (running again), one migration each, 10 ms resolution; emulated cpu "
-      "on a shared machine, so only the ratio means something, and one sample moves by 2-3x with "
-      "the host's load.\n")
+      "to restore -d's return (running again), 10 ms resolution; the median of three migrations "
+      "each (every sample in the last column); emulated cpu on a shared machine, so only the ratio "
+      "means something, and one sample moves by 2-3x with the host's load.\n")
     d, dump = c.get("downtime_ms", {}), c.get("dump_ms", {})
-    w("| runtime | downtime (ms) | of it: dump until the page server is ready | berth / this |")
-    w("|---|---|---|---|")
+    samples = c.get("samples", {}).get("downtime_ms", {})
+    w("| runtime | downtime (ms) | of it: dump until the page server is ready | berth / this | samples |")
+    w("|---|---|---|---|---|")
     for k, v in d.items():
         ratio = f"{d['berth'] / v:.2f}x" if "berth" in d and v else ""
-        w(f"| {k} | {v} | {dump.get(k, '?')} | {ratio} |")
+        w(f"| {k} | {v:.0f} | {dump.get(k, 0):.0f} | {ratio} | {', '.join(map(str, samples.get(k, [])))} |")
     w("")
 
 

@@ -324,15 +324,15 @@ ms() { read _u _r < /proc/uptime; echo $(( ${_u%.*} * 1000 + 1${_u#*.} * 10 - 10
 
 # vbrx: the bytes the second namespace's end of the veth (vb) received
 vbrx() { nsenter --net=/run/netns/hostb cat /proc/net/dev | sed -n 's/^ *vb: *\([0-9]*\).*/\1/p'; }
-# migrate PORT: lazy migration between two network namespaces (the "hosts" A and B, a veth
+# migrate PORT K: lazy migration (the K-th) between two network namespaces (the "hosts" A and B, a veth
 # pair, 10.15.0.1 and 10.15.0.2): checkpoint --lazy-pages --page-server in A, criu lazy-pages
 # and restore --lazy-pages in B, the pages pulled over the veth (the other images are shared
 # through the guest's tmpfs, as a copy would bring them). Prints "BERTH-VM-CRIU-DOWNTIME: RT MS
 # DUMP_MS": the time from the checkpoint's start (the freeze) to restore -d's return (running
 # again), and of it the part until the dump's --status-fd byte (page server ready).
 migrate() {
-    section $RT/migrate
-    c=${RT}-mig
+    section $RT/migrate$2
+    c=${RT}-mig$2
     port=$1
     # /bin/ip: iproute2's (busybox sh prefers its own applet ip)
     if [ ! -e /run/netns/hostb ]; then
@@ -420,7 +420,10 @@ for RT in berth runc; do
     if [ $RT = berth ]; then lazy $RT 27277; else lazy $RT 27278; fi
     terminal
     attached
-    if [ $RT = berth ]; then migrate 27279; else migrate 27280; fi
+    # three migrations each: one sample moves by 2-3x with the host's load
+    for k in 1 2 3; do
+        if [ $RT = berth ]; then migrate $((27280 + k)) $k; else migrate $((27290 + k)) $k; fi
+    done
 done
 
 section leftovers
