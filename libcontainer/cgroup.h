@@ -138,6 +138,11 @@ int cgroup_freeze(const char *path, bool frozen, struct berr **err);
 /* True when the cgroup is frozen or being frozen (false when it cannot tell). */
 bool cgroup_is_frozen(const char *path);
 
+/* The cgroup path create gives a container of this id and config (spec may be NULL: the
+ * default /berth/<id>), without creating anything: for delete --force when state.json cannot
+ * be trusted. */
+int cgroup_expected_path(const struct spec *spec, const char *id, char **out, struct berr **err);
+
 /* Pure logic, exported for tests: the path for linux.cgroupsPath (NULL or "" = default), the
  * container id and berth's own cgroup (own_cgroup, used for relative paths). */
 int cgroup_compute_path(const char *cgroups_path, const char *id, const char *own_cgroup,

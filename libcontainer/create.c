@@ -70,6 +70,18 @@ static void run_poststop_after_failure(struct create_ctx *c) {
   hooks_run_warn(&c->spec->hooks.poststop, "poststop", c->bundle, json ? json : "{}");
 }
 
+/* The fds the undo below does not need: closed first, so that undoing a create that failed for
+ * want of fds (EMFILE) has some to open cgroup files and the state directory with. */
+static void close_transient_fds(struct create_ctx *c) {
+  int *fds[] = {&c->fifo_fd, &c->console_fd, &c->listener_fd, &c->sync_fd};
+  for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+    if (*fds[i] >= 0)
+      close(steal_fd(fds[i]));
+  ns_plan_close(&c->ns);
+  idmap_release(c->idmap_fds, c->spec ? c->spec->mounts_len : 0);
+  c->idmap_fds = NULL; /* released: not again below */
+}
+
 /* The init bound the rootfs in a mount namespace not the container's own (rootmount.h). */
 static int on_root_mount(struct create_ctx *c, uint32_t mnt_id, struct berr **err) {
   c->st->root_mount_id = mnt_id;
@@ -92,11 +104,12 @@ static void undo_root_mount(struct create_ctx *c) {
   cleanup_berr struct berr *e = NULL;
   if (rootmount_undo(c->st->root_mount_ns ? c->ns.join_fd[NS_MOUNT] : -1, c->rootfs,
                      c->st->root_mount_id, &e) < 0)
-    log_warn("%s", e->msg);
+    log_warn("%s", berr_message(&e));
 }
 
 static void create_ctx_release(struct create_ctx *c) {
   if (!c->created) {
+    /* kill and reap need no fd nor memory */
     if (c->init > 0) {
       kill(c->init, SIGKILL);
       reap(c->init);
@@ -107,14 +120,19 @@ static void create_ctx_release(struct create_ctx *c) {
     }
     if (c->st && c->st->root_mount_id)
       undo_root_mount(c);
+    close_transient_fds(c);
     if (c->cgroup)
       cgroup_destroy(c->cgroup);
     if (c->resctrl_fd >= 0)
       resctrl_undo(c->resctrl_fd, &c->rdt, c->o->id);
     if (c->init > 0)
       run_poststop_after_failure(c);
-    if (c->dirfd >= 0)
+    /* removing the tree takes an fd per level: give back the directory's own first (its lock
+     * goes with it; nothing is left to protect) */
+    if (c->dirfd >= 0) {
+      close(steal_fd(&c->dirfd));
       state_dir_remove(c->rootfd, c->o->id, NULL);
+    }
   }
   int *fds[] = {&c->rootfd,      &c->dirfd,   &c->fifo_fd,   &c->console_fd,
                 &c->listener_fd, &c->sync_fd, &c->resctrl_fd};
@@ -148,6 +166,13 @@ static int resolve_rootfs(struct create_ctx *c, struct berr **err) {
     return berr_errno(err, "root.path \"%s\"", root);
   if (!S_ISDIR(st.st_mode))
     return berr_code(err, ENOTDIR, "root.path \"%s\": not a directory", root);
+  /* the host's / (directly, through a symlink or "..", or a bind mount of it): its mounts,
+   * /proc and /sys are the host's own, and pivot_root would make the host the container */
+  struct stat host;
+  if (stat("/", &host) == 0 && st.st_dev == host.st_dev && st.st_ino == host.st_ino)
+    return berr_code(err, EINVAL,
+                     "root.path \"%s\" is the host's root directory: a container needs a "
+                     "root filesystem of its own", root);
   return 0;
 }
 
@@ -258,17 +283,16 @@ static int create_cgroup(struct create_ctx *c, struct berr **err) {
   if (cgroup_create(c->spec, c->o->id, c->o->systemd_cgroup, note_cgroup_path, c, &c->cgroup,
                     &e) == 0)
     return cgroup_delegate(c->cgroup, c->spec, 0, err);
-  bool denied = e->code == EACCES || e->code == EPERM || e->code == EROFS;
+  bool denied = berr_errcode(&e) == EACCES || berr_errcode(&e) == EPERM || berr_errcode(&e) == EROFS;
   if (geteuid() == 0 || !denied) {
-    *err = steal_ptr(&e);
-    return -1;
+    return berr_move(err, &e);
   }
   if (limits_resources(c->spec->linux ? c->spec->linux->resources : NULL))
-    return berr_code(err, e->code,
+    return berr_code(err, berr_errcode(&e),
                      "linux.resources: running as uid %u, the container's cgroup cannot be "
                      "created (%s): drop the limits or delegate a writable cgroup",
-                     (unsigned)geteuid(), e->msg);
-  log_debug("%s: rootless, running in the caller's cgroup", e->msg);
+                     (unsigned)geteuid(), berr_message(&e));
+  log_debug("%s: rootless, running in the caller's cgroup", berr_message(&e));
   return 0;
 }
 
@@ -488,7 +512,7 @@ static int handshake(struct create_ctx *c, struct berr **err) {
   for (;;) {
     struct sync_msg m = {0};
     if (sync_recv(c->sync_fd, &m, err) < 0) {
-      if ((*err)->code == EPIPE) {
+      if (berr_errcode(err) == EPIPE) {
         berr_cleanup(err);
         return berr_code(err, EPIPE, "container init exited unexpectedly");
       }

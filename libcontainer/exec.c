@@ -89,7 +89,7 @@ static void exec_ctx_release(struct exec_ctx *c) {
 
 __attribute__((noreturn)) static void exec_fail(int sync_fd, struct berr *e) {
   sync_send_error(sync_fd, e);
-  _exit(e && e->code == ENOENT ? 127 : 126);
+  _exit(e && berr_errcode(&e) == ENOENT ? 127 : 126);
 }
 
 __attribute__((noreturn)) static void exec_process_main(struct exec_ctx *c) {
@@ -170,7 +170,12 @@ __attribute__((noreturn)) static void exec_stage1(struct exec_ctx *c) {
     exec_process_main(c);
   }
   uint8_t placed = in_cgroup;
-  sync_send(c->sync_fd, SYNC_INIT_PID, pid, &placed, 1, NULL);
+  /* unsent, the runtime never learns of the process, which holds the sync socket open and
+   * waits: the runtime would wait for ever (found by tests/inject: sendmsg failed) */
+  if (sync_send(c->sync_fd, SYNC_INIT_PID, pid, &placed, 1, NULL) < 0) {
+    kill(pid, SIGKILL);
+    _exit(1);
+  }
   _exit(0);
 }
 
@@ -278,9 +283,8 @@ static int handshake(struct exec_ctx *c, struct berr **err) {
     return -1;
   /* the process's end closes on execve; an error before that comes first */
   cleanup_berr struct berr *eof = NULL;
-  if (sync_expect(c->sync_fd, SYNC_ERROR, NULL, &eof) < 0 && eof->code != EPIPE) {
-    *err = steal_ptr(&eof);
-    return -1;
+  if (sync_expect(c->sync_fd, SYNC_ERROR, NULL, &eof) < 0 && berr_errcode(&eof) != EPIPE) {
+    return berr_move(err, &eof);
   }
   return 0;
 }

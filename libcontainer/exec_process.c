@@ -41,8 +41,11 @@ static int parse_id(const char *s, const char *what, uint32_t *out, struct berr 
   char *end;
   errno = 0;
   unsigned long v = strtoul(s, &end, 10);
-  if (errno || end == s || *end || v > UINT32_MAX || s[0] == '-')
+  if (end == s || *end || s[0] == '-' || s[0] == '+' || s[0] == ' ')
     return berr_code(err, EINVAL, "%s: \"%s\" is not a numeric id", what, s);
+  /* 4294967295 is -1, "unchanged", to setresuid: the process would stay root */
+  if (errno || v > SPEC_ID_MAX)
+    return berr_code(err, EINVAL, "%s: id %s is out of range (0 to 2147483647)", what, s);
   *out = (uint32_t)v;
   return 0;
 }

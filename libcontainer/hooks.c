@@ -121,7 +121,7 @@ void hooks_run_warn(const struct spec_hook_list *hooks, const char *phase, const
   for (size_t i = 0; i < hooks->len; i++) {
     struct berr *err = NULL;
     if (hook_run_nth(hooks, i, phase, cwd, state_json, &err) < 0)
-      log_warn("%s", err->msg);
+      log_warn("%s", berr_message(&err));
     berr_free(err);
   }
 }

@@ -120,8 +120,12 @@ void init_stage1(struct init_ctx *c) {
   }
   if (pid == 0)
     init_main(c);
-  if (sync_send(c->sync_fd, SYNC_INIT_PID, pid, NULL, 0, &err) < 0)
+  /* unsent, the runtime never learns of the init, which holds the sync socket open: kill it
+   * so the runtime sees the end of the socket */
+  if (sync_send(c->sync_fd, SYNC_INIT_PID, pid, NULL, 0, &err) < 0) {
+    kill(pid, SIGKILL);
     _exit(1);
+  }
   _exit(0);
 }
 
@@ -338,5 +342,5 @@ static void init_main(struct init_ctx *c) {
                 start_json ? start_json : "{}", &err) < 0)
     init_fail(err, 1);
   launch_exec(&l, exe, &err);
-  init_fail(err, err->code == ENOENT ? 127 : 126);
+  init_fail(err, berr_errcode(&err) == ENOENT ? 127 : 126);
 }

@@ -41,6 +41,73 @@ static bool too_deep(const char *text, size_t len) {
   return false;
 }
 
+/* yajl's tree keeps strings NUL-terminated, without their length: "id\u0000zzz" would be
+ * read as "id" (and a policy checker reading the JSON sees the rest). Such a string is refused;
+ * this finds the first one and writes where it is ("process.args[0]") into path. Runs after
+ * too_deep(), so JSON_MAX_DEPTH frames are enough. */
+struct scan_frame {
+  bool array, expect_key;
+  size_t index;
+  const char *key;
+  size_t key_len;
+};
+
+static void frames_path(const struct scan_frame *f, size_t n, char *path, size_t size) {
+  size_t used = 0;
+  path[0] = '\0';
+  for (size_t i = 0; i < n && used < size; i++) {
+    int w = f[i].array ? snprintf(path + used, size - used, "[%zu]", f[i].index)
+                       : snprintf(path + used, size - used, "%s%.*s", used ? "." : "",
+                                  (int)f[i].key_len, f[i].key ? f[i].key : "");
+    used += w > 0 ? (size_t)w : 0;
+  }
+}
+
+/* Scans the string starting after its opening quote; returns the index of its closing quote
+ * (or len), and whether it holds a \u0000 escape. */
+static size_t scan_string(const char *text, size_t len, size_t i, bool *nul) {
+  for (; i < len && text[i] != '"'; i++) {
+    if (text[i] != '\\')
+      continue;
+    if (i + 5 < len && text[i + 1] == 'u' && memcmp(text + i + 2, "0000", 4) == 0)
+      *nul = true;
+    i++;
+  }
+  return i;
+}
+
+static bool nul_string_path(const char *text, size_t len, char *path, size_t size) {
+  struct scan_frame f[JSON_MAX_DEPTH + 1];
+  size_t n = 0;
+  for (size_t i = 0; i < len; i++) {
+    char ch = text[i];
+    struct scan_frame *top = n ? &f[n - 1] : NULL;
+    if (ch == '"') {
+      bool nul = false;
+      size_t end = scan_string(text, len, i + 1, &nul);
+      if (top && !top->array && top->expect_key) {
+        top->key = text + i + 1;
+        top->key_len = end - i - 1;
+      }
+      if (nul) {
+        frames_path(f, n, path, size);
+        return true;
+      }
+      i = end;
+    } else if ((ch == '{' || ch == '[') && n <= JSON_MAX_DEPTH) {
+      f[n++] = (struct scan_frame){.array = ch == '[', .expect_key = ch == '{'};
+    } else if ((ch == '}' || ch == ']') && n > 0) {
+      n--;
+    } else if (ch == ',' && top) {
+      top->index++;
+      top->expect_key = !top->array;
+    } else if (ch == ':' && top) {
+      top->expect_key = false;
+    }
+  }
+  return false;
+}
+
 /* yajl's messages as a sentence of ours: "parse error: " and "lexical error: " go (the
  * position says more), and so does a final period. */
 static void tidy_message(char *msg) {
@@ -86,6 +153,10 @@ static int syntax_error(const char *text, size_t len, char *msg, struct berr **e
 int json_parse(const char *text, size_t len, json_node **out, struct berr **err) {
   if (too_deep(text, len))
     return berr_code(err, EINVAL, "invalid json: nested deeper than %d levels", JSON_MAX_DEPTH);
+  char where[512];
+  if (nul_string_path(text, len, where, sizeof(where)))
+    return berr_code(err, EINVAL, "%s%sa string holds a NUL character (\\u0000): refused",
+                     where, where[0] ? ": " : "");
   char *buf = malloc(len + 1);
   if (buf == NULL)
     return berr_set(err, ENOMEM, "parse json");

@@ -75,14 +75,21 @@ void lsm_warn_unavailable(const struct spec_process *p, const struct spec_linux 
 }
 
 /* Writes value to /proc/thread-self/attr/<name> (the calling thread's own attribute). */
-static int write_attr(const char *name, const char *value, struct berr **err) {
+/* Writes `value` to /proc/thread-self/attr/<name>, or the first of `name` and `fallback` that
+ * exists (fallback may be NULL). */
+static int write_attr(const char *name, const char *fallback, const char *value,
+                      struct berr **err) {
   char path[64];
   snprintf(path, sizeof(path), "thread-self/attr/%s", name);
   cleanup_close int fd = proc_openat(path, O_WRONLY);
+  if (fd < 0 && errno == ENOENT && fallback != NULL) {
+    snprintf(path, sizeof(path), "thread-self/attr/%s", fallback);
+    fd = proc_openat(path, O_WRONLY);
+  }
   if (fd < 0 && errno == EXDEV)
     return berr_code(err, EXDEV, "/proc/%s: %s", path, PROC_NOT_PROCFS);
   if (fd < 0)
-    return -1;
+    return berr_errno(err, "open /proc/%s", path);
   size_t len = strlen(value);
   if (write(fd, value, len) != (ssize_t)len)
     return berr_errno(err, "write /proc/%s", path);
@@ -94,12 +101,8 @@ static int apply_apparmor(const char *profile, struct berr **err) {
   if (asprintf(&cmd, "exec %s", profile) < 0)
     return berr_errno(err, "process.apparmorProfile");
   /* the module's own directory (stackable LSMs, 5.8+), else the shared file */
-  if (write_attr("apparmor/exec", cmd, err) == 0)
+  if (write_attr("apparmor/exec", "exec", cmd, err) == 0)
     return 0;
-  if (*err == NULL && errno == ENOENT && write_attr("exec", cmd, err) == 0)
-    return 0;
-  if (*err == NULL)
-    berr_errno(err, "open /proc/thread-self/attr/exec");
   return berr_prefix(err, "process.apparmorProfile \"%s\" (is the profile loaded?)", profile);
 }
 
@@ -108,10 +111,8 @@ static int apply_apparmor(const char *profile, struct berr **err) {
 static int apply_selinux(const char *label, struct berr **err) {
   static const char *const attrs[] = {"exec", "keycreate"};
   for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
-    if (write_attr(attrs[i], label, err) == 0)
+    if (write_attr(attrs[i], NULL, label, err) == 0)
       continue;
-    if (*err == NULL)
-      berr_errno(err, "open /proc/thread-self/attr/%s", attrs[i]);
     return berr_prefix(err, "process.selinuxLabel \"%s\" (a context the loaded policy knows?)",
                        label);
   }

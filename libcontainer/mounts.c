@@ -23,6 +23,7 @@
 #include "log.h"
 #include "lsm.h"
 #include "pathsafe.h"
+#include "util.h"
 
 #define LOCKABLE_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY)
 #define COPY_MAX_DEPTH 128
@@ -366,12 +367,14 @@ static int cgroup_bind_one(int top, const char *name, const char *mroot, const c
 /* Hybrid/v1 host: a tmpfs holding one bind per hierarchy mounted under /sys/fs/cgroup. */
 static int cgroup_v1_tree(const struct spec_mount *m, int top, const struct rootfs_opts *opts,
                           struct berr **err) {
-  cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
-  if (f == NULL)
-    return berr_errno(err, "open /proc/self/mountinfo");
-  cleanup_free char *line = NULL;
-  size_t cap = 0;
-  while (getline(&line, &cap, f) > 0) {
+  /* a snapshot: the binds below add lines to mountinfo (with a rootfs that sees the host's
+   * /sys/fs/cgroup, reading on while binding never reached the end) */
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", &text, &len, err) < 0)
+    return -1;
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     char root[4096], mp[4096], fstype[64], superopts[1024] = "";
     const char *sep = strstr(line, " - ");
     if (sep == NULL || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mp) != 2 ||
@@ -546,6 +549,7 @@ static int attach_tree(int treefd, int target, struct berr **err) {
 
 static int mount_entry(const struct spec_mount *m, int treefd, int rootfd,
                        const struct rootfs_opts *opts, struct berr **err) {
+  berr_sink(err); /* EACCES/EPERM from the source: the clone instead */
   if (idmap_wanted(m) && treefd < 0)
     return berr_code(err, EINVAL, "idmapped mount: the runtime prepared no mapped source");
   cleanup_close int srcfd = -1;
@@ -556,7 +560,7 @@ static int mount_entry(const struct spec_mount *m, int treefd, int rootfd,
     srcfd = open_bind_source(m, opts, err);
     if (srcfd >= 0)
       treefd = -1;
-    else if ((*err)->code != EACCES && (*err)->code != EPERM)
+    else if (berr_errcode(err) != EACCES && berr_errcode(err) != EPERM)
       return -1;
     else
       berr_cleanup(err); /* unreachable from here: the clone it is */

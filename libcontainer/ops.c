@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -80,7 +81,7 @@ int container_spec_at(int dirfd, const struct container_state *st, struct spec *
                       struct berr **err) {
   if (spec_load_copy(dirfd, STATE_CONFIG, out, err) == 0)
     return 0;
-  if (err == NULL || *err == NULL || (*err)->code != ENOENT)
+  if (berr_errcode(err) != ENOENT)
     return -1;
   /* created by a berth that kept no copy */
   berr_cleanup(err);
@@ -105,7 +106,7 @@ static struct spec *load_created_spec(const struct handle *h) {
   struct spec *s = NULL;
   cleanup_berr struct berr *err = NULL;
   if (container_spec_at(h->dirfd, h->st, &s, &err) < 0)
-    log_warn("container %s: cannot read its config for hooks: %s", h->st->id, err->msg);
+    log_warn("container %s: cannot read its config for hooks: %s", h->st->id, berr_message(&err));
   return s;
 }
 
@@ -135,11 +136,10 @@ static int remove_resctrl(const struct container_state *st, struct berr **err) {
   cleanup_close int fd = -1;
   cleanup_berr struct berr *e = NULL;
   if (resctrl_open(&fd, &e) < 0) {
-    if (e->code != ENOENT) {
-      *err = steal_ptr(&e);
-      return -1;
+    if (berr_errcode(&e) != ENOENT) {
+      return berr_move(err, &e);
     }
-    log_debug("%s: nothing to remove", e->msg);
+    log_debug("%s: nothing to remove", berr_message(&e));
     return 0;
   }
   struct resctrl_group g = {.name = st->resctrl_group, .created = st->resctrl_created,
@@ -177,7 +177,7 @@ static int destroy(struct handle *h, struct berr **err) {
    * a reason to keep the container */
   cleanup_berr struct berr *se = NULL;
   if (h->st->systemd_unit && cgroup_systemd_stop(h->st->systemd_unit, &se) < 0)
-    log_warn("delete container \"%s\": %s", h->st->id, se->msg);
+    log_warn("delete container \"%s\": %s", h->st->id, berr_message(&se));
   struct spec *s = h->st->has_poststop ? load_created_spec(h) : NULL;
   if (s) {
     run_hooks_warn(h->st, STATUS_STOPPED, &s->hooks.poststop, "poststop");
@@ -192,7 +192,7 @@ static int destroy(struct handle *h, struct berr **err) {
 static int stop_and_destroy(struct handle *h) {
   cleanup_berr struct berr *e = NULL;
   if (kill_and_wait(h->st, &e) < 0 || destroy(h, &e) < 0)
-    log_warn("container %s: destroy after the failed start: %s", h->st->id, e->msg);
+    log_warn("container %s: destroy after the failed start: %s", h->st->id, berr_message(&e));
   return -1;
 }
 
@@ -275,7 +275,7 @@ int container_start_fifo(const char *root, const char *id, int fifo_reader, stru
     return berr_code(err, EINVAL, "container \"%s\" is %s, not created: cannot start", id,
                     container_status_name(h.status));
   if (release_fifo(&h, &reader, err) < 0)
-    return (*err)->code == ECANCELED ? stop_and_destroy(&h) : -1;
+    return berr_errcode(err) == ECANCELED ? stop_and_destroy(&h) : -1;
   cleanup_spec struct spec *s = h.st->has_poststart ? load_created_spec(&h) : NULL;
   if (s && run_hooks(h.st, STATUS_RUNNING, &s->hooks.poststart, "poststart", err) < 0)
     return stop_and_destroy(&h);
@@ -313,7 +313,7 @@ static int kill_pidns_members(pid_t init, int sig) {
 static void thaw_after_kill(const struct container_state *st) {
   cleanup_berr struct berr *e = NULL;
   if (st->cgroup_path && cgroup_freeze(st->cgroup_path, false, &e) < 0)
-    log_warn("container %s: thaw after SIGKILL: %s", st->id, e->msg);
+    log_warn("container %s: thaw after SIGKILL: %s", st->id, berr_message(&e));
 }
 
 /* "container not running" is runc's text, which containerd's shim (checkKillError) takes as
@@ -390,23 +390,107 @@ static int kill_and_wait(const struct container_state *st, struct berr **err) {
   return 0;
 }
 
+/* SIGKILLs the processes holding the exec fifo open (a parked init keeps an O_PATH fd on it),
+ * and waits for them: the one way to find a created container's init without state.json. */
+static void kill_fifo_holders(int statefd) {
+  struct stat fifo;
+  if (fstatat(statefd, EXEC_FIFO, &fifo, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISFIFO(fifo.st_mode))
+    return;
+  cleanup_dir DIR *proc = opendir("/proc");
+  for (struct dirent *de; proc && (de = readdir(proc)) != NULL;) {
+    pid_t pid = atoi(de->d_name);
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+    cleanup_dir DIR *fds = pid > 0 && pid != getpid() ? opendir(path) : NULL;
+    for (struct dirent *fe; fds && (fe = readdir(fds)) != NULL;) {
+      struct stat st;
+      if (fe->d_name[0] == '.' || fstatat(dirfd(fds), fe->d_name, &st, 0) < 0 ||
+          st.st_dev != fifo.st_dev || st.st_ino != fifo.st_ino)
+        continue;
+      cleanup_close int pidfd = pidfd_open_pid(pid);
+      if (pidfd >= 0 && pidfd_signal(pidfd, SIGKILL) == 0)
+        pidfd_wait_exit(pidfd, 10000);
+      log_debug("delete --force: killed %d, holding the exec fifo", pid);
+      break;
+    }
+  }
+}
+
+/* delete --force of a container whose state.json is missing, half-written, corrupt or not a
+ * regular file: nothing in it is trusted (a pid or cgroup there may name anything). What berth
+ * made is found from what it wrote itself: the processes holding the exec fifo, and the cgroup
+ * create computes from the id and the config copy in the state directory (the default
+ * /berth/<id> without one). A --systemd-cgroup unit is not found this way. */
+static int delete_untrusted(struct handle *h, const char *id, struct berr **err) {
+  kill_fifo_holders(h->dirfd);
+  cleanup_spec struct spec *s = NULL;
+  cleanup_berr struct berr *e = NULL;
+  struct stat sb;
+  /* create writes the config copy and the fifo after the cgroup: with neither, this directory
+   * never got that far (or is no container's), and /berth/<id> may be another --root's */
+  bool made = fstatat(h->dirfd, STATE_CONFIG, &sb, AT_SYMLINK_NOFOLLOW) == 0 ||
+              fstatat(h->dirfd, EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+  if (!made)
+    return state_dir_remove(h->rootfd, id, err);
+  if (spec_load_copy(h->dirfd, STATE_CONFIG, &s, &e) < 0)
+    log_debug("delete --force %s: no config copy (%s): the default cgroup", id, berr_message(&e));
+  berr_cleanup(&e);
+  cleanup_free char *path = NULL;
+  if (cgroup_expected_path(s, id, &path, &e) < 0 || cgroup_destroy_path(path, &e) < 0)
+    log_warn("delete --force %s: cgroup %s: %s", id, path ? path : "", berr_message(&e));
+  return state_dir_remove(h->rootfd, id, err);
+}
+
+/* Whether state.json's cgroup is the one create computes from the id and the config copy (a
+ * state.json edited to name "/" or another container's cgroup would make delete kill and
+ * remove what berth did not make). A systemd unit's cgroup is systemd's choice: not checked. */
+static bool cgroup_as_created(const struct handle *h) {
+  if (h->st->cgroup_path == NULL || h->st->systemd_unit != NULL)
+    return true;
+  cleanup_spec struct spec *s = NULL;
+  cleanup_free char *path = NULL;
+  if (spec_load_copy(h->dirfd, STATE_CONFIG, &s, NULL) < 0)
+    return true; /* no copy to compare with (an older berth): as before */
+  /* a relative cgroupsPath is below the cgroup of whoever ran create (an engine's scope):
+   * not something delete can compute again */
+  const char *cp = s->linux ? s->linux->cgroups_path : NULL;
+  if (cp && cp[0] && cp[0] != '/')
+    return true;
+  if (cgroup_expected_path(s, h->st->id, &path, NULL) < 0)
+    return false;
+  return strcmp(path, h->st->cgroup_path) == 0;
+}
+
 int container_delete(const char *root, const char *id, bool force, struct berr **err) {
+  berr_sink(err); /* --force recovers from some errors: it must see them */
   cleanup_handle struct handle h = HANDLE_INIT;
-  cleanup_berr struct berr *dropped = NULL;
-  if (err == NULL) /* the caller does not care (run cleaning up); the checks below read *err */
-    err = &dropped;
-  if (handle_open(root, id, &h, err) < 0) {
-    /* --force: a half-created container (no state.json) or a corrupt one is removed (there
-     * is no pid or cgroup berth could trust to clean up), and one that does not exist is no
-     * error (runc's contract: engines call delete --force to clean up after a create that
-     * failed and left nothing) */
-    if (force && *err && ((*err)->code == ENOENT || ((*err)->code == EINVAL && h.dirfd >= 0))) {
-      if ((*err)->code == EINVAL)
-        log_warn("%s: removing the state directory only", (*err)->msg);
+  int opened = handle_open(root, id, &h, err);
+  if (h.rootfd >= 0)
+    state_root_sweep(h.rootfd);
+  if (opened < 0) {
+    /* --force: a container whose directory we hold (locked) but whose state cannot be read
+     * (half-created, corrupt) is removed with what berth can trust; one that does not exist
+     * is no error (runc's contract: engines call delete --force to clean up after a create
+     * that failed and left nothing) */
+    if (force && h.dirfd >= 0) {
+      log_warn("%s: removing what berth made without it", berr_message(err));
       berr_cleanup(err);
-      return h.dirfd >= 0 ? state_dir_remove(h.rootfd, id, err) : 0;
+      return delete_untrusted(&h, id, err);
+    }
+    if (force && berr_errcode(err) == ENOENT) {
+      berr_cleanup(err);
+      return 0;
     }
     return -1;
+  }
+  if (!cgroup_as_created(&h)) {
+    if (!force)
+      return berr_code(err, EINVAL,
+                       "container \"%s\": state.json names cgroup \"%s\", not the one create "
+                       "made: not trusted, use delete --force", id, h.st->cgroup_path);
+    log_warn("container \"%s\": state.json names cgroup \"%s\", not the one create made: "
+             "removing what berth made without it", id, h.st->cgroup_path);
+    return delete_untrusted(&h, id, err);
   }
   if ((h.status == STATUS_RUNNING || h.status == STATUS_PAUSED) && !force)
     return berr_code(err, EBUSY,
@@ -443,21 +527,32 @@ static int list_load(int rootfd, const char *id, struct container_state **st,
   return 0;
 }
 
+/* Whether a create holds the directory's lock (it is being made: nothing to report). */
+static bool dir_locked(int rootfd, const char *name) {
+  cleanup_close int fd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || flock(fd, LOCK_SH | LOCK_NB) == 0)
+    return false;
+  return errno == EWOULDBLOCK;
+}
+
+/* A container list cannot load is shown, status "unknown", and why goes to stderr (hiding it
+ * would hide a parked process and its cgroup; delete --force removes it). */
 static void visit_one(int rootfd, const char *name, container_visit_fn fn, void *data) {
   struct container_state *st = NULL;
   enum container_status status;
   cleanup_berr struct berr *err = NULL;
   cleanup_free char *id = NULL;
-  if (state_dir_id(rootfd, name, &id) < 0) {
-    log_debug("list: skipping %s: no container id", name);
+  if (state_dir_id(rootfd, name, &id) == 0 && list_load(rootfd, id, &st, &status, &err) == 0) {
+    fn(st, status, data);
+    container_state_free(st);
     return;
   }
-  if (list_load(rootfd, id, &st, &status, &err) < 0) {
-    log_debug("list: skipping %s: %s", name, err->msg);
-    return;
-  }
-  fn(st, status, data);
-  container_state_free(st);
+  bool creating = dir_locked(rootfd, name);
+  if (!creating)
+    log_warn("list: container %s: %s", id ? id : name,
+             err ? berr_message(&err) : "no readable state.json to take its id from");
+  struct container_state stub = {.id = id ? id : (char *)name, .oci_version = (char *)""};
+  fn(&stub, creating ? STATUS_CREATING : STATUS_UNKNOWN, data);
 }
 
 int container_list(const char *root, container_visit_fn fn, void *data, struct berr **err) {
@@ -480,6 +575,7 @@ int container_list(const char *root, container_visit_fn fn, void *data, struct b
     names[n++] = strdup(de->d_name);
     names[n] = NULL;
   }
+  state_root_sweep(dirfd(d));
   if (n)
     qsort(names, n, sizeof(*names), compare_names);
   for (size_t i = 0; i < n; i++)

@@ -88,7 +88,7 @@ static void intel_rdt_stats(const struct container_state *st, json_writer *w) {
   if (st->resctrl_group == NULL)
     return;
   if (resctrl_open(&fd, &e) < 0) {
-    log_debug("stats: %s", e->msg);
+    log_debug("stats: %s", berr_message(&e));
     return;
   }
   struct resctrl_group g = {.name = st->resctrl_group, .mon = st->resctrl_mon};

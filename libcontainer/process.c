@@ -28,20 +28,18 @@ __attribute__((format(printf, 3, 4))) static int set_coded(struct berr **err, in
                                                            const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  berr_vset(err, 0, fmt, ap);
+  berr_vcode(err, code, fmt, ap);
   va_end(ap);
-  if (err != NULL && *err != NULL)
-    (*err)->code = code;
   return -1;
 }
 
 /* A failed lookup of the executable: the exit status engines map (127 not
  * found, 126 not executable), set here and nowhere else. */
 static int lookup_failed(struct berr **err) {
-  if (err != NULL && *err != NULL && (*err)->code == ENOENT)
-    (*err)->exit_status = 127;
-  else if (err != NULL && *err != NULL && (*err)->code == EACCES)
-    (*err)->exit_status = 126;
+  if (berr_errcode(err) == ENOENT)
+    berr_set_exit_status(err, 127);
+  else if (berr_errcode(err) == EACCES)
+    berr_set_exit_status(err, 126);
   return -1;
 }
 

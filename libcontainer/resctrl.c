@@ -61,8 +61,7 @@ int resctrl_open(int *rootfd, struct berr **err) {
   cleanup_berr struct berr *e = NULL;
   cleanup_free char *mp = find_mount(&e);
   if (mp == NULL && e) {
-    *err = steal_ptr(&e);
-    return -1;
+    return berr_move(err, &e);
   }
   if (mp == NULL)
     return berr_code(err, ENOENT, "linux.intelRdt: no resctrl filesystem is mounted " MOUNT_HINT);
@@ -373,7 +372,7 @@ static void restore_schemata(int rootfd, const struct resctrl_group *g) {
     const char *l = skip_space(line);
     if (*l && (gfd < 0 || write_line(rootfd, gfd, "schemata", l, true, &e) < 0))
       log_warn("linux.intelRdt: restore \"%s\" in resctrl group \"%s\": %s", l, g->name,
-               e ? e->msg : strerror(errno));
+               e ? berr_message(&e) : strerror(errno));
   }
 }
 
@@ -384,7 +383,7 @@ void resctrl_undo(int rootfd, struct resctrl_group *g, const char *id) {
     restore_schemata(rootfd, g);
   cleanup_berr struct berr *e = NULL;
   if (resctrl_remove(rootfd, g, id, false, &e) < 0)
-    log_warn("%s", e->msg);
+    log_warn("%s", berr_message(&e));
 }
 
 /* ---- the container's processes ---- */

@@ -20,6 +20,7 @@
 #include "libc_compat.h"
 #include "log.h"
 #include "spec_internal.h"
+#include "util.h"
 #include "tables.h"
 
 /* ---------------------------------------------------------------- paths */
@@ -72,15 +73,9 @@ int spec_err(struct berr **err, const char *path, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  if (err == NULL || *err != NULL)
-    return -1;
   if (*path)
-    berr_set(err, 0, "%s: %s", path, msg);
-  else
-    berr_set(err, 0, "%s", msg);
-  if (*err)
-    (*err)->code = EINVAL;
-  return -1;
+    return berr_code(err, EINVAL, "%s: %s", path, msg);
+  return berr_code(err, EINVAL, "%s", msg);
 }
 
 int spec_require_abs(const char *path, const char *value, struct berr **err) {
@@ -272,6 +267,15 @@ int get_uint32(const json_node *obj, const char *key, const char *path, uint32_t
   return r;
 }
 
+int get_id(const json_node *obj, const char *key, const char *path, uint32_t *out,
+           struct berr **err) {
+  uint64_t v;
+  int r = get_uint(obj, key, path, SPEC_ID_MAX, "an id (0 to 2147483647)", &v, err);
+  if (r > 0)
+    *out = (uint32_t)v;
+  return r;
+}
+
 int get_uint64(const json_node *obj, const char *key, const char *path, uint64_t *out,
                struct berr **err) {
   return get_uint(obj, key, path, UINT64_MAX, "uint64", out, err);
@@ -377,6 +381,15 @@ static int parse_id_mapping(const json_node *n, const char *path, void *elem,
       need(get_uint32(n, "hostID", path, &m->host_id, err), path, "hostID", err) < 0 ||
       need(get_uint32(n, "size", path, &m->size, err), path, "size", err) < 0)
     return -1;
+  /* what the kernel takes in uid_map: a range of at least one id that neither wraps nor
+   * reaches 4294967295 (-1, "no id") on either side */
+  if (m->size == 0)
+    return spec_err(err, path, "size must be at least 1");
+  if ((uint64_t)m->container_id + m->size > UINT32_MAX || (uint64_t)m->host_id + m->size > UINT32_MAX)
+    return spec_err(err, path,
+                    "containerID %" PRIu32 " / hostID %" PRIu32 " + size %" PRIu32
+                    " goes past 4294967294, the highest id",
+                    m->container_id, m->host_id, m->size);
   return 0;
 }
 
@@ -396,8 +409,8 @@ static int parse_user(const json_node *proc, const char *path, struct spec_user 
   if (r <= 0)
     return r;
   jp_key(up, path, "user");
-  if (need(get_uint32(o, "uid", up, &u->uid, err), up, "uid", err) < 0 ||
-      need(get_uint32(o, "gid", up, &u->gid, err), up, "gid", err) < 0)
+  if (need(get_id(o, "uid", up, &u->uid, err), up, "uid", err) < 0 ||
+      need(get_id(o, "gid", up, &u->gid, err), up, "gid", err) < 0)
     return -1;
   r = get_uint32(o, "umask", up, &u->umask, err);
   if (r < 0)
@@ -419,7 +432,8 @@ static int parse_user(const json_node *proc, const char *path, struct spec_user 
   for (size_t i = 0; i < n; i++) {
     char p[JP_MAX];
     uint64_t v;
-    if (node_uint(json_array_at(gids, i), jp_index(p, gp, i), UINT32_MAX, "uint32", &v, err) < 0)
+    if (node_uint(json_array_at(gids, i), jp_index(p, gp, i), SPEC_ID_MAX,
+                  "an id (0 to 2147483647)", &v, err) < 0)
       return -1;
     u->additional_gids[i] = (uint32_t)v;
     u->additional_gids_len = i + 1;
@@ -900,13 +914,17 @@ int spec_parse_process(const char *text, size_t len, struct spec_process **out,
 }
 
 /* Reads a whole file with one open/fstat/read. */
-static int read_file_at(int dirfd, const char *name, char **out, size_t *len) {
+static int read_regular_at(int dirfd, const char *name, char **out, size_t *len) {
   cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) < 0)
     return -1;
   if (!S_ISREG(st.st_mode)) {
     errno = EINVAL;
+    return -1;
+  }
+  if ((size_t)st.st_size > INPUT_MAX) {
+    errno = EFBIG;
     return -1;
   }
   cleanup_free char *buf = malloc((size_t)st.st_size + 1);
@@ -934,7 +952,7 @@ int spec_load_text(const char *bundle, struct spec **out, char **text_out, size_
   cleanup_close int dirfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
   cleanup_free char *text = NULL;
   size_t len = 0;
-  if (dirfd < 0 || read_file_at(dirfd, "config.json", &text, &len) < 0)
+  if (dirfd < 0 || read_regular_at(dirfd, "config.json", &text, &len) < 0)
     return berr_errno(err, "open config.json in bundle %s", bundle);
   if (spec_parse(text, len, out, err) < 0)
     return -1;
@@ -952,7 +970,7 @@ int spec_load_bundle(const char *bundle, struct spec **out, struct berr **err) {
 int spec_load_copy(int dirfd, const char *name, struct spec **out, struct berr **err) {
   cleanup_free char *text = NULL;
   size_t len = 0;
-  if (read_file_at(dirfd, name, &text, &len) < 0)
+  if (read_regular_at(dirfd, name, &text, &len) < 0)
     return berr_errno(err, "open %s", name);
   return spec_parse(text, len, out, err);
 }

@@ -372,6 +372,8 @@ struct spec {
   struct spec_linux *linux; /* NULL when absent */
 };
 
+/* The highest user or group id berth accepts anywhere (config, exec --user): runc's limit. */
+#define SPEC_ID_MAX 2147483647u
 #define SPEC_STOP_SIGNAL_KEY "org.opencontainers.image.stopSignal"
 
 /* The signal of the org.opencontainers.image.stopSignal annotation (config.md: the one kill

@@ -56,6 +56,10 @@ int get_bool(const json_node *obj, const char *key, const char *path, bool *out,
              struct berr **err);
 int get_uint16(const json_node *obj, const char *key, const char *path, uint16_t *out,
                struct berr **err);
+/* A user or group id: 0..2147483647 (SPEC_ID_MAX), as runc. 4294967295 is -1 to setresuid,
+ * chown and setgroups ("unchanged"): the process would keep root's ids. */
+int get_id(const json_node *obj, const char *key, const char *path, uint32_t *out,
+           struct berr **err);
 int get_uint32(const json_node *obj, const char *key, const char *path, uint32_t *out,
                struct berr **err);
 int get_uint64(const json_node *obj, const char *key, const char *path, uint64_t *out,

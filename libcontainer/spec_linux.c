@@ -100,9 +100,17 @@ static int parse_device(const json_node *n, const char *path, void *elem, struct
     return -1;
   if (d->type != 'p' && (need(rmaj, path, "major", err) < 0 || need(rmin, path, "minor", err) < 0))
     return -1;
+  /* what a dev_t holds (12-bit major, 20-bit minor): makedev() would cut anything else
+   * silently (major 4294967296 made a 0:1 node) */
+  if (rmaj > 0 && (d->major < 0 || d->major > 4095))
+    return spec_err(err, jp_key(p, path, "major"), "%" PRId64 " is out of range (0 to 4095)",
+                    d->major);
+  if (rmin > 0 && (d->minor < 0 || d->minor > 1048575))
+    return spec_err(err, jp_key(p, path, "minor"), "%" PRId64 " is out of range (0 to 1048575)",
+                    d->minor);
   int r1 = get_uint32(n, "fileMode", path, &d->file_mode, err);
-  int r2 = r1 < 0 ? -1 : get_uint32(n, "uid", path, &d->uid, err);
-  int r3 = r2 < 0 ? -1 : get_uint32(n, "gid", path, &d->gid, err);
+  int r2 = r1 < 0 ? -1 : get_id(n, "uid", path, &d->uid, err);
+  int r3 = r2 < 0 ? -1 : get_id(n, "gid", path, &d->gid, err);
   if (r3 < 0)
     return -1;
   d->has_file_mode = r1 > 0;

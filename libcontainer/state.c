@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +16,13 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "json.h"
+#include "log.h"
 #include "resctrl.h"
 #include "util.h"
 
 const char *container_status_name(enum container_status s) {
-  static const char *const names[] = {"creating", "created", "running", "stopped", "paused"};
+  static const char *const names[] = {"creating", "created", "running", "stopped", "paused",
+                                        "unknown"};
   return names[s];
 }
 
@@ -169,10 +173,51 @@ static int lock_dir(int fd, const char *id, struct berr **err) {
  * then renamed into place (RENAME_NOREPLACE keeps create exclusive). Otherwise a concurrent
  * `delete --force` could lock it first, find no state.json, remove it, and leave the create
  * going on in a deleted directory with nobody able to find its container. */
+void state_root_sweep(int rootfd) {
+  cleanup_close int fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (d != NULL)
+    fd = -1; /* the DIR owns it */
+  for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
+    char *end = NULL;
+    if (strncmp(de->d_name, ".creating-", 10) != 0)
+      continue;
+    long pid = strtol(de->d_name + 10, &end, 10);
+    if (end == de->d_name + 10 || *end != '\0' || pid <= 0 || pid == getpid() ||
+        (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+      continue;
+    cleanup_close int dfd = openat(rootfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                                           O_CLOEXEC);
+    if (dfd < 0 || flock(dfd, LOCK_EX | LOCK_NB) < 0)
+      continue;
+    cleanup_berr struct berr *e = NULL;
+    if (remove_tree_at(rootfd, de->d_name, &e) < 0)
+      log_debug("state root: %s: %s", de->d_name, berr_message(&e));
+  }
+}
+
+static int remove_stale_own(int rootfd, const char *name) {
+  cleanup_close int fd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  cleanup_berr struct berr *e = NULL;
+  if (remove_tree_at(rootfd, name, &e) < 0) {
+    errno = berr_errcode(&e) ? berr_errcode(&e) : EEXIST;
+    return -1;
+  }
+  return 0;
+}
+
 int state_dir_create(int rootfd, const char *id, int *dirfd, struct berr **err) {
   char tmp[64];
   snprintf(tmp, sizeof(tmp), ".creating-%d", (int)getpid());
-  if (mkdirat(rootfd, tmp, 0700) < 0)
+  /* list and delete sweep the leftovers of killed creates; a create removes only one that
+   * holds its own name (a reused pid, its create dead: nobody holds the lock): a readdir of
+   * the root per create costs with many containers parked */
+  if (mkdirat(rootfd, tmp, 0700) < 0 && (errno != EEXIST || remove_stale_own(rootfd, tmp) < 0 ||
+                                         mkdirat(rootfd, tmp, 0700) < 0))
     return berr_errno(err, "create state directory for %s", id);
   cleanup_close int fd = openat(rootfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 || lock_dir(fd, id, err) < 0) {
@@ -400,9 +445,14 @@ int state_parse(const char *text, size_t len, const char *id, struct container_s
  * its end), no fstat and no read of the end; a larger one is read on until the end. */
 static int read_state_text(int dirfd, const char *path, char **out, size_t *len,
                            struct berr **err) {
-  cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  /* non-blocking: a fifo put there must not hang state, list or delete */
+  cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return berr_errno(err, "open %s", STATE_FILE);
+  struct stat sb;
+  if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size > INPUT_MAX)
+    return berr_code(err, EINVAL, "%s: not a regular file of at most %zu MiB", STATE_FILE,
+                     INPUT_MAX >> 20);
   size_t cap = 8192, used = 0;
   cleanup_free char *buf = malloc(cap);
   if (buf == NULL)
@@ -433,7 +483,7 @@ static int state_read_path(int dirfd, const char *path, const char *id,
   cleanup_free char *text = NULL;
   size_t len = 0;
   if (read_state_text(dirfd, path, &text, &len, err) < 0) {
-    if ((*err)->code == ENOENT) {
+    if (berr_errcode(err) == ENOENT) {
       berr_cleanup(err);
       return berr_code(err, ENOENT, "container \"%s\" is being created or was half-created", id);
     }

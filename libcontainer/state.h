@@ -26,6 +26,7 @@ enum container_status {
   STATUS_RUNNING,
   STATUS_STOPPED,
   STATUS_PAUSED,
+  STATUS_UNKNOWN, /* list: a state directory whose state.json cannot be read */
 };
 const char *container_status_name(enum container_status s);
 
@@ -84,6 +85,9 @@ uint64_t container_id_hash(const char *id);
 /* Opens (creating with 0700 if needed) the state root directory. */
 int state_root_open(const char *root, int *rootfd, struct berr **err);
 /* Creates <root>/<id> exclusively and locks it; fails with EEXIST "container X already exists". */
+/* Removes the `.creating-<pid>` directories of creates that died between making and renaming
+ * them (their pid is gone and nobody holds their lock). */
+void state_root_sweep(int rootfd);
 int state_dir_create(int rootfd, const char *id, int *dirfd, struct berr **err);
 /* Opens and locks an existing <root>/<id>; ENOENT "container X does not exist". */
 int state_dir_open(int rootfd, const char *id, int *dirfd, struct berr **err);

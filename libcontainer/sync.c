@@ -115,7 +115,6 @@ void sync_send_error(int fd, const struct berr *e) {
 
 int sync_msg_to_error(const struct sync_msg *m, struct berr **err) {
   berr_code(err, m->code, "%s", m->data ? m->data : "container init failed");
-  if (err && *err)
-    (*err)->exit_status = m->exit_status;
+  berr_set_exit_status(err, m->exit_status);
   return -1;
 }

@@ -37,30 +37,32 @@ int write_all(int fd, const void *buf, size_t len) {
   return 0;
 }
 
-int read_file_at(int dirfd, const char *path, char **out, size_t *len, struct berr **err) {
-  cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return berr_errno(err, "open %s", path);
+int read_fd_all(int fd, const char *what, char **out, size_t *len, struct berr **err) {
   size_t cap = 4096, used = 0;
   struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > INPUT_MAX)
+    return berr_code(err, EFBIG, "%s: larger than %zu MiB", what, INPUT_MAX >> 20);
   if (fstat(fd, &st) == 0 && st.st_size > 0)
     cap = st.st_size + 1;
   cleanup_free char *buf = malloc(cap);
   if (buf == NULL)
-    return berr_set(err, ENOMEM, "read %s", path);
+    return berr_set(err, ENOMEM, "read %s", what);
   for (;;) {
     if (used + 1 >= cap) {
-      char *n = realloc(buf, cap * 2);
+      if (used >= INPUT_MAX)
+        return berr_code(err, EFBIG, "%s: larger than %zu MiB", what, INPUT_MAX >> 20);
+      size_t ncap = cap * 2 > INPUT_MAX + 1 ? INPUT_MAX + 1 : cap * 2;
+      char *n = realloc(buf, ncap);
       if (n == NULL)
-        return berr_set(err, ENOMEM, "read %s", path);
+        return berr_set(err, ENOMEM, "read %s", what);
       buf = n;
-      cap *= 2;
+      cap = ncap;
     }
     ssize_t r = read(fd, buf + used, cap - used - 1);
     if (r < 0 && errno == EINTR)
       continue;
     if (r < 0)
-      return berr_errno(err, "read %s", path);
+      return berr_errno(err, "read %s", what);
     if (r == 0)
       break;
     used += r;
@@ -70,6 +72,13 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len, struct be
     *len = used;
   *out = steal_ptr(&buf);
   return 0;
+}
+
+int read_file_at(int dirfd, const char *path, char **out, size_t *len, struct berr **err) {
+  cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berr_errno(err, "open %s", path);
+  return read_fd_all(fd, path, out, len, err);
 }
 
 int write_file_at(int dirfd, const char *path, const char *data, size_t len, struct berr **err) {

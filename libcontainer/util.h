@@ -10,9 +10,15 @@
 
 #include "error.h"
 
-/* Reads a whole file (at dirfd/path; dirfd AT_FDCWD for plain paths). *out is NUL-terminated. */
+/* The most berth reads of any one input (config.json, --process, --resources, state.json,
+ * stdin, a /proc file): /dev/zero or a runaway pipe fails with EFBIG instead of eating memory. */
+#define INPUT_MAX ((size_t)32 << 20)
+/* Reads a whole file (at dirfd/path; dirfd AT_FDCWD for plain paths), at most INPUT_MAX bytes
+ * (EFBIG beyond). *out is NUL-terminated. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len, struct berr **err);
 /* Writes `len` bytes to an existing file (e.g. a /proc or /sys file). */
+/* read_file_at() of an open fd (a pipe, stdin); `what` names it in errors. */
+int read_fd_all(int fd, const char *what, char **out, size_t *len, struct berr **err);
 int write_file_at(int dirfd, const char *path, const char *data, size_t len, struct berr **err);
 /* Writes via a temp file + fsync-free rename, so readers see old or new content, never half. */
 /* --pid-file: writes pid to path (relative to the cwd) atomically, through a temporary file

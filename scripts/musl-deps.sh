@@ -25,20 +25,7 @@ ensure_tools() {
     for p in musl-tools gperf dpkg-dev; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
-    if ! apt-cache showsrc "${SRC_PKGS[0]}" >/dev/null 2>&1; then
-        # the source packages come from the same archive as the binary ones
-        log "adding a deb-src entry (/etc/apt/sources.list.d/berth-deb-src.sources)"
-        local suites
-        suites=$(. /etc/os-release && echo "$VERSION_CODENAME $VERSION_CODENAME-updates")
-        cat > /etc/apt/sources.list.d/berth-deb-src.sources <<EOF
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: $suites
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-        apt-get update -q >/dev/null
-    fi
+    scripts/deb-src.sh "${SRC_PKGS[0]}"
     if ((${#missing[@]})); then
         log "installing ${missing[*]}"
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \

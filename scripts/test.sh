@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build berth and run every test: the unit test binaries, the OCI conformance suite, the
-# engines end to end (tests/engines: podman, containerd, Docker on berth), Kubernetes' CRI
+# engines end to end (tests/engines: podman, containerd, Docker on berth; podman's own system
+# tests: tests/engines/podman-system.sh --ci), Kubernetes' CRI
 # (tests/cri: containerd's CRI plugin, a Python CRI client, berth and runc as handlers) and the qemu test
 # guests (tests/vm/run.sh: cgroup v2, AppArmor, SELinux, systemd on v2 and hybrid; about 30 s each).
 # Prints ONE line "N passed, M failed[, K skipped]" (the last line of that form: .ci/run
@@ -16,6 +17,8 @@
 #   BERTH_ENGINES=0 scripts/test.sh leave out the engine tests (counted as 1 skipped)
 #   BERTH_CRI=0 scripts/test.sh     leave out the CRI tests (tests/cri: containerd's CRI plugin
 #                                   driving berth and runc; counted as 1 skipped)
+#   BERTH_PODMAN_SYSTEM=0 scripts/test.sh  leave out podman's own system tests on berth
+#                                   (tests/engines/podman-system.sh --ci; counted as 1 skipped)
 #   FUZZ_SECONDS=0 scripts/test.sh  skip the fuzz harnesses (default: 20 s each, with clang)
 #
 # Works as root on a fresh Debian 12 clone: missing packages are installed with apt-get.
@@ -254,6 +257,36 @@ if [ -x "$BERTH" ]; then
         skipped=$((skipped + 1))
     else
         run_pytest tests/cri "$BUILD_ABS/cri.xml"
+    fi
+    # podman's own system tests (the runtime-relevant files) on berth; a test that fails on
+    # runc here too is skipped (tests/engines/podman-system.skip)
+    if [ "${BERTH_ENGINES:-1}" = 0 ] || [ "${BERTH_PODMAN_SYSTEM:-1}" = 0 ]; then
+        log "BERTH_PODMAN_SYSTEM=0 or BERTH_ENGINES=0: podman's system tests not run (counted as 1 skipped)"
+        skipped=$((skipped + 1))
+    else
+        # its "  FAILED FILE: TEST" lines go to stderr as before, and into the names
+        ps_out=$( { flock "${BERTH_SUITE_LOCK:-/run/lock/berth-suites.lock}" \
+            tests/engines/podman-system.sh --ci berth 2>&1 1>&3 3>&- |
+            while IFS= read -r l; do
+                printf '%s\n' "$l" >&2
+                case $l in "  FAILED "*) failed_name "podman-system: ${l#  FAILED }" ;; esac
+            done; } 3>&1)
+        psrc=$?
+        ps_summary=$(printf '%s\n' "$ps_out" | tail -n 1)
+        if [[ $ps_summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+            passed=$((passed + BASH_REMATCH[1]))
+            failed=$((failed + BASH_REMATCH[2]))
+            skipped=$((skipped + BASH_REMATCH[3]))
+            if [ $psrc -ne 0 ] && [ "${BASH_REMATCH[2]}" -eq 0 ]; then
+                log "tests/engines/podman-system.sh exited $psrc with no failures reported: counted as a crash"
+                failed_name "tests/engines/podman-system.sh (exited $psrc with no failure reported)"
+                failed=$((failed + 1)); crashed=1
+            fi
+        else
+            log "tests/engines/podman-system.sh printed no summary (exit $psrc)"
+            failed_name "tests/engines/podman-system.sh (no summary, exit $psrc)"
+            failed=$((failed + 1)); crashed=1
+        fi
     fi
 else
     log "no berth binary at $BERTH: conformance suite not run"

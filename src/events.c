@@ -76,7 +76,7 @@ int cmd_events(const struct global_opts *g, int argc, char **argv) {
     uint64_t oom = 0;
     if (container_stats(g->root, id, &json, &oom, &err) < 0) {
       /* the stream ends when the container stops (or is deleted) */
-      if (round > 0 && !once && (err->code == ESRCH || err->code == ENOENT))
+      if (round > 0 && !once && (berr_errcode(&err) == ESRCH || berr_errcode(&err) == ENOENT))
         return 0;
       return cli_fail(err);
     }

@@ -127,6 +127,28 @@ static int parse_exec_flags(int argc, char **argv, struct exec_flags *f) {
   return 0;
 }
 
+/* The exec'd process must not outlive a failed exec (runc terminates it too): SIGKILL, reap. */
+static void kill_execd(pid_t pid) {
+  int pidfd = pidfd_open_pid(pid);
+  if (pidfd >= 0 && pidfd_signal(pidfd, SIGKILL) == 0)
+    pidfd_wait_exit(pidfd, 5000);
+  if (pidfd >= 0)
+    close(pidfd);
+  waitpid(pid, NULL, WNOHANG);
+}
+
+/* --pid-file's directory must be writable before anything runs. */
+static int pid_file_check(const char *path, struct berr **err) {
+  cleanup_free char *copy = strdup(path);
+  if (copy == NULL)
+    return berr_set(err, ENOMEM, "--pid-file");
+  char *slash = strrchr(copy, '/');
+  const char *dir = slash ? (slash == copy ? "/" : (*slash = '\0', copy)) : ".";
+  if (access(dir, W_OK) < 0)
+    return berr_errno(err, "--pid-file %s: directory %s", path, dir);
+  return 0;
+}
+
 int cmd_exec(const struct global_opts *g, int argc, char **argv) {
   struct exec_flags f = {.o = {.root = g->root}};
   struct tty_relay relay = {.ours = -1, .theirs = -1, .master = -1};
@@ -139,6 +161,10 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
     goto out;
   }
   if (cli_pidfd_socket_open(f.pidfd_socket, &pidfd_sock, &err) < 0) {
+    status = exec_fail(err);
+    goto out;
+  }
+  if (f.o.pid_file && pid_file_check(f.o.pid_file, &err) < 0) {
     status = exec_fail(err);
     goto out;
   }
@@ -178,6 +204,7 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
   }
   bool tty = false;
   if (relay.ours >= 0 && tty_relay_take_master(&relay, &tty, &err) < 0) {
+    kill_execd(pid);
     status = exec_fail(err);
     goto out;
   }

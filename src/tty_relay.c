@@ -52,9 +52,9 @@ int tty_relay_take_master(struct tty_relay *r, bool *have, struct berr **err) {
   close(steal_fd(&r->theirs));
   cleanup_berr struct berr *e = NULL;
   if (recv_fd(r->ours, MSG_DONTWAIT, &r->master, &e) < 0) {
-    if (e->code == EAGAIN || e->code == EWOULDBLOCK || e->code == EPIPE)
+    if (berr_errcode(&e) == EAGAIN || berr_errcode(&e) == EWOULDBLOCK || berr_errcode(&e) == EPIPE)
       return 0; /* no terminal: nothing sent (the exec'd process closed its end) */
-    *err = steal_ptr(&e);
+    berr_move(err, &e);
     return berr_prefix(err, "process.terminal");
   }
   close(steal_fd(&r->ours));
@@ -118,6 +118,12 @@ int tty_relay_run(struct tty_relay *r, pid_t pid, const sigset_t *signals) {
       }
     if (p < 0 && errno == ECHILD)
       return 1;
+    if (p < 0 && errno != EINTR) { /* as in wait_forwarding(): no SIGCHLD would come again */
+      log_error("wait for the container process: %m");
+      return -1;
+    }
+    if (p < 0)
+      continue;
     struct pollfd fds[3] = {{.fd = sfd, .events = POLLIN},
                             {.fd = master_open ? r->master : -1, .events = POLLIN},
                             {.fd = in_open ? 0 : -1, .events = POLLIN}};

@@ -80,13 +80,8 @@ static int read_resources(const char *file, struct spec_resources **res, struct 
   cleanup_free char *text = NULL;
   size_t len = 0;
   if (strcmp(file, "-") == 0) {
-    FILE *mem = open_memstream(&text, &len);
-    char buf[4096];
-    size_t n;
-    while (mem && (n = fread(buf, 1, sizeof(buf), stdin)) > 0)
-      fwrite(buf, 1, n, mem);
-    if (mem == NULL || fclose(mem) != 0)
-      return berr_set(err, ENOMEM, "--resources -: read stdin");
+    if (read_fd_all(STDIN_FILENO, "stdin", &text, &len, err) < 0)
+      return berr_prefix(err, "--resources -");
   } else if (read_file_at(AT_FDCWD, file, &text, &len, err) < 0) {
     return berr_prefix(err, "--resources");
   }

@@ -33,6 +33,14 @@ int wait_forwarding(pid_t init, const sigset_t *signals) {
         return wait_exit_status(status);
     if (p < 0 && errno == ECHILD)
       return 1;
+    /* any other error: the SIGCHLD below may already have been read, and nothing would wake
+     * us again (found by tests/inject: waitpid failing at its second call hung run) */
+    if (p < 0 && errno != EINTR) {
+      log_error("wait for the container process: %m");
+      return -1;
+    }
+    if (p < 0)
+      continue;
     struct signalfd_siginfo si;
     ssize_t n = read(sfd, &si, sizeof(si));
     if (n < 0 && errno == EINTR)

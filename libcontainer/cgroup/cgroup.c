@@ -82,7 +82,7 @@ char *cg_read(const char *dir, const char *file) {
   cleanup_berr struct berr *e = NULL;
   char *buf = NULL;
   if (read_file_at(AT_FDCWD, p, &buf, NULL, &e) < 0) {
-    errno = e ? e->code : EIO;
+    errno = e ? berr_errcode(&e) : EIO;
     return NULL;
   }
   size_t l = strlen(buf);
@@ -285,10 +285,9 @@ static int mkdir_p_once(struct cg_hier *h, const char *path, bool exclusive, str
     if (!h->v2 && cg_list_has(h->ctls, "cpuset")) {
       cleanup_berr struct berr *e = NULL;
       if (cg_v1_cpuset_init(h, buf + strlen(h->mnt), &e) < 0) {
-        if (e->code == ENOENT)
+        if (berr_errcode(&e) == ENOENT)
           return 1;
-        *err = steal_ptr(&e);
-        return -1;
+        return berr_move(err, &e);
       }
     }
   }
@@ -335,6 +334,13 @@ struct cgroup *cg_alloc(void) {
   return cg;
 }
 
+int cgroup_expected_path(const struct spec *spec, const char *id, char **out, struct berr **err) {
+  const char *cp = spec && spec->linux ? spec->linux->cgroups_path : NULL;
+  cleanup_free char *own =
+      cp && cp[0] && cp[0] != '/' ? own_cgroup(cg_root_is_v2()) : NULL;
+  return cgroup_compute_path(cp, id, own, out, err);
+}
+
 int cgroup_create(const struct spec *spec, const char *id, bool systemd, cgroup_path_fn on_path,
                   void *arg, struct cgroup **out, struct berr **err) {
   if (systemd)
@@ -374,8 +380,9 @@ int cgroup_devices_prepare(struct cgroup *cg, const struct spec *spec, struct be
   /* rootless: loading a device program takes CAP_SYS_ADMIN (or CAP_BPF); the container's
    * user namespace already keeps it from making device nodes, and the user's own permissions
    * bound what it opens (as runc and crun do rootless) */
-  if (geteuid() != 0 && ((*err)->code == EPERM || (*err)->code == EACCES)) {
-    log_debug("%s: rootless, device access not restricted by a cgroup program", (*err)->msg);
+  if (geteuid() != 0 && (berr_errcode(err) == EPERM || berr_errcode(err) == EACCES)) {
+    log_debug("%s: rootless, device access not restricted by a cgroup program",
+              berr_message(err));
     berr_cleanup(err);
     return 0;
   }
@@ -530,7 +537,7 @@ void cgroup_destroy(struct cgroup *cg) {
       cg_kill_all(h->dir, h->v2);
       cleanup_berr struct berr *e = NULL;
       if (rmdir_tree(h->dir, 0, &e) < 0) {
-        log_warn("%s", e->msg);
+        log_warn("%s", berr_message(&e));
         continue;
       }
     }

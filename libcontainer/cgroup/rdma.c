@@ -29,13 +29,12 @@ static int write_device(const struct cg_hier *h, const struct spec_rdma *d, stru
   if (cg_writef(h->dir, "rdma.max", field, &e, "%s hca_handle=%s hca_object=%s", d->device,
                 handles, objects) == 0)
     return 0;
-  if (e->code == ENODEV)
+  if (berr_errcode(&e) == ENODEV)
     return berr_code(err, ENODEV,
                      "%s: no rdma device \"%s\" on this host (the kernel refused it in %s/rdma.max;"
                      " see /sys/class/infiniband)",
                      field, d->device, h->dir);
-  *err = steal_ptr(&e);
-  return -1;
+  return berr_move(err, &e);
 }
 
 int cg_apply_rdma(const struct cgroup *cg, const struct spec_resources *r, struct berr **err) {

@@ -40,8 +40,10 @@ static int memory_and_swap(const char *dir, const struct spec_memory *m, struct 
   }
   if (swap_first && write_swap(dir, m, err) < 0)
     return -1;
-  if (m->has_limit && cg_writef(dir, "memory.limit_in_bytes", F "memory.limit", err, "%lld",
-                                (long long)m->limit) < 0)
+  /* 0 is "no limit" to runc (and engines send it so): the limit a cgroup starts with */
+  if (m->has_limit && m->limit != 0 &&
+      cg_writef(dir, "memory.limit_in_bytes", F "memory.limit", err, "%lld",
+                (long long)m->limit) < 0)
     return -1;
   if (m->has_swap && !swap_first && write_swap(dir, m, err) < 0)
     return -1;
@@ -88,8 +90,9 @@ static int cpu(const struct cgroup *cg, const struct spec_cpu *c, struct berr **
     if (c->has_period && cg_writef(h->dir, "cpu.cfs_period_us", F "cpu.period", err, "%llu",
                                    (unsigned long long)c->period) < 0)
       return -1;
-    if (c->has_quota && cg_writef(h->dir, "cpu.cfs_quota_us", F "cpu.quota", err, "%lld",
-                                  (long long)c->quota) < 0)
+    /* quota 0 is "unset" to runc (the kernel refuses it) */
+    if (c->has_quota && c->quota != 0 &&
+        cg_writef(h->dir, "cpu.cfs_quota_us", F "cpu.quota", err, "%lld", (long long)c->quota) < 0)
       return -1;
     if (c->has_burst && cg_writef(h->dir, "cpu.cfs_burst_us", F "cpu.burst", err, "%llu",
                                   (unsigned long long)c->burst) < 0)
@@ -125,8 +128,17 @@ static int blkio(const struct cgroup *cg, const struct spec_block_io *b, struct 
   const struct cg_hier *h = v1(cg, "blkio", F "blockIO", err);
   if (h == NULL)
     return -1;
-  /* without CFQ only BFQ's files exist */
-  bool bfq = !cg_file_exists(h->dir, "blkio.weight") && cg_file_exists(h->dir, "blkio.bfq.weight");
+  /* without CFQ only BFQ's files exist; with neither scheduler (none, mq-deadline, kyber)
+   * the kernel has no weight to set */
+  bool cfq = cg_file_exists(h->dir, "blkio.weight");
+  bool bfq = !cfq && cg_file_exists(h->dir, "blkio.bfq.weight");
+  bool weights = (b->has_weight && b->weight != 0) || b->has_leaf_weight;
+  for (size_t i = 0; i < b->weight_device_len; i++)
+    weights |= b->weight_device[i].has_weight || b->weight_device[i].has_leaf_weight;
+  if (weights && !cfq && !bfq)
+    return berr_code(err, ENOTSUP,
+                     F "blockIO: this kernel offers no blkio weight (neither blkio.weight nor "
+                       "blkio.bfq.weight in %s: no cfq or bfq I/O scheduler)", h->dir);
   /* weight 0 is how engines say "default" (Docker sends it), as runc reads it */
   if (b->has_weight && b->weight != 0 && cg_writef(h->dir, bfq ? "blkio.bfq.weight" : "blkio.weight",
                                  F "blockIO.weight", err, "%u", b->weight) < 0)

@@ -74,7 +74,9 @@ static int memory(const struct cgroup *cg, const struct spec_memory *m, struct b
         return -1;
     }
   }
-  if (m->has_limit && write_max(h->dir, "memory.max", m->limit, F "memory.limit", err) < 0)
+  /* 0 is "no limit" to runc */
+  if (m->has_limit && m->limit != 0 &&
+      write_max(h->dir, "memory.max", m->limit, F "memory.limit", err) < 0)
     return -1;
   if (m->has_reservation &&
       write_max(h->dir, "memory.low", m->reservation, F "memory.reservation", err) < 0)

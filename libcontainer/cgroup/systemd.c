@@ -111,9 +111,9 @@ static int sd_connect(struct jobs *j, struct dbus_conn **out, struct berr **err)
     }
     dbus_close(c);
   }
-  log_debug("systemd: not over the system bus (%s): trying %s", e->msg, PRIVATE_SOCKET);
+  log_debug("systemd: not over the system bus (%s): trying %s", berr_message(&e), PRIVATE_SOCKET);
   if (dbus_open(PRIVATE_SOCKET, false, &c, err) < 0)
-    return berr_prefix(err, "--systemd-cgroup: cannot reach systemd (system bus: %s)", e->msg);
+    return berr_prefix(err, "--systemd-cgroup: cannot reach systemd (system bus: %s)", berr_message(&e));
   dbus_on_signal(c, on_signal, j);
   *out = c;
   return 0;
@@ -259,9 +259,8 @@ static int stop_unit(struct dbus_conn *c, struct jobs *j, const char *unit, stru
   cleanup_berr struct berr *e = NULL;
   int rc = 0;
   if (manager_call(c, "StopUnit", "ss", &b, &reply, NULL, &e) < 0) {
-    if (e->code != ENOENT) { /* ENOENT: systemd already unloaded it */
-      *err = steal_ptr(&e);
-      return -1;
+    if (berr_errcode(&e) != ENOENT) { /* ENOENT: systemd already unloaded it */
+      return berr_move(err, &e);
     }
   } else {
     rc = dbus_message_body(&reply, "o", &r, err) < 0 || dbus_get_string(&r, &job) < 0
@@ -275,8 +274,8 @@ static int stop_unit(struct dbus_conn *c, struct jobs *j, const char *unit, stru
   cleanup_dbus_buf struct dbus_buf rb = {0};
   dbus_put_string(&rb, unit);
   cleanup_berr struct berr *re = NULL;
-  if (manager_call(c, "ResetFailedUnit", "s", &rb, NULL, NULL, &re) < 0 && re->code != ENOENT)
-    log_debug("systemd: ResetFailedUnit %s: %s", unit, re->msg);
+  if (manager_call(c, "ResetFailedUnit", "s", &rb, NULL, NULL, &re) < 0 && berr_errcode(&re) != ENOENT)
+    log_debug("systemd: ResetFailedUnit %s: %s", unit, berr_message(&re));
   return rc;
 }
 
@@ -323,7 +322,7 @@ void cg_systemd_destroy(struct cgroup *cg) {
     }
   cleanup_berr struct berr *e = NULL;
   if (with_systemd(sd->u.unit, sd->conn, stop_fn, NULL, &e) < 0)
-    log_warn("stop systemd unit %s: %s", sd->u.unit, e->msg);
+    log_warn("stop systemd unit %s: %s", sd->u.unit, berr_message(&e));
   sd->started = false;
 }
 

@@ -135,7 +135,7 @@ bool cg_v2_kill(const char *dir) {
     return false;
   cleanup_berr struct berr *e = NULL;
   if (cg_write(dir, "cgroup.kill", "1", "cgroup.kill", &e) < 0) {
-    log_debug("%s", e->msg);
+    log_debug("%s", berr_message(&e));
     return false;
   }
   return true;

@@ -299,8 +299,11 @@ static void test_bad_input(bool v2) {
     struct spec_hugepage_limit hp = {"2MB", 1 << 21};
     f.res.hugepage_limits = &hp;
     f.res.hugepage_limits_len = 1;
-    if (access("/sys/fs/cgroup/hugetlb", F_OK) != 0)
+    /* an empty /sys/fs/cgroup/hugetlb directory is no hierarchy: look for a mounted one */
+    if (access("/sys/fs/cgroup/hugetlb/cgroup.procs", F_OK) != 0)
       expect_fail(&f, id, path, "linux.resources.hugepageLimits", "hugetlb controller not mounted");
+    else
+      printf("ok - # SKIP hugetlb controller not mounted: it is mounted here (2 checks)\n");
   }
 
   fixture_init(&f);

@@ -120,13 +120,30 @@ static const struct error_case error_cases[] = {
      "config.json: process.user.uid: expected number, got string"},
     {"{" BASE "," PROC(",'user':{'gid':0}") "}", "config.json: process.user.uid: required"},
     {"{" BASE "," PROC(",'user':{'uid':4294967296,'gid':0}") "}",
-     "config.json: process.user.uid: 4294967296 is out of range for uint32"},
+     "config.json: process.user.uid: 4294967296 is out of range for an id (0 to 2147483647)"},
     {"{" BASE "," PROC(",'user':{'uid':-1,'gid':0}") "}",
-     "config.json: process.user.uid: -1 is out of range for uint32"},
+     "config.json: process.user.uid: -1 is out of range for an id (0 to 2147483647)"},
+    {"{" BASE "," PROC(",'user':{'uid':4294967295,'gid':0}") "}",
+     "config.json: process.user.uid: 4294967295 is out of range for an id (0 to 2147483647)"},
+    {"{" BASE "," PROC(",'user':{'uid':0,'gid':2147483648}") "}",
+     "config.json: process.user.gid: 2147483648 is out of range for an id (0 to 2147483647)"},
+    {"{" BASE ",'process':{'cwd':'/','args':['id\\u0000zzz']}}",
+     "config.json: process.args[0]: a string holds a NUL character (\\u0000): refused"},
+    {"{" BASE ",'mounts':[{'destination':'/tmp','type':'tmpfs'},{'destination':'/tmp\\u0000x'}]}",
+     "config.json: mounts[1].destination: a string holds a NUL character (\\u0000): refused"},
+    {"{" BASE ",'annotations':{'a\\u0000b':'x'}}",
+     "config.json: annotations.a\\u0000b: a string holds a NUL character (\\u0000): refused"},
+    {"{" BASE ",'linux':{'uidMappings':[{'containerID':0,'hostID':1,'size':0}],"
+     "'gidMappings':[]}}",
+     "config.json: linux.uidMappings[0]: size must be at least 1"},
+    {"{" BASE ",'linux':{'uidMappings':[{'containerID':0,'hostID':4294967295,'size':1}],"
+     "'gidMappings':[]}}",
+     "config.json: linux.uidMappings[0]: containerID 0 / hostID 4294967295 + size 1 goes past "
+     "4294967294, the highest id"},
     {"{" BASE "," PROC(",'user':{'uid':1.5,'gid':0}") "}",
      "config.json: process.user.uid: expected integer, got 1.5"},
     {"{" BASE "," PROC(",'user':{'uid':0,'gid':0,'additionalGids':[1,-2]}") "}",
-     "config.json: process.user.additionalGids[1]: -2 is out of range for uint32"},
+     "config.json: process.user.additionalGids[1]: -2 is out of range for an id (0 to 2147483647)"},
     {"{" BASE "," PROC(",'consoleSize':{'height':1}") "}",
      "config.json: process.consoleSize.width: required"},
     {"{" BASE "," PROC(",'rlimits':[{'type':'RLIMIT_FOO','soft':1,'hard':1}]") "}",
@@ -477,8 +494,8 @@ static void test_uint64_max(void) {
   int r = parse_q(
       "{" BASE "," PROC(",'rlimits':[{'type':'RLIMIT_NOFILE','soft':18446744073709551615,"
                         "'hard':18446744073709551615}],'consoleSize':{'height':"
-                        "18446744073709551615,'width':0},'user':{'uid':4294967295,'gid':"
-                        "4294967295,'umask':18,'additionalGids':[4294967295,0]},"
+                        "18446744073709551615,'width':0},'user':{'uid':2147483647,'gid':"
+                        "2147483647,'umask':18,'additionalGids':[2147483647,0]},"
                         "'oomScoreAdj':-1000") ",'linux':{'resources':{'memory':{'limit':"
       "-9223372036854775808,'swap':9223372036854775807,'swappiness':18446744073709551615},"
       "'cpu':{'shares':18446744073709551615,'quota':-1,'period':100000},'pids':{'limit':-1},"
@@ -495,9 +512,9 @@ static void test_uint64_max(void) {
     CHECK(p->rlimits_len == 1 && p->rlimits[0].resource == RLIMIT_NOFILE);
     CHECK(p->rlimits[0].soft == UINT64_MAX && p->rlimits[0].hard == UINT64_MAX);
     CHECK(p->console_size && p->console_size->height == UINT64_MAX);
-    CHECK(p->user.uid == UINT32_MAX && p->user.gid == UINT32_MAX);
+    CHECK(p->user.uid == INT32_MAX && p->user.gid == INT32_MAX);
     CHECK(p->user.has_umask && p->user.umask == 18);
-    CHECK(p->user.additional_gids_len == 2 && p->user.additional_gids[0] == UINT32_MAX);
+    CHECK(p->user.additional_gids_len == 2 && p->user.additional_gids[0] == INT32_MAX);
     CHECK(p->has_oom_score_adj && p->oom_score_adj == -1000);
     const struct spec_resources *res = s->linux->resources;
     CHECK(res->memory->has_limit && res->memory->limit == INT64_MIN);
