@@ -39,6 +39,28 @@ def summary(r):
             for op in life["berth"]))
 
 
+def criu_section(c, w):
+    """bench/criu_vm.sh's numbers: lazy migration in the CRIU guest."""
+    w(f"## CRIU guest: lazy migration downtime (kernel {c['kernel']})\n")
+    w("`bench/criu_vm.sh` boots tests/vm/criu (qemu TCG, 1 cpu; Debian's criu) and reads its migrate "
+      "section: a counting busybox container moves between two network namespaces joined by a veth "
+      "pair (10.15.0.1 -> 10.15.0.2): `checkpoint --lazy-pages --page-server 10.15.0.1:PORT` on one "
+      "side, `criu lazy-pages` and `restore -d --lazy-pages` on the other, the pages pulled over the "
+      "veth (the other images are shared through the guest's tmpfs, as a copy would bring them). "
+      "Downtime: from the checkpoint command's start (the runtime's own start-up, then CRIU's freeze) "
+      "to restore -d's return (running again), 10 ms resolution; the median of three migrations "
+      "each (every sample in the last column); emulated cpu on a shared machine, so only the ratio "
+      "means something, and one sample moves by 2-3x with the host's load.\n")
+    d, dump = c.get("downtime_ms", {}), c.get("dump_ms", {})
+    samples = c.get("samples", {}).get("downtime_ms", {})
+    w("| runtime | downtime (ms) | of it: dump until the page server is ready | berth / this | samples |")
+    w("|---|---|---|---|---|")
+    for k, v in d.items():
+        ratio = f"{d['berth'] / v:.2f}x" if "berth" in d and v else ""
+        w(f"| {k} | {v:.0f} | {dump.get(k, 0):.0f} | {ratio} | {', '.join(map(str, samples.get(k, [])))} |")
+    w("")
+
+
 def vm_section(vm, w):
     """bench/vm.sh's numbers: the cgroup v2 guest."""
     w(f"## cgroup v2 guest: memory.max minimum, run with devices (kernel {vm['kernel']})\n")
@@ -185,6 +207,8 @@ def main():
         w("")
     if "vm" in r:
         vm_section(r["vm"], w)
+    if "criu" in r:
+        criu_section(r["criu"], w)
     if len(sys.argv) > 2:
         w(open(sys.argv[2]).read())
     print("\n".join(out))

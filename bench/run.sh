@@ -5,7 +5,8 @@
 #   bench/run.sh                        everything, N=200 runs per runtime
 #   N=20 SCALE=100 bench/run.sh         a quick pass
 #   STEPS=run,strace bench/run.sh       some measurements only (see bench.py --steps; "vm" is
-#                                       the cgroup v2 guest's: bench/vm.sh)
+#                                       the cgroup v2 guest's: bench/vm.sh; "criu" the CRIU
+#                                       guest's migration downtime: bench/criu_vm.sh)
 #   BERTH=/abs/path/berth bench/run.sh  another berth binary (default: a release build in
 #                                       build-bench/)
 #   bench/run.sh --quick                run latency and create/start/delete/exec only, N=40
@@ -80,6 +81,16 @@ if [[ ${STEPS:-vm} == *vm* ]]; then
 import json, sys
 r = json.load(open(sys.argv[1]))
 r["vm"] = json.load(open(sys.argv[2]))
+json.dump(r, open(sys.argv[1], "w"), indent=2)
+PY
+fi
+# the CRIU guest (qemu): lazy migration downtime between two network namespaces (bench/criu_vm.sh)
+if [[ ${STEPS:-criu} == *criu* ]]; then
+    WORK=$WORK bench/criu_vm.sh "$BERTH" "$WORK/out/criu.json" &&
+        /usr/bin/python3 - "$WORK/out/results.json" "$WORK/out/criu.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["criu"] = json.load(open(sys.argv[2]))
 json.dump(r, open(sys.argv[1], "w"), indent=2)
 PY
 fi

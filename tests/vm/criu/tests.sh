@@ -11,6 +11,12 @@
 #   pipes         stdio pipes: restore hands the container berth's own (descriptors.json)
 #   lazy-pages    checkpoint --lazy-pages --page-server --status-fd, criu lazy-pages, restore
 #                 --lazy-pages under a new id: the pages come over the page server
+#   terminal      a terminal container (recvtty: the console-socket receiver, mkoverlay.sh):
+#                 checkpoint, restore -d --console-socket: a new pty master on the socket, the
+#                 process still writes to it, its count goes on
+#   attached      restore without -d: waits, exits with the restored process's status (7)
+#   migrate       lazy migration between two network namespaces joined by a veth pair; prints
+#                 "BERTH-VM-CRIU-DOWNTIME: RT MS DUMP_MS" (bench/criu_vm.sh renders it)
 # Each check prints "PASS RT/section: ...".
 . /berth-vm/lib.sh
 
@@ -122,7 +128,9 @@ leave() {
 predump() {
     section $RT/pre-dump
     c=${RT}-pre
-    mk $c
+    # the counter holding ~170 KiB it never writes again: the pre-dump writes them, the dump
+    # only what the counting dirtied since (a bare counter has ~23 pages: no margin)
+    bundle $c "$(echo "$COUNT" | sed 's/i=0;/x=$(seq 1 30000); i=0;/')" '{}' yes "/berth/$c"
     R run -d --bundle "$W/$c" $c < /dev/null > "$W/$c.out" 2>&1 || { bad "run: $(out $c)"; return; }
     upto $c 10
     mkdir -p "$W/$c-images"
@@ -226,6 +234,169 @@ lazy() {
     check "nothing left" "none none" "$(gone $c) $(gone $c2)"
 }
 
+# wait_status ID STATUS: until state says STATUS (30 s)
+wait_status() {
+    _i=0
+    while [ "$(rstate $1 status)" != "$2" ] && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
+    [ "$(rstate $1 status)" = "$2" ]
+}
+# ticks LOG [AFTER]: the last "T<n>" number the container wrote to its terminal (after the line
+# "+master AFTER" of recvtty's LOG when given), 0 when none
+ticks() {
+    _t=$( (if [ -n "${2:-}" ]; then sed -n "/^+master $2\$/,\$p" "$1"; else cat "$1"; fi) |
+        grep -o 'T[0-9]*' | tail -n 1 | tr -d T)
+    echo "${_t:-0}"
+}
+# upticks LOG N [AFTER]: waits (30 s) until ticks reaches N
+upticks() {
+    _i=0
+    while [ "$(ticks "$1" "${3:-}")" -lt "$2" ] && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
+    [ "$(ticks "$1" "${3:-}")" -ge "$2" ]
+}
+
+terminal() {
+    section $RT/terminal
+    c=${RT}-tty
+    sock=$W/$c.sock
+    log=$W/$c.tty
+    : > "$log"
+    recvtty "$sock" "$log" 2> "$W/$c.recv" &
+    rp=$!
+    _i=0
+    while [ ! -S "$sock" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+    # "T<i>" only while its stdout is a terminal; i lives in the shell's memory
+    BUNDLE_MOUNTS=',{"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]}' \
+        bundle $c '["sh","-c","i=0; while :; do i=$((i+1)); [ -t 1 ] && echo T$i; sleep 0.1; done"]' '{}' yes "/berth/$c"
+    sed -i 's/"terminal": false/"terminal": true/' "$W/$c/config.json"
+    if ! R run -d --console-socket "$sock" --bundle "$W/$c" $c < /dev/null > "$W/$c.out" 2>&1; then
+        bad "run: $(out $c)"; kill $rp; return
+    fi
+    upticks "$log" 10 && ok "run: the pty master came on the socket, the process writes to it" ||
+        bad "run: no ticks on the terminal: $(head -c 300 $log) $(cat $W/$c.recv)"
+    if ! ck --image-path "$W/$c-img" $c; then
+        bad "checkpoint: $(cat $W/ck.out) $(grep Error $W/$c-img/dump.log | tail -3)"
+        R delete -f $c > /dev/null 2>&1; kill $rp; return
+    fi
+    ok "checkpoint of a terminal container"
+    check "after checkpoint: the container is gone" none "$(gone $c)"
+    n0=$(ticks "$log")
+    if ! rs -d --console-socket "$sock" --image-path "$W/$c-img" --bundle "$W/$c" $c; then
+        bad "restore: $(cat $W/rs.out) $(grep Error $W/$c-img/restore.log | tail -3)"
+        R delete -f $c > /dev/null 2>&1; kill $rp; return
+    fi
+    check "restore -d --console-socket: running" running "$(rstate $c status)"
+    check "a new pty master came on the socket" yes "$(grep -q '^+master 2$' $log && echo yes || echo no)"
+    upticks "$log" $((n0 + 5)) 2 && ok "the restored process writes to it, the count goes on (T$n0 -> T$(ticks $log 2))" ||
+        bad "after restore: last tick T$(ticks $log 2) on the new master (T$n0 before): $(tail -c 200 $log)"
+    n1=$(ticks "$log" 2)
+    [ "$(sed -n '/^+master 2$/,$p' $log | grep -o 'T[0-9]*' | head -n 1 | tr -d T)" -gt 1 ] 2> /dev/null &&
+        ok "it did not start again from T1" || bad "the restored count restarted: $(sed -n '/^+master 2$/,$p' $log | head -c 100)"
+    R delete -f $c > /dev/null 2>&1
+    check "nothing left" none "$(gone $c)"
+    kill $rp 2> /dev/null
+}
+
+attached() {
+    section $RT/attached
+    c=${RT}-attach
+    bundle $c '["sh","-c","exec </dev/null >/dev/null 2>&1; while [ ! -e /tmp/stop ]; do sleep 0.1; done; exit 7"]' '{}' yes "/berth/$c"
+    R run -d --bundle "$W/$c" $c < /dev/null > "$W/$c.out" 2>&1 || { bad "run: $(out $c)"; return; }
+    if ! ck --image-path "$W/$c-img" $c; then
+        bad "checkpoint: $(cat $W/ck.out)"; R delete -f $c > /dev/null 2>&1; return
+    fi
+    # restore without -d: it waits for the process and exits with its status, as run does
+    R restore --image-path "$W/$c-img" --bundle "$W/$c" $c < /dev/null > "$W/rs.out" 2>&1 &
+    rsp=$!
+    if ! wait_status $c running; then
+        bad "restore: not running: $(cat $W/rs.out)"; kill $rsp; R delete -f $c > /dev/null 2>&1; return
+    fi
+    ok "restore (attached): running"
+    check "restore is still waiting" yes "$([ -d /proc/$rsp ] && echo yes || echo no)"
+    touch "/proc/$(rstate $c pid)/root/tmp/stop"
+    wait $rsp
+    check "restore's exit status is the process's" 7 "$?"
+    check "nothing left" none "$(gone $c)"
+    R delete -f $c > /dev/null 2>&1
+}
+
+# ms: the guest's uptime in milliseconds (10 ms resolution)
+ms() { read _u _r < /proc/uptime; echo $(( ${_u%.*} * 1000 + 1${_u#*.} * 10 - 1000 )); }
+
+# vbrx: the bytes the second namespace's end of the veth (vb) received
+vbrx() { nsenter --net=/run/netns/hostb cat /proc/net/dev | sed -n 's/^ *vb: *\([0-9]*\).*/\1/p'; }
+# migrate PORT K: lazy migration (the K-th) between two network namespaces (the "hosts" A and B, a veth
+# pair, 10.15.0.1 and 10.15.0.2): checkpoint --lazy-pages --page-server in A, criu lazy-pages
+# and restore --lazy-pages in B, the pages pulled over the veth (the other images are shared
+# through the guest's tmpfs, as a copy would bring them). Prints "BERTH-VM-CRIU-DOWNTIME: RT MS
+# DUMP_MS": the time from the checkpoint's start (the freeze) to restore -d's return (running
+# again), and of it the part until the dump's --status-fd byte (page server ready).
+migrate() {
+    section $RT/migrate$2
+    c=${RT}-mig$2
+    port=$1
+    # /bin/ip: iproute2's (busybox sh prefers its own applet ip)
+    if [ ! -e /run/netns/hostb ]; then
+        /bin/ip netns add hosta && /bin/ip netns add hostb &&
+            /bin/ip link add va type veth peer name vb && /bin/ip link set va netns hosta &&
+            /bin/ip link set vb netns hostb && /bin/ip -n hosta addr add 10.15.0.1/24 dev va &&
+            /bin/ip -n hostb addr add 10.15.0.2/24 dev vb && /bin/ip -n hosta link set va up &&
+            /bin/ip -n hostb link set vb up && /bin/ip -n hosta link set lo up && /bin/ip -n hostb link set lo up ||
+            { skp "no veth pair between two network namespaces"; return; }
+    fi
+    mk $c
+    R run -d --bundle "$W/$c" $c < /dev/null > "$W/$c.out" 2>&1 || { bad "run: $(out $c)"; return; }
+    upto $c 10
+    n0=$(count $c)
+    rm -f "$W/$c.status"
+    mkfifo "$W/$c.status"
+    cat "$W/$c.status" > "$W/$c.status.out" &
+    rx0=$(vbrx)
+    t0=$(ms)
+    nsenter --net=/run/netns/hosta timeout 120 "$RTBIN" --root "$RTROOT" checkpoint --lazy-pages \
+        --page-server 10.15.0.1:$port --status-fd 3 --image-path "$W/$c-img" $c \
+        3> "$W/$c.status" > "$W/ck.out" 2>&1 &
+    ckpid=$!
+    _i=0
+    while [ ! -s "$W/$c.status.out" ] && [ $_i -lt 3000 ]; do sleep 0.01; _i=$((_i + 1)); done
+    if [ ! -s "$W/$c.status.out" ]; then
+        bad "no status byte: $(cat $W/ck.out)"; kill $ckpid; R delete -f $c > /dev/null 2>&1; return
+    fi
+    t1=$(ms)
+    nsenter --net=/run/netns/hostb criu lazy-pages --page-server --address 10.15.0.1 --port $port \
+        -D "$W/$c-img" -o lazy.log > /dev/null 2>&1 &
+    lp=$!
+    _i=0
+    while [ ! -S "$W/$c-img/lazy-pages.socket" ] && [ $_i -lt 1000 ]; do sleep 0.01; _i=$((_i + 1)); done
+    c2=${c}2
+    mkdir -p "$W/$c2"
+    sed "s|/berth/$c\"|/berth/$c2\"|" "$W/$c/config.json" > "$W/$c2/config.json"
+    if nsenter --net=/run/netns/hostb timeout 120 "$RTBIN" --root "$RTROOT" restore -d --lazy-pages \
+        --image-path "$W/$c-img" --bundle "$W/$c2" $c2 < /dev/null > "$W/rs.out" 2>&1; then
+        t2=$(ms)
+        ok "restored in the other namespace with its pages pulled over the veth"
+        wait $ckpid && ok "the checkpoint ends once the pages are pulled" || bad "checkpoint: $(cat $W/ck.out)"
+        n1=$(count $c2)
+        [ "$n1" -ge "$n0" ] && upto $c2 $((n1 + 5)) && ok "the count goes on ($n0 -> $n1 -> more)" ||
+            bad "count $n1 (before $n0), now $(count $c2)"
+        rx=$(($(vbrx) - rx0))
+        [ "$rx" -ge 40960 ] && ok "the pages came over the veth ($rx bytes received in the other namespace)" ||
+            bad "only $rx bytes received over the veth"
+        echo "BERTH-VM-CRIU-DOWNTIME: $RT $((t2 - t0)) $((t1 - t0))"
+    else
+        bad "restore: $(cat $W/rs.out) $(grep Error $W/$c-img/restore.log | tail -2)"
+        kill $ckpid 2> /dev/null
+    fi
+    kill $lp 2> /dev/null
+    R delete -f $c2 > /dev/null 2>&1
+    R delete -f $c > /dev/null 2>&1
+    if [ -d "$CG/berth/$c" ]; then # runc 1.1.5 leaves a lazily checkpointed container's cgroup
+        echo 1 > "$CG/berth/$c/cgroup.kill"
+        _i=0
+        while ! rmdir "$CG/berth/$c" 2> /dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+    fi
+    check "nothing left" "none none" "$(gone $c) $(gone $c2)"
+}
+
 # -------------------------------------------------------------------------------------------
 section setup
 if ! load_modules; then
@@ -247,6 +418,12 @@ for RT in berth runc; do
     predump
     pipes
     if [ $RT = berth ]; then lazy $RT 27277; else lazy $RT 27278; fi
+    terminal
+    attached
+    # three migrations each: one sample moves by 2-3x with the host's load
+    for k in 1 2 3; do
+        if [ $RT = berth ]; then migrate $((27280 + k)) $k; else migrate $((27290 + k)) $k; fi
+    done
 done
 
 section leftovers
