@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,8 @@ static void feed_state(int fd, const char *state_json) {
 static int hook_wait(pid_t pid, const struct spec_hook *h, int *status, struct berr **err) {
   cleanup_close int pidfd = pidfd_open_pid(pid);
   if (pidfd >= 0 && h->has_timeout) {
-    int r = pidfd_wait_exit(pidfd, h->timeout * 1000);
+    /* in ms, as an int: a timeout of 2^31-1 s (the spec's int) would overflow */
+    int r = pidfd_wait_exit(pidfd, h->timeout > INT_MAX / 1000 ? -1 : h->timeout * 1000);
     if (r == 0) {
       kill(-pid, SIGKILL);
       kill(pid, SIGKILL);

@@ -130,7 +130,8 @@ int cmd_ps(const struct global_opts *g, int argc, char **argv) {
   size_t n = 0;
   if (container_pids(g->root, argv[optind], &pids, &n, &err) < 0)
     return cli_fail(err);
-  qsort(pids, n, sizeof(*pids), compare_pids);
+  if (n > 0) /* a stopped container has none, and pids may be NULL */
+    qsort(pids, n, sizeof(*pids), compare_pids);
   if (strcmp(format, "json") == 0) {
     if (argc - optind > 1)
       return cli_usage_error("ps", "ps arguments cannot be used with --format json");
