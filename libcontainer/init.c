@@ -193,8 +193,9 @@ static int build_rootfs(struct init_ctx *c, struct berr **err) {
     return -1;
   if (r < 0)
     return -1;
-  /* relative mount sources were the bundle's; createContainer hooks run in the rootfs (runc) */
-  if (chdir(c->rootfs) < 0)
+  /* relative mount sources were the bundle's; createContainer hooks run in the rootfs (runc);
+   * without them nothing needs it (c->rootfs is absolute) */
+  if (c->spec->hooks.create_container.len && chdir(c->rootfs) < 0)
     return berr_errno(err, "chdir to root.path %s", c->rootfs);
   /* createContainer hooks run here, in the container's cgroup: the parent puts the device
    * rules in force first (SYNC_RUNTIME_HOOKS), even when it has no hook of its own to run */

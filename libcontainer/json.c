@@ -76,6 +76,16 @@ static size_t scan_string(const char *text, size_t len, size_t i, bool *nul) {
   return i;
 }
 
+/* Whether "\u0000" appears at all (a config has few backslashes: memchr skips to each): the
+ * walk below, a third of a parse, runs only then */
+static bool maybe_nul_escape(const char *text, size_t len) {
+  const char *end = text + len;
+  for (const char *p = text; (p = memchr(p, '\\', (size_t)(end - p))) != NULL; p++)
+    if (end - p >= 6 && memcmp(p + 1, "u0000", 5) == 0)
+      return true;
+  return false;
+}
+
 static bool nul_string_path(const char *text, size_t len, char *path, size_t size) {
   struct scan_frame f[JSON_MAX_DEPTH + 1];
   size_t n = 0;
@@ -154,7 +164,7 @@ int json_parse(const char *text, size_t len, json_node **out, struct berr **err)
   if (too_deep(text, len))
     return berr_code(err, EINVAL, "invalid json: nested deeper than %d levels", JSON_MAX_DEPTH);
   char where[512];
-  if (nul_string_path(text, len, where, sizeof(where)))
+  if (maybe_nul_escape(text, len) && nul_string_path(text, len, where, sizeof(where)))
     return berr_code(err, EINVAL, "%s%sa string holds a NUL character (\\u0000): refused",
                      where, where[0] ? ": " : "");
   char *buf = malloc(len + 1);
@@ -173,6 +183,122 @@ int json_parse(const char *text, size_t len, json_node **out, struct berr **err)
     return syntax_error(text, len, errbuf[0] ? errbuf : strcpy(errbuf, "parse error"), err);
   *out = (json_node *)v;
   return 0;
+}
+
+/* ---- json_lookup_string: one string, without building the tree ---- */
+
+struct lookup {
+  const char *const *path;
+  size_t n, depth, matched; /* open containers; how many of them are path[0..matched-1]'s */
+  bool key_ok;              /* the last key at this depth is the path's next one */
+  int result;               /* 0 absent, 1 found, -1 the path's value is not a string */
+  char *found;
+};
+
+/* a value at the path's end: only a string (or null, as absent) is one */
+static bool at_target(const struct lookup *l) {
+  return l->key_ok && l->depth == l->matched && l->depth == l->n;
+}
+
+static int lk_other(void *ctx) {
+  struct lookup *l = ctx;
+  if (at_target(l) && l->result == 0)
+    l->result = -1;
+  l->key_ok = false;
+  return 1;
+}
+
+static int lk_null(void *ctx) {
+  ((struct lookup *)ctx)->key_ok = false;
+  return 1;
+}
+
+static int lk_bool(void *ctx, int b) {
+  (void)b;
+  return lk_other(ctx);
+}
+
+static int lk_number(void *ctx, const char *s, size_t len) {
+  (void)s, (void)len;
+  return lk_other(ctx);
+}
+
+static int lk_string(void *ctx, const unsigned char *s, size_t len) {
+  struct lookup *l = ctx;
+  if (at_target(l) && l->result == 0) {
+    /* a NUL inside: json_parse() refuses the document */
+    l->found = memchr(s, '\0', len) ? NULL : strndup((const char *)s, len);
+    l->result = l->found ? 1 : -1;
+  }
+  l->key_ok = false;
+  return 1;
+}
+
+static int lk_key(void *ctx, const unsigned char *s, size_t len) {
+  struct lookup *l = ctx;
+  l->key_ok = l->depth == l->matched && l->depth >= 1 && l->depth <= l->n &&
+              strlen(l->path[l->depth - 1]) == len && memcmp(s, l->path[l->depth - 1], len) == 0;
+  return 1;
+}
+
+static int lk_open(struct lookup *l, bool map) {
+  if (at_target(l) && l->result == 0)
+    l->result = -1;
+  bool on = map && l->depth == l->matched && l->depth < l->n && (l->depth == 0 || l->key_ok);
+  if (++l->depth > JSON_MAX_DEPTH)
+    return 0;
+  if (on)
+    l->matched = l->depth;
+  l->key_ok = false;
+  return 1;
+}
+
+static int lk_start_map(void *ctx) {
+  return lk_open(ctx, true);
+}
+
+static int lk_start_array(void *ctx) {
+  return lk_open(ctx, false);
+}
+
+static int lk_end(void *ctx) {
+  struct lookup *l = ctx;
+  if (l->matched == l->depth)
+    l->matched--;
+  l->depth--;
+  l->key_ok = false;
+  return 1;
+}
+
+static const yajl_callbacks lookup_callbacks = {
+    .yajl_null = lk_null,
+    .yajl_boolean = lk_bool,
+    .yajl_number = lk_number,
+    .yajl_string = lk_string,
+    .yajl_start_map = lk_start_map,
+    .yajl_map_key = lk_key,
+    .yajl_end_map = lk_end,
+    .yajl_start_array = lk_start_array,
+    .yajl_end_array = lk_end,
+};
+
+int json_lookup_string(const char *text, size_t len, const char *const *path, size_t n,
+                       char **out) {
+  struct lookup l = {.path = path, .n = n};
+  *out = NULL;
+  yajl_handle h = yajl_alloc(&lookup_callbacks, NULL, &l);
+  if (h == NULL)
+    return -1;
+  yajl_config(h, yajl_allow_comments, 1); /* as yajl_tree_parse */
+  bool ok = yajl_parse(h, (const unsigned char *)text, len) == yajl_status_ok &&
+            yajl_complete_parse(h) == yajl_status_ok;
+  yajl_free(h);
+  if (!ok || l.result < 0) {
+    free(l.found);
+    return -1;
+  }
+  *out = l.found;
+  return l.result;
 }
 
 void json_free(json_node *root) {

@@ -19,6 +19,13 @@ void json_free(json_node *root);
 void json_free_cleanup(json_node **root);
 #define cleanup_json __attribute__((cleanup(json_free_cleanup)))
 
+/* The string at path[0].path[1]...path[n-1] (object keys from the top) of a JSON document, read
+ * with yajl's event parser and no tree (a tenth of json_parse()'s work): 1 and *out malloc'd,
+ * 0 when absent or null, -1 when the text is no JSON or the value is not a string (or holds a
+ * NUL). Of duplicate keys, the first with a value counts. */
+int json_lookup_string(const char *text, size_t len, const char *const *path, size_t n,
+                       char **out);
+
 enum json_type json_type_of(const json_node *n);
 const char *json_type_name(enum json_type t); /* "string", "object", ... */
 

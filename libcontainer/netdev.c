@@ -301,13 +301,10 @@ int netdev_loopback_up(struct berr **err) {
   cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return berr_errno(err, "linux.namespaces: network: bring lo up: socket");
-  struct ifreq ifr = {0};
+  /* the namespace was made by this create's clone and nothing has run in it: lo's flags
+   * are the kernel's for a new lo (IFF_LOOPBACK alone), so no SIOCGIFFLAGS to read them */
+  struct ifreq ifr = {.ifr_flags = IFF_UP | IFF_LOOPBACK};
   memcpy(ifr.ifr_name, "lo", 3);
-  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-    return berr_errno(err, "linux.namespaces: network: bring lo up: read its flags");
-  if (ifr.ifr_flags & IFF_UP)
-    return 0;
-  ifr.ifr_flags |= IFF_UP;
   if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
     return berr_errno(err, "linux.namespaces: network: bring lo up");
   return 0;

@@ -447,16 +447,17 @@ static int delete_untrusted(struct handle *h, const char *id, struct berr **err)
 static bool cgroup_as_created(const struct handle *h) {
   if (h->st->cgroup_path == NULL || h->st->systemd_unit != NULL)
     return true;
-  cleanup_spec struct spec *s = NULL;
-  cleanup_free char *path = NULL;
-  if (spec_load_copy(h->dirfd, STATE_CONFIG, &s, NULL) < 0)
+  cleanup_free char *cp = NULL, *path = NULL;
+  /* only linux.cgroupsPath counts: read alone, not with a whole spec_parse() */
+  if (spec_copy_cgroups_path(h->dirfd, STATE_CONFIG, &cp) < 0)
     return true; /* no copy to compare with (an older berth): as before */
   /* a relative cgroupsPath is below the cgroup of whoever ran create (an engine's scope):
    * not something delete can compute again */
-  const char *cp = s->linux ? s->linux->cgroups_path : NULL;
   if (cp && cp[0] && cp[0] != '/')
     return true;
-  if (cgroup_expected_path(s, h->st->id, &path, NULL) < 0)
+  struct spec_linux l = {.cgroups_path = cp};
+  struct spec s = {.linux = &l};
+  if (cgroup_expected_path(&s, h->st->id, &path, NULL) < 0)
     return false;
   return strcmp(path, h->st->cgroup_path) == 0;
 }
@@ -465,7 +466,10 @@ int container_delete(const char *root, const char *id, bool force, struct berr *
   berr_sink(err); /* --force recovers from some errors: it must see them */
   cleanup_handle struct handle h = HANDLE_INIT;
   int opened = handle_open(root, id, &h, err);
-  if (h.rootfd >= 0)
+  /* the leftovers of killed creates are swept when delete finds no container to delete (an
+   * engine cleaning up after a create that failed), and by list: not on every delete, a
+   * readdir of the whole root (it costs with many containers) */
+  if (opened < 0 && h.rootfd >= 0)
     state_root_sweep(h.rootfd);
   if (opened < 0) {
     /* --force: a container whose directory we hold (locked) but whose state cannot be read

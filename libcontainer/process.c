@@ -254,8 +254,7 @@ static int apply_groups(const struct spec_user *u, struct berr **err) {
  * EPERM): left as it is, as runc. */
 static int chown_stdio(uid_t uid, struct berr **err) {
   struct stat null = {.st_rdev = makedev(1, 3)};
-  if (stat("/dev/null", &null) < 0)
-    log_debug("stat /dev/null: %s", strerror(errno));
+  bool null_known = false;
   for (int fd = 0; fd <= 2; fd++) {
     struct stat st;
     if (fstat(fd, &st) < 0) {
@@ -263,6 +262,11 @@ static int chown_stdio(uid_t uid, struct berr **err) {
         continue; /* closed by the caller: nothing to own */
       return berr_errno(err, "process.user: stat stdio fd %d", fd);
     }
+    if (st.st_uid == uid)
+      continue; /* already its own (root's stdio for a root process): nothing to do */
+    if (!null_known && stat("/dev/null", &null) < 0)
+      log_debug("stat /dev/null: %s", strerror(errno));
+    null_known = true;
     /* a terminal here is the caller's own (berth's pty was chowned when made): chowning it
      * would hand a host user's terminal to the container's user (runc's foreground run and
      * exec pass pipes, never the caller's terminal) */

@@ -975,6 +975,20 @@ int spec_load_copy(int dirfd, const char *name, struct spec **out, struct berr *
   return spec_parse(text, len, out, err);
 }
 
+int spec_copy_cgroups_path(int dirfd, const char *name, char **out) {
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  *out = NULL;
+  if (read_regular_at(dirfd, name, &text, &len) < 0)
+    return -1;
+  /* a key is spelt out in the text unless written with \u escapes: without either, the field
+   * is absent and nothing needs parsing (berth spec's and most bundles' configs) */
+  if (memmem(text, len, "cgroupsPath", 11) == NULL && memmem(text, len, "\\u", 2) == NULL)
+    return 0;
+  static const char *const path[] = {"linux", "cgroupsPath"};
+  return json_lookup_string(text, len, path, 2, out) < 0 ? -1 : 0;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 const struct spec_namespace *spec_find_namespace(const struct spec *s, enum spec_ns_type t) {

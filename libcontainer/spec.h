@@ -390,6 +390,10 @@ int spec_load_text(const char *bundle, struct spec **out, char **text, size_t *l
                    struct berr **err);
 /* Reads and parses dirfd/name (a copy of a config.json); errno ENOENT when there is none. */
 int spec_load_copy(int dirfd, const char *name, struct spec **out, struct berr **err);
+/* linux.cgroupsPath of the config copy dirfd/name alone, without spec_parse() (delete's check
+ * of state.json's cgroup: a full parse was most of a delete's cpu): 0 and *out (NULL when
+ * absent), -1 when the file cannot be read or is no JSON, or the field is not a string. */
+int spec_copy_cgroups_path(int dirfd, const char *name, char **out);
 /* Parses a process object alone (exec --process FILE), same rules as config.json's. */
 int spec_parse_process(const char *text, size_t len, struct spec_process **out, struct berr **err);
 

@@ -40,10 +40,12 @@ int write_all(int fd, const void *buf, size_t len) {
 int read_fd_all(int fd, const char *what, char **out, size_t *len, struct berr **err) {
   size_t cap = 4096, used = 0;
   struct stat st;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > INPUT_MAX)
-    return berr_code(err, EFBIG, "%s: larger than %zu MiB", what, INPUT_MAX >> 20);
-  if (fstat(fd, &st) == 0 && st.st_size > 0)
-    cap = st.st_size + 1;
+  if (fstat(fd, &st) == 0 && st.st_size > 0) {
+    if (S_ISREG(st.st_mode) && (size_t)st.st_size > INPUT_MAX)
+      return berr_code(err, EFBIG, "%s: larger than %zu MiB", what, INPUT_MAX >> 20);
+    if ((size_t)st.st_size <= INPUT_MAX)
+      cap = st.st_size + 1;
+  }
   cleanup_free char *buf = malloc(cap);
   if (buf == NULL)
     return berr_set(err, ENOMEM, "read %s", what);

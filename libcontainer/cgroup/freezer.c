@@ -41,7 +41,21 @@ static bool v2_events_frozen(const char *dir, bool *known) {
   return p && p[7] == '1';
 }
 
+static int frozen_error(const char *dir, const char *file, const char *st, struct berr **err) {
+  return berr_code(err, EBUSY,
+                   "linux.cgroupsPath: container's cgroup unexpectedly frozen (%s %s %s): "
+                   "thaw it first", dir, file, st);
+}
+
 int cg_check_not_frozen(const struct cgroup *cg, struct berr **err) {
+  /* pure v2, the directory made just now: its cgroup.freeze is 0, only a frozen parent
+   * freezes it (cgroup.events): neither the access() for cgroup.freeze nor its read */
+  if (cg->unified && cg->n == 1 && cg->h[0].v2 && cg->h[0].made_dir) {
+    bool known = false;
+    if (v2_events_frozen(cg->h[0].dir, &known))
+      return frozen_error(cg->h[0].dir, "cgroup.events: frozen", "1", err);
+    return 0;
+  }
   const struct cg_hier *h = freezer_hier(cg);
   const char *file = h && h->v2 ? "cgroup.freeze" : "freezer.state";
   cleanup_free char *st = h ? cg_read(h->dir, file) : NULL;
@@ -54,11 +68,7 @@ int cg_check_not_frozen(const struct cgroup *cg, struct berr **err) {
     frozen = true;
     st[0] = '1', st[1] = '\0';
   }
-  if (frozen)
-    return berr_code(err, EBUSY,
-                     "linux.cgroupsPath: container's cgroup unexpectedly frozen (%s %s %s): "
-                     "thaw it first", h->dir, file, st);
-  return 0;
+  return frozen ? frozen_error(h->dir, file, st, err) : 0;
 }
 
 static int v2_freeze(const char *dir, bool frozen, struct berr **err) {
