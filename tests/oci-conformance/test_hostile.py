@@ -319,6 +319,45 @@ def test_delete_force_state_naming_host_cgroup(berth, bundle):
     berth.assert_nothing_left()
 
 
+@pytest.mark.parametrize("tampered", [False, True], ids=["as-made", "state-names-root"])
+@pytest.mark.parametrize("key", ["plain", "escaped"])
+def test_delete_checks_state_cgroup_against_config_cgroups_path(berth, bundle, key, tampered):
+    """delete compares state.json's cgroupPath with the linux.cgroupsPath of the config copy
+    (read alone, without parsing the whole config: perf17). With the key spelt out or written
+    with a \\u escape (the same key to a JSON parser): a container as create made it is
+    deleted by a plain delete; a state.json naming "/" instead is refused by it, and delete
+    --force removes the container and its own cgroup. (berth only: runc trusts state.json.)"""
+    from test_faults import CGROUP_ROOT
+    cid = f"perf17-cgp{key[0]}{int(tampered)}"
+    cgpath = f"perf17-cgp-{key}-{int(tampered)}"
+    b = bundle(shared_rootfs=True, args=["true"])
+    b.config.setdefault("linux", {})["cgroupsPath"] = "/" + cgpath
+    b.remove_ns("cgroup")
+    text = json.dumps(b.config, indent=2)
+    if key == "escaped":
+        assert '"cgroupsPath"' in text
+        text = text.replace('"cgroupsPath"', '"cgroups\\u0050ath"')
+    b.raw = text
+    berth.create(cid, b)
+    st = berth.root / cid / "state.json"
+    s = json.loads(st.read_text())
+    assert s["cgroupPath"] == "/" + cgpath, s
+    if tampered:
+        s["cgroupPath"] = "/"
+        st.write_text(json.dumps(s))
+        res = berth("delete", cid)
+        assert res.returncode == 1 and "not trusted" in res.stderr, res
+        res = berth("delete", "--force", cid)
+    else:
+        berth.start(cid)
+        wait_for(lambda: berth.state(cid)["status"] == "stopped", what="the container to stop")
+        res = berth("delete", cid)
+    assert res.returncode == 0, res
+    assert not (berth.root / cid).exists()
+    left = [p for p in [CGROUP_ROOT, *CGROUP_ROOT.iterdir()] if (p / cgpath).exists()]
+    assert not left, left
+
+
 # ---------------------------------------------------------------- exec --pid-file
 
 @pytest.mark.parametrize("where", ["no-dir", "is-a-dir"])

@@ -940,6 +940,44 @@ static void test_other_tables(void) {
   end("namespace, rlimit, mount, seccomp, sched, ioprio, mempolicy tables");
 }
 
+/* json_lookup_string: delete's one-field read of the config copy (perf17) */
+static void test_json_lookup_string(void) {
+  begin();
+  static const char *const path[] = {"linux", "cgroupsPath"};
+  static const struct {
+    const char *json;
+    int want;
+    const char *value;
+  } cases[] = {
+      {"{'linux':{'cgroupsPath':'/a/b'}}", 1, "/a/b"},
+      {"{'linux':{'cgroups\\u0050ath':'/e'}}", 1, "/e"},
+      {"{'x':{'linux':{'cgroupsPath':'/nested'}},'linux':{}}", 0, NULL},
+      {"{'linux':{'resources':{'cgroupsPath':'/deeper'}}}", 0, NULL},
+      {"{'linux':[{'cgroupsPath':'/array'}]}", 0, NULL},
+      {"{'cgroupsPath':'/top','linux':{'a':[1,{'b':2}],'cgroupsPath':'/after'}}", 1, "/after"},
+      {"{'linux':{'cgroupsPath':null}}", 0, NULL},
+      {"{'linux':{'cgroupsPath':5}}", -1, NULL},
+      {"{'linux':{'cgroupsPath':{}}}", -1, NULL},
+      {"{'linux':{'cgroupsPath':'a\\u0000b'}}", -1, NULL},
+      {"{'linux':{'cgroupsPath':'/first','cgroupsPath':'/second'}}", 1, "/first"},
+      {"/* c */ {'linux':{'cgroupsPath':'/c'}}", 1, "/c"},
+      {"{'linux':{'cgroupsPath':'/x'}", -1, NULL},
+      {"", -1, NULL},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    cleanup_free char *text = q(cases[i].json);
+    char *out = (char *)"unset";
+    int r = json_lookup_string(text, strlen(text), path, 2, &out);
+    if (r != cases[i].want || (cases[i].value ? out == NULL || strcmp(out, cases[i].value) != 0
+                                              : out != NULL)) {
+      fprintf(stderr, "#   case %zu (%s): got %d %s\n", i, cases[i].json, r, out ? out : "NULL");
+      cur_ok = false;
+    }
+    free(out);
+  }
+  end("json_lookup_string");
+}
+
 int main(int argc, char **argv) {
   const char *engine_dir = argc > 1 ? argv[1] : NULL;
   const char *example = argc > 2 ? argv[2] : NULL;
@@ -959,6 +997,7 @@ int main(int argc, char **argv) {
   test_signals();
   test_capabilities();
   test_other_tables();
+  test_json_lookup_string();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
