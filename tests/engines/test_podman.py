@@ -86,10 +86,13 @@ def test_memory_and_pids_limit(podman):
         podman("rm", "-f", "-t", "0", n)
 
 
-def test_cgroup_mounts_are_the_containers_own(podman):
-    """No cgroup namespace (podman's default on cgroup v1): every hierarchy mounted under
-    /sys/fs/cgroup is bound at the container's own cgroup, the hybrid host's unified one too."""
-    res = podman("run", "--rm", *podman.run_opts, IMAGE, "sh", "-c", SYS_SCRIPT)
+@pytest.mark.parametrize("cgroupns", ["host", "private"])
+def test_cgroup_mounts_are_the_containers_own(podman, cgroupns):
+    """Without a cgroup namespace (podman's default on cgroup v1) every hierarchy mounted under
+    /sys/fs/cgroup is bound at the container's own cgroup, the hybrid host's unified one too;
+    in one, each is rooted at the namespace's root, the container's cgroup."""
+    res = podman("run", "--rm", "--cgroupns", cgroupns, *podman.run_opts, IMAGE, "sh", "-c",
+                 SYS_SCRIPT)
     mounts = check_sys_and_cgroup_mounts(res, ["lo"])
     assert any(t.startswith("cgroup") for _, _, t in mounts), mounts
 
