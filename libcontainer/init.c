@@ -173,7 +173,6 @@ static int build_rootfs(struct init_ctx *c, struct berr **err) {
       .rootfs = c->rootfs,
       .no_pivot = c->no_pivot,
       .in_userns = c->ns.create[NS_USER] || c->ns.join_fd[NS_USER] >= 0,
-      .new_netns = c->ns.create[NS_NETWORK],
       .new_pidns = c->ns.create[NS_PID],
       .new_ipcns = c->ns.create[NS_IPC],
       .cgroupns = c->ns.create[NS_CGROUP] || c->ns.join_fd[NS_CGROUP] >= 0,

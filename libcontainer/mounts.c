@@ -292,7 +292,7 @@ static char *own_cgroup(const char *name, bool v2) {
     if (path == NULL)
       continue;
     *path++ = '\0';
-    ctl++;
+    *ctl++ = '\0'; /* line: the hierarchy id alone ("0" for the unified one) */
     if (strncmp(ctl, "name=", 5) == 0)
       ctl += 5;
     if (v2 ? (strcmp(line, "0") == 0 && *ctl == '\0') : strcmp(ctl, name) == 0)
@@ -432,7 +432,26 @@ static int mount_bind(const struct spec_mount *m, int srcfd, int target, struct 
   return 0;
 }
 
-/* The mount itself, onto `target` (the resolved destination). */
+/* A fresh sysfs shows the network devices of the mounter's network namespace and needs
+ * CAP_SYS_ADMIN over the user namespace owning it: the container's own, one joined by path
+ * (podman's bridge, a pod), or the host's while the runtime is root there, as runc mounts it.
+ * Only when the kernel refuses (a user namespace without its own network namespace) is the
+ * host's /sys bound instead (recursive: its submounts stay as the host has them). Returns 1
+ * when bound, 0 when mounted fresh. */
+static int mount_sysfs(const struct spec_mount *m, int target, unsigned long fl,
+                       const char *data, struct berr **err) {
+  if (mnt_at(m->source ? m->source : "sysfs", target, "sysfs", fl, data) == 0)
+    return 0;
+  if (errno != EPERM)
+    return berr_errno(err, "mount sysfs");
+  log_debug("sysfs: EPERM (no network namespace of our user namespace's): rbind /sys");
+  if (mnt_at("/sys", target, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return berr_errno(err, "rbind /sys");
+  return 1;
+}
+
+/* The mount itself, onto `target` (the resolved destination); 1: sysfs bound from the host's
+ * (flags applied as to a bind). */
 static int mount_dispatch(const struct spec_mount *m, int target, int srcfd, int rootfd,
                           const struct rootfs_opts *opts, struct berr **err) {
   if (mnt_is_bind(m))
@@ -443,15 +462,11 @@ static int mount_dispatch(const struct spec_mount *m, int target, int srcfd, int
   if (m->tmpcopyup || mnt_is_readonly_dev(m))
     fl &= ~MS_RDONLY; /* made read-only after the copy, or (/dev) by rootfs_finalize */
   const char *type = m->type ? m->type : "none";
-  if (type_is(m, "sysfs") && !opts->new_netns) {
-    /* a fresh sysfs needs our own network namespace: show the host's instead */
-    if (mnt_at("/sys", target, NULL, MS_BIND | MS_REC, NULL) < 0)
-      return berr_errno(err, "rbind /sys");
-    return 0;
-  }
   cleanup_free char *data = NULL;
   if (lsm_mount_data(opts->mount_label, m, &data, err) < 0)
     return -1;
+  if (type_is(m, "sysfs"))
+    return mount_sysfs(m, target, fl, data, err);
   if (mnt_at(m->source ? m->source : type, target, type, fl, data) < 0) {
     if (errno == EINVAL && lsm_mount_labelled(opts->mount_label, m))
       return berr_errno(err, "mount %s with linux.mountLabel \"%s\" (a context the loaded "
@@ -461,16 +476,12 @@ static int mount_dispatch(const struct spec_mount *m, int target, int srcfd, int
   return 0;
 }
 
-static bool rebound_sysfs(const struct spec_mount *m, const struct rootfs_opts *opts) {
-  return type_is(m, "sysfs") && !opts->new_netns;
-}
-
 /* After the mount: flags a bind cannot take at once, tmpcopyup, propagation, attrs. Reopens
  * the destination (the target fd still names the covered directory) only when one applies. */
-static int mount_finish(const struct spec_mount *m, int rootfd, int olddir,
+static int mount_finish(const struct spec_mount *m, int rootfd, int olddir, bool rebound,
                         const struct rootfs_opts *opts, struct berr **err) {
   unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
-  bool binding = mnt_is_bind(m) || rebound_sysfs(m, opts);
+  bool binding = mnt_is_bind(m) || rebound;
   bool remount = binding && (extra || m->clear_flags);
   /* only an mqueue of the container's own IPC namespace: not the host's or a joined one's */
   bool label = !binding && opts->new_ipcns && opts->mount_label != NULL;
@@ -588,7 +599,7 @@ static int mount_entry(const struct spec_mount *m, int treefd, int rootfd,
                       : mount_dispatch(m, target, srcfd, rootfd, opts, err);
   if (r < 0)
     return -1;
-  return mount_finish(m, rootfd, olddir, opts, err);
+  return mount_finish(m, rootfd, olddir, r == 1, opts, err);
 }
 
 int mount_config_entry(const struct spec_mount *m, size_t idx, int rootfd,

@@ -14,7 +14,6 @@ struct rootfs_opts {
   const char *rootfs;      /* absolute, canonical host path of root.path */
   bool no_pivot;           /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
   bool in_userns;          /* a new user namespace: mknod is not allowed, bind host devices */
-  bool new_netns;          /* false: sysfs cannot be mounted fresh, bind the host /sys (rbind) */
   bool new_pidns;          /* false (joined or host pid ns): /proc still mounts fine */
   bool cgroupns;           /* in a cgroup namespace (new or joined): fresh v1 cgroup mounts */
   bool new_ipcns;          /* false: an mqueue mount is another's, linux.mountLabel leaves it */

@@ -420,3 +420,30 @@ USER_CAPDROP_SCRIPT = ("id -u; id -g; grep -E '^Cap(Eff|Prm|Bnd):' /proc/self/st
 def needs_v1():
     return pytest.mark.skipif(not (CG / "memory").is_dir() or not (CG / "pids").is_dir(),
                               reason="the limit checks read cgroup v1 files (pure v2 host)")
+
+
+# /sys as the container's own: a fresh sysfs (the devices of the container's network namespace,
+# also one joined by path), and cgroup mounts of the container's own cgroups, never the root of a
+# host hierarchy (runc's view; berth bound the host's /sys for a joined network namespace and the
+# whole unified hierarchy on hybrid hosts)
+SYS_SCRIPT = ("ls /sys/class/net; echo ==; cat /proc/self/cgroup; echo ==; "
+              "cat /proc/self/mountinfo")
+
+
+def check_sys_and_cgroup_mounts(res, netdevs):
+    """The output of SYS_SCRIPT; netdevs: the interfaces the container's namespace has."""
+    assert res.returncode == 0, res
+    devs, cgroups, mountinfo = res.stdout.split("==\n")
+    assert sorted(devs.split()) == sorted(netdevs), res.stdout
+    own = {line.split(":", 2)[2] for line in cgroups.split()}
+    mounts = []
+    for line in mountinfo.splitlines():
+        f = line.split()
+        fstype = f[f.index("-") + 1]
+        mounts.append((f[4], f[3], fstype))
+    assert [t for mp, _, t in mounts if mp == "/sys"] == ["sysfs"], mounts
+    for mp, root, fstype in mounts:
+        if fstype in ("cgroup", "cgroup2"):
+            # the container's own cgroup ("/" only in a cgroup namespace: its root)
+            assert root in own, (mp, root, own)
+    return mounts

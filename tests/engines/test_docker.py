@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from conftest import (USER_CAPDROP_SCRIPT, check_user_capdrop_readonly, host_cgroup_file,
-                      lines, needs_v1, under_pty)
+from conftest import (SYS_SCRIPT, USER_CAPDROP_SCRIPT, check_sys_and_cgroup_mounts,
+                      check_user_capdrop_readonly, host_cgroup_file, lines, needs_v1, under_pty)
 
 IMAGE = "busybox:latest"
 
@@ -155,6 +155,20 @@ def test_namespace_of_another_container_with_sysctl(docker, kind, sysctl, read):
         idx = 0 if kind == "network" else 1
         assert second[idx] == mine[idx], (mine, second)
         assert second[2] == mine[2] == sysctl.split("=")[1], (mine, second)
+    finally:
+        docker("rm", "-f", first)
+
+
+def test_network_of_another_container_sysfs(docker):
+    """--network container:X gives X's namespace by path: /sys is a fresh sysfs showing X's
+    devices (lo alone with --network none), not the host's /sys and its submounts."""
+    first = name()
+    res = docker("run", "-d", "--name", first, *opts(), IMAGE, "sleep", "300")
+    assert res.returncode == 0, res
+    try:
+        res = docker("run", "--rm", "--runtime", "berth", "--network", f"container:{first}",
+                     IMAGE, "sh", "-c", SYS_SCRIPT)
+        check_sys_and_cgroup_mounts(res, ["lo"])
     finally:
         docker("rm", "-f", first)
 

@@ -4,8 +4,9 @@ import uuid
 
 import pytest
 
-from conftest import (IMAGE, USER_CAPDROP_SCRIPT, check_user_capdrop_readonly, host_cgroup_file,
-                      lines, needs_v1, run, under_pty)
+from conftest import (IMAGE, SYS_SCRIPT, USER_CAPDROP_SCRIPT, check_sys_and_cgroup_mounts,
+                      check_user_capdrop_readonly, host_cgroup_file, lines, needs_v1, run,
+                      under_pty)
 
 
 def name():
@@ -83,6 +84,17 @@ def test_memory_and_pids_limit(podman):
         assert lines(out.stdout) == [str(64 << 20), "77"], out
     finally:
         podman("rm", "-f", "-t", "0", n)
+
+
+@pytest.mark.parametrize("cgroupns", ["host", "private"])
+def test_cgroup_mounts_are_the_containers_own(podman, cgroupns):
+    """Without a cgroup namespace (podman's default on cgroup v1) every hierarchy mounted under
+    /sys/fs/cgroup is bound at the container's own cgroup, the hybrid host's unified one too;
+    in one, each is rooted at the namespace's root, the container's cgroup."""
+    res = podman("run", "--rm", "--cgroupns", cgroupns, *podman.run_opts, IMAGE, "sh", "-c",
+                 SYS_SCRIPT)
+    mounts = check_sys_and_cgroup_mounts(res, ["lo"])
+    assert any(t.startswith("cgroup") for _, _, t in mounts), mounts
 
 
 def test_user_capdrop_readonly(podman):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IMAGE, ULIMITS, lines
+from conftest import IMAGE, SYS_SCRIPT, ULIMITS, check_sys_and_cgroup_mounts, lines
 
 NS = "for n in net ipc uts; do readlink /proc/self/ns/$n; done"
 
@@ -37,6 +37,13 @@ def test_default_network_run_sysctls_and_lo(podman, net_opts):
     assert out[0].split() == ["0", "0"], res
     assert int(out[1], 16) & 1, f"lo not up: {res}"
     assert out[2] == "up" and "inet " in out[3], res
+
+
+def test_default_network_sysfs_is_the_containers(podman, net_opts):
+    """The network namespace podman made and passed by path: a fresh sysfs showing its devices
+    (lo, eth0), not the host's /sys bound in with the host's submounts."""
+    res = podman("run", "--rm", *net_opts, IMAGE, "sh", "-c", SYS_SCRIPT)
+    check_sys_and_cgroup_mounts(res, ["eth0", "lo"])
 
 
 def test_default_network_sysctl_and_exec(podman, net_opts):

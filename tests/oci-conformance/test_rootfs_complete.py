@@ -114,14 +114,29 @@ def host_net_devices():
 
 @pytest.mark.parametrize("own_netns", [False, True], ids=["host-netns", "own-netns"])
 def test_sysfs_follows_the_network_namespace(berth, bundle, own_netns):
-    """A new sysfs needs the container's own network namespace: sharing the host's, berth binds
-    the host's /sys (read-only as asked), whose class/net lists the host's interfaces."""
+    """A fresh sysfs shows the devices of the container's network namespace: sharing the host's
+    (the runtime is root there), it lists the host's interfaces, as with runc. Only a user
+    namespace without a network namespace of its own binds the host's /sys instead."""
     b = bundle(shared_rootfs=True)
     if not own_netns:
         b.remove_ns("network")
     b.sh("ls /sys/class/net; echo --; cat /proc/self/mountinfo")
     nets, mi = berth.run_ok(b).split("--\n")
     assert sorted(nets.split()) == (["lo"] if own_netns else host_net_devices())
+    m = find_mount(parse_mountinfo(mi), "/sys")
+    assert m["fstype"] == "sysfs" and "ro" in m["opts"], m
+
+
+def test_sysfs_in_a_user_namespace_sharing_the_hosts_network(berth, bundle):
+    """The kernel refuses a fresh sysfs to a user namespace that does not own the network
+    namespace: the host's /sys is bound instead (read-only as asked). runc 1.1.5 fails here
+    (EPERM); runc 1.2 binds as berth does."""
+    need_userns()
+    b = userns_config(bundle(userns_owner=100000))
+    b.remove_ns("network")
+    b.sh("ls /sys/class/net; echo --; cat /proc/self/mountinfo")
+    nets, mi = berth.run_ok(b).split("--\n")
+    assert sorted(nets.split()) == host_net_devices()
     m = find_mount(parse_mountinfo(mi), "/sys")
     assert m["fstype"] == "sysfs" and "ro" in m["opts"], m
 

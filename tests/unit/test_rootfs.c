@@ -283,7 +283,7 @@ static int full_child(const char *rootfs, bool fallback) {
   struct spec spec = {.root = {.path = (char *)rootfs, .readonly = true}, .linux = &lin,
                       .mounts = full_mounts, .mounts_len = build_full_mounts()};
   struct rootfs_opts opts = {.rootfs = rootfs, .in_userns = userns_mode,
-                             .new_netns = userns_mode, .new_pidns = userns_mode};
+                             .new_pidns = userns_mode};
   struct berr *err = NULL;
   char p[4096];
   int r = rootfs_setup(&spec, &opts, &err);
