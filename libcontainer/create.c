@@ -96,8 +96,11 @@ static int on_root_mount(struct create_ctx *c, uint32_t mnt_id, struct berr **er
       return berr_set(err, ENOMEM, "state");
     c->st->root_mount_ns_ino = st.st_ino;
   }
-  /* a create killed from now on leaves it for `delete` to unmount */
-  return state_write(c->dirfd, c->st, err);
+  /* a create killed from now on leaves it for `delete` to unmount; the init attaches the bind
+   * only once it is recorded */
+  if (state_write(c->dirfd, c->st, err) < 0)
+    return -1;
+  return sync_send(c->sync_fd, SYNC_ROOT_MOUNT_RECORDED, 0, NULL, 0, err);
 }
 
 static void undo_root_mount(struct create_ctx *c) {
