@@ -54,6 +54,7 @@ struct create_ctx {
   bool in_cgroup; /* the init was cloned into its cgroup (CLONE_INTO_CGROUP) */
   bool devices_applied;
   struct container_state *st;
+  bool pid_file_written; /* --pid-file: removed when create fails after all */
   bool created; /* success: keep the state dir and the init */
 };
 
@@ -130,6 +131,9 @@ static void create_ctx_release(struct create_ctx *c) {
       resctrl_undo(c->resctrl_fd, &c->rdt, c->o->id);
     if (c->init > 0)
       run_poststop_after_failure(c);
+    /* it names the init, gone: an engine reading it could signal a reused pid */
+    if (c->pid_file_written)
+      unlink(c->o->pid_file);
     /* removing the tree takes an fd per level: give back the directory's own first (its lock
      * goes with it; nothing is left to protect) */
     if (c->dirfd >= 0) {
@@ -494,6 +498,7 @@ static int on_ready(struct create_ctx *c, struct berr **err) {
     return -1;
   if (c->o->pid_file && pid_file_write(c->o->pid_file, c->init, err) < 0)
     return -1;
+  c->pid_file_written = c->o->pid_file != NULL;
   /* run: a reader before the process opens the fifo, so that open does not block; not with a
    * terminal, which the caller sets up (window size, relay) before the process may run */
   if (c->o->fifo_reader && !c->spec->process->terminal) {

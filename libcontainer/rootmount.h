@@ -2,9 +2,11 @@
  * is inherited; or gives one by path: it is entered). The init builds the rootfs there as in a
  * new one, but only below the bundle's rootfs: the rootfs is bound onto itself, everything else
  * is mounted below that bind, and the process is chrooted into it (no pivot_root, which would
- * move the root of every process in that namespace). The bind's mount id goes to the runtime
- * (SYNC_ROOT_MOUNT) and into state.json; a failed create and `delete` unmount it, with all
- * that is mounted below it, so the namespace's mount table is as it was before. */
+ * move the root of every process in that namespace). The bind is made detached (open_tree); its
+ * mount id goes to the runtime (SYNC_ROOT_MOUNT) and into state.json before the init attaches
+ * it (SYNC_ROOT_MOUNT_RECORDED), so a killed create never leaves a bind nobody recorded; a
+ * failed create and `delete` unmount it, with all that is mounted below it, so the namespace's
+ * mount table is as it was before. */
 #ifndef BERTH_ROOTMOUNT_H
 #define BERTH_ROOTMOUNT_H
 
