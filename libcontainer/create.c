@@ -99,7 +99,9 @@ static int on_root_mount(struct create_ctx *c, uint32_t mnt_id, struct berr **er
   }
   /* a create killed from now on leaves it for `delete` to unmount; the init attaches the bind
    * only once it is recorded */
-  if (state_write(c->dirfd, c->st, err) < 0)
+  if (state_write(c->dirfd, c->st, err) < 0 ||
+      rootmount_record(c->dirfd, c->rootfs, mnt_id, c->st->root_mount_ns,
+                       c->st->root_mount_ns_ino, err) < 0)
     return -1;
   return sync_send(c->sync_fd, SYNC_ROOT_MOUNT_RECORDED, 0, NULL, 0, err);
 }

@@ -8,7 +8,7 @@ and per process, as strace counts injections), then runs it once per case:
   fail  SYSCALL N   the N-th call of SYSCALL in every process of the command fails with EIO
                     (strace -f -e inject=SYSCALL:error=EIO:when=N)
   kill  SYSCALL N   berth itself (not its children) is SIGKILLed at its N-th SYSCALL: every
-                    step of the create/start/exec handshakes
+                    step of the create/start/exec handshakes, and of every other command
                     (strace -e inject=SYSCALL:signal=KILL:when=N, without -f)
 
 Each runs with the bundle's own mount namespace ("default"), and create, start, run, exec and
@@ -53,6 +53,10 @@ sys.path.insert(0, str(REPO / "tests" / "oci-conformance"))
 
 COMMANDS = ["create", "start", "run", "exec", "kill", "delete", "pause", "resume", "update"]
 HANDSHAKE = {"create", "start", "run", "exec"}  # berth is SIGKILLed at each of their steps
+# and at each step of every other command too (a `delete` killed half way must leave what the
+# next `delete --force` finds); the CI sample kills the handshakes and delete only
+KILLED = set(COMMANDS)
+SAMPLE_KILLED = HANDSHAKE | {"delete"}
 # Injecting here tests strace, not berth: exit and sigreturn cannot fail; execve is how the
 # container's program starts (its failure is test_hostile's loader test); and strace fails a
 # call by not making it, so a "failed" close would leave the fd open, which the kernel never
@@ -289,7 +293,7 @@ class Harness:
                         continue
                     cases += [Case(cmd, "fail", sc, n, config)
                               for n in range(1, min(most, 65534) + 1)]
-                    if cmd in HANDSHAKE:
+                    if cmd in KILLED:
                         cases += [Case(cmd, "kill", sc, n, config)
                                   for n in range(1, min(own, 65534) + 1)]
         return cases
@@ -467,7 +471,8 @@ SAMPLE_SYSCALLS = {"openat", "mkdirat", "mkdir", "mount", "clone", "clone3", "wr
 
 # In the mount namespace configs: SIGKILL at every step of the handshake (berth's messages and
 # state writes: the bind's record is one of them), and the mount calls failed.
-MNTNS_KILL = {"sendmsg", "recvmsg", "recvfrom", "renameat", "renameat2", "rename"}
+MNTNS_KILL = {"sendmsg", "recvmsg", "recvfrom", "renameat", "renameat2", "rename", "umount2",
+              "clone", "rmdir"}
 MNTNS_FAIL = {"mount", "open_tree", "move_mount", "umount2", "setns", "sendmsg", "recvmsg"}
 
 
@@ -483,7 +488,7 @@ def sample(cases, per_cmd=12):
             if c.cmd in ("create", "delete") and \
                     c.syscall in (MNTNS_KILL if c.mode == "kill" else MNTNS_FAIL):
                 by[(c.config, c.cmd, c.mode)].append(c)
-        elif c.syscall in SAMPLE_SYSCALLS:
+        elif c.syscall in SAMPLE_SYSCALLS and (c.mode == "fail" or c.cmd in SAMPLE_KILLED):
             by[("", c.cmd, c.mode)].append(c)
     for (config, cmd, mode), cs in sorted(by.items()):
         if config and mode == "kill":
@@ -509,6 +514,7 @@ def main():
     ap.add_argument("--sample", action="store_true", help="the bounded CI sample")
     ap.add_argument("--list", action="store_true", help="print the cases, run none")
     ap.add_argument("-x", "--exitfirst", action="store_true")
+    ap.add_argument("-m", "--mode", choices=["fail", "kill"], help="only these cases")
     ap.add_argument("-k", "--config", action="append", choices=CONFIGS,
                     help="the bundle's mount namespace (default: all three)")
     a = ap.parse_args()
@@ -520,6 +526,8 @@ def main():
         h = Harness(a.berth, work)
         t0 = time.monotonic()
         cases = h.matrix(a.command or COMMANDS, set(a.syscall or ()), a.config or CONFIGS)
+        if a.mode:
+            cases = [c for c in cases if c.mode == a.mode]
         if a.sample:
             cases = sample(cases)
         print(f"{len(cases)} cases ({time.monotonic() - t0:.1f}s to profile)", flush=True)

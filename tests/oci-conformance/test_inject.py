@@ -71,6 +71,13 @@ FOUND = [
     # signal that had come already
     harness.Case("run", "fail", "wait4", 2),
     harness.Case("exec", "fail", "wait4", 1),
+    # create failing after it wrote --pid-file (its READY_ACK not sent) left the pid file
+    # naming the init it killed
+    harness.Case("create", "fail", "sendmsg", 2),
+    # killed between writing --pid-file's temporary name and renaming it: .NAME.tmp was left
+    # (now an unnamed file linked in); every state and pid file write of create
+    *[harness.Case("create", "kill", "renameat", n) for n in range(1, 7)],
+    harness.Case("create", "kill", "linkat", 1),
 ]
 
 
