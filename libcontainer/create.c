@@ -54,6 +54,7 @@ struct create_ctx {
   bool in_cgroup; /* the init was cloned into its cgroup (CLONE_INTO_CGROUP) */
   bool devices_applied;
   struct container_state *st;
+  bool pid_file_written; /* --pid-file: removed when create fails after all */
   bool created; /* success: keep the state dir and the init */
 };
 
@@ -96,8 +97,13 @@ static int on_root_mount(struct create_ctx *c, uint32_t mnt_id, struct berr **er
       return berr_set(err, ENOMEM, "state");
     c->st->root_mount_ns_ino = st.st_ino;
   }
-  /* a create killed from now on leaves it for `delete` to unmount */
-  return state_write(c->dirfd, c->st, err);
+  /* a create killed from now on leaves it for `delete` to unmount; the init attaches the bind
+   * only once it is recorded */
+  if (state_write(c->dirfd, c->st, err) < 0 ||
+      rootmount_record(c->dirfd, c->rootfs, mnt_id, c->st->root_mount_ns,
+                       c->st->root_mount_ns_ino, err) < 0)
+    return -1;
+  return sync_send(c->sync_fd, SYNC_ROOT_MOUNT_RECORDED, 0, NULL, 0, err);
 }
 
 static void undo_root_mount(struct create_ctx *c) {
@@ -127,6 +133,9 @@ static void create_ctx_release(struct create_ctx *c) {
       resctrl_undo(c->resctrl_fd, &c->rdt, c->o->id);
     if (c->init > 0)
       run_poststop_after_failure(c);
+    /* it names the init, gone: an engine reading it could signal a reused pid */
+    if (c->pid_file_written)
+      unlink(c->o->pid_file);
     /* removing the tree takes an fd per level: give back the directory's own first (its lock
      * goes with it; nothing is left to protect) */
     if (c->dirfd >= 0) {
@@ -491,6 +500,7 @@ static int on_ready(struct create_ctx *c, struct berr **err) {
     return -1;
   if (c->o->pid_file && pid_file_write(c->o->pid_file, c->init, err) < 0)
     return -1;
+  c->pid_file_written = c->o->pid_file != NULL;
   /* run: a reader before the process opens the fifo, so that open does not block; not with a
    * terminal, which the caller sets up (window size, relay) before the process may run */
   if (c->o->fifo_reader && !c->spec->process->terminal) {

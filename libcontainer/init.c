@@ -167,6 +167,18 @@ static bool has_runtime_hooks(const struct spec *s) {
   return s->hooks.prestart.len > 0 || s->hooks.create_runtime.len > 0;
 }
 
+/* rootfs_opts.record_root_mount: the runtime writes the bind's id into state.json before the
+ * bind is attached (rootmount.h) */
+static int record_root_mount(void *arg, unsigned long long mnt_id, struct berr **err) {
+  const struct init_ctx *c = arg;
+  if (mnt_id > INT32_MAX)
+    return berr_code(err, EOVERFLOW, "rootfs %s: mount id %llu", c->rootfs, mnt_id);
+  if (sync_send(c->sync_fd, SYNC_ROOT_MOUNT, (int32_t)mnt_id, NULL, 0, err) < 0 ||
+      sync_expect(c->sync_fd, SYNC_ROOT_MOUNT_RECORDED, NULL, err) < 0)
+    return -1;
+  return 0;
+}
+
 static int build_rootfs(struct init_ctx *c, struct berr **err) {
   unsigned long long root_mnt_id = 0;
   struct rootfs_opts o = {
@@ -180,16 +192,15 @@ static int build_rootfs(struct init_ctx *c, struct berr **err) {
       .idmap_fds = c->idmap_fds,
       .shared_mntns = !c->ns.create[NS_MOUNT],
       .root_mnt_id = &root_mnt_id,
+      .record_root_mount = record_root_mount,
+      .record_arg = c,
   };
   if (chdir(c->bundle) < 0)
     return berr_errno(err, "chdir to bundle %s", c->bundle);
-  int r = rootfs_setup(c->spec, &o, err);
-  idmap_release(steal_ptr(&c->idmap_fds), c->spec->mounts_len);
   /* a shared mount namespace: the runtime unmounts the rootfs's bind at delete, or now when
    * create fails (rootmount.h) */
-  if (root_mnt_id && sync_send(c->sync_fd, SYNC_ROOT_MOUNT, (int32_t)root_mnt_id, NULL, 0,
-                               r < 0 ? NULL : err) < 0 && r == 0)
-    return -1;
+  int r = rootfs_setup(c->spec, &o, err);
+  idmap_release(steal_ptr(&c->idmap_fds), c->spec->mounts_len);
   if (r < 0)
     return -1;
   /* relative mount sources were the bundle's; createContainer hooks run in the rootfs (runc);

@@ -152,13 +152,11 @@ static int remove_root_mount(const struct container_state *st, struct berr **err
   if (st->root_mount_id == 0)
     return 0;
   cleanup_close int nsfd = -1;
-  if (st->root_mount_ns) {
-    nsfd = rootmount_open_ns(st->root_mount_ns, st->root_mount_ns_ino);
-    if (nsfd < 0) {
-      log_debug("mount namespace %s is gone, and the rootfs's mounts with it", st->root_mount_ns);
-      return 0;
-    }
-  }
+  if (st->root_mount_ns && rootmount_open_ns(st->root_mount_ns, st->root_mount_ns_ino, &nsfd,
+                                             err) < 0)
+    return -1;
+  if (st->root_mount_ns && nsfd < 0)
+    return 0;
   return rootmount_undo(nsfd, st->rootfs, st->root_mount_id, err);
 }
 
@@ -438,6 +436,10 @@ static int delete_untrusted(struct handle *h, const char *id, struct berr **err)
   cleanup_free char *path = NULL;
   if (cgroup_expected_path(s, id, &path, &e) < 0 || cgroup_destroy_path(path, &e) < 0)
     log_warn("delete --force %s: cgroup %s: %s", id, path ? path : "", berr_message(&e));
+  /* the rootfs's bind in a mount namespace not the container's own: kept with the directory
+   * when it cannot be unmounted, for the next delete */
+  if (rootmount_undo_recorded(h->dirfd, err) < 0)
+    return berr_prefix(err, "delete container \"%s\"", id);
   return state_dir_remove(h->rootfd, id, err);
 }
 

@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "devices.h"
+#include "libc_compat.h"
 #include "log.h"
 #include "mounts.h"
 #include "pathsafe.h"
@@ -79,17 +80,53 @@ static int prepare_new_namespace(const struct spec *spec, const struct rootfs_op
   return 0;
 }
 
-int rootfs_setup(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err) {
-  if (!opts->shared_mntns && prepare_new_namespace(spec, opts, err) < 0)
-    return -1;
-  if (mount(opts->rootfs, opts->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+/* A mount namespace not the container's own outlives the create: the rootfs's bind there is
+ * made detached (open_tree), its id recorded by the runtime (record_root_mount), and only then
+ * attached. A runtime killed before the record leaves a detached tree, which goes with the
+ * last fd on it (the init dies with the runtime); killed after, `delete` finds the id. */
+static int bind_shared_root(const struct rootfs_opts *opts, struct berr **err) {
+  cleanup_close int tree = open_tree(AT_FDCWD, opts->rootfs,
+                                     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  bool attached = false;
+  if (tree < 0 && errno != ENOSYS)
     return berr_errno(err, "bind the rootfs %s onto itself", opts->rootfs);
+  if (tree < 0) {
+    /* no open_tree (before Linux 5.2): mounted, then recorded; a kill between the two
+     * leaves the bind */
+    if (mount(opts->rootfs, opts->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+      return berr_errno(err, "bind the rootfs %s onto itself", opts->rootfs);
+    attached = true;
+    tree = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (tree < 0)
+      return berr_errno(err, "open the rootfs %s", opts->rootfs);
+  }
+  if (mnt_id_of(tree, opts->root_mnt_id) < 0)
+    return berr_errno(err, "rootfs %s: mount id of its bind", opts->rootfs);
+  if (opts->record_root_mount &&
+      opts->record_root_mount(opts->record_arg, *opts->root_mnt_id, err) < 0)
+    return -1;
+  if (attached)
+    return 0;
+  cleanup_close int target = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (target < 0 || mnt_move_onto(tree, target) < 0)
+    return berr_errno(err, "bind the rootfs %s onto itself", opts->rootfs);
+  return 0;
+}
+
+int rootfs_setup(const struct spec *spec, const struct rootfs_opts *opts, struct berr **err) {
+  if (opts->shared_mntns) {
+    if (bind_shared_root(opts, err) < 0)
+      return -1;
+  } else {
+    if (prepare_new_namespace(spec, opts, err) < 0)
+      return -1;
+    if (mount(opts->rootfs, opts->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+      return berr_errno(err, "bind the rootfs %s onto itself", opts->rootfs);
+  }
   cleanup_close int rootfd = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return berr_errno(err, "open the rootfs %s", opts->rootfs);
   /* from here on, whatever fails: the caller unmounts this bind and all below it */
-  if (opts->shared_mntns && mnt_id_of(rootfd, opts->root_mnt_id) < 0)
-    return berr_errno(err, "rootfs %s: mount id of its bind", opts->rootfs);
   log_debug("rootfs %s: %zu mounts%s", opts->rootfs, spec->mounts_len,
             opts->shared_mntns ? " (in a mount namespace not the container's own)" : "");
   for (size_t i = 0; i < spec->mounts_len; i++)

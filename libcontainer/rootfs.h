@@ -21,9 +21,14 @@ struct rootfs_opts {
   const char *mount_label;  /* linux.mountLabel: SELinux context of tmpfs/devpts/mqueue */
   const int *idmap_fds;     /* per mounts[i]: the runtime's clone (idmap.h), or -1 (or NULL) */
   /* no mount namespace of the container's own (rootmount.h): "/" is left alone, the rootfs is
-   * bound onto itself and chrooted into; *root_mnt_id gets that bind's mount id */
+   * bound onto itself and chrooted into; *root_mnt_id gets that bind's mount id, and
+   * record_root_mount is called with it while the bind is still detached (open_tree): only
+   * once it returns 0 (the runtime has it in state.json) is the bind attached, so whenever the
+   * runtime is killed the bind is either recorded or never made */
   bool shared_mntns;
   unsigned long long *root_mnt_id;
+  int (*record_root_mount)(void *arg, unsigned long long mnt_id, struct berr **err);
+  void *record_arg;
 };
 
 /* Propagation of "/", bind of the rootfs onto itself, config mounts in order,

@@ -21,8 +21,9 @@ const char *sync_type_name(enum sync_type t) {
   static const char *const names[] = {
       "?",     "userns-ready", "userns-mapped", "init-pid", "go",    "runtime-hooks",
       "hooks-done", "ready",   "ready-ack",     "log",      "error", "root-mount",
+      "root-mount-recorded",
   };
-  return (t >= 1 && t <= SYNC_ROOT_MOUNT) ? names[t] : "?";
+  return (t >= 1 && t <= SYNC_ROOT_MOUNT_RECORDED) ? names[t] : "?";
 }
 
 static int send_msg(int fd, enum sync_type type, int32_t code, int32_t exit_status,

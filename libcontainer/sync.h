@@ -15,8 +15,10 @@
  *   any    -> parent   SYNC_LOG              code = log level, payload = message
  *   any    -> parent   SYNC_ERROR            code = errno, payload = message, and the error's
  *                                            exit_status (127/126 for the executable); the sender exits
- *   init   -> parent   SYNC_ROOT_MOUNT       code: the mount id of the rootfs bound onto itself in a
- *                                            mount namespace not the container's own (rootmount.h)
+ *   init   -> parent   SYNC_ROOT_MOUNT       code: the mount id of the rootfs's bind onto itself in a
+ *                                            mount namespace not the container's own (rootmount.h),
+ *                                            still detached (open_tree)
+ *   parent -> init     SYNC_ROOT_MOUNT_RECORDED  that id is in state.json: the init may attach it
  */
 #ifndef BERTH_SYNC_H
 #define BERTH_SYNC_H
@@ -38,6 +40,7 @@ enum sync_type {
   SYNC_LOG,
   SYNC_ERROR,
   SYNC_ROOT_MOUNT,
+  SYNC_ROOT_MOUNT_RECORDED,
 };
 
 struct sync_msg {

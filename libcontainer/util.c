@@ -113,6 +113,24 @@ int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t l
   return 0;
 }
 
+/* An unnamed file (O_TMPFILE), written, then linked in under `name`: a kill at any point leaves
+ * the whole file or nothing, never a temporary name. -1 where the name exists (linkat does not
+ * replace), or the filesystem has no O_TMPFILE. */
+static int link_new_file_at(int dfd, const char *name, const char *data, size_t len,
+                            mode_t mode) {
+  cleanup_close int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  if (fd < 0 || write_all(fd, data, len) < 0)
+    return -1;
+  if (linkat(fd, "", dfd, name, AT_EMPTY_PATH) == 0)
+    return 0;
+  if (errno != ENOENT && errno != EPERM)
+    return -1;
+  /* AT_EMPTY_PATH wants CAP_DAC_READ_SEARCH: the /proc link of the fd does not */
+  char p[64];
+  snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+  return linkat(AT_FDCWD, p, dfd, name, AT_SYMLINK_FOLLOW);
+}
+
 int pid_file_write(const char *path, pid_t pid, struct berr **err) {
   char buf[32];
   int n = snprintf(buf, sizeof(buf), "%d", pid);
@@ -123,6 +141,8 @@ int pid_file_write(const char *path, pid_t pid, struct berr **err) {
   cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
     return berr_errno(err, "--pid-file %s", path);
+  if (link_new_file_at(dfd, name, buf, (size_t)n, 0644) == 0)
+    return 0;
   if (write_file_atomic_at(dfd, name, buf, n, 0644, err) < 0)
     return berr_prefix(err, "--pid-file");
   return 0;

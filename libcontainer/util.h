@@ -21,9 +21,10 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len, struct be
 int read_fd_all(int fd, const char *what, char **out, size_t *len, struct berr **err);
 int write_file_at(int dirfd, const char *path, const char *data, size_t len, struct berr **err);
 /* Writes via a temp file + fsync-free rename, so readers see old or new content, never half. */
-/* --pid-file: writes pid to path (relative to the cwd) atomically, through a temporary file
- * renamed over it, so a reader never sees a partial pid (and a symlink there is replaced, not
- * followed); errors name --pid-file. */
+/* --pid-file: writes pid to path (relative to the cwd) atomically, so a reader never sees a
+ * partial pid: a new name gets an unnamed file (O_TMPFILE) linked in, so that a kill leaves no
+ * temporary file; an existing one (a symlink there is replaced, not followed), or a filesystem
+ * without O_TMPFILE, a temporary file renamed over it. Errors name --pid-file. */
 int pid_file_write(const char *path, pid_t pid, struct berr **err);
 int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                          struct berr **err);

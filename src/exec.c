@@ -205,6 +205,8 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv) {
   bool tty = false;
   if (relay.ours >= 0 && tty_relay_take_master(&relay, &tty, &err) < 0) {
     kill_execd(pid);
+    if (f.o.pid_file) /* it names the process just killed */
+      unlink(f.o.pid_file);
     status = exec_fail(err);
     goto out;
   }

@@ -138,3 +138,31 @@ def test_mount_namespace_path_that_is_not_one(berth, bundle):
     assert berth.state("ns12-mntbad", check=False) is None
     assert mount_table() == before
     berth.assert_nothing_left()
+
+
+@pytest.mark.parametrize("how", ["missing", "garbage", "foreign-cgroup"])
+@pytest.mark.parametrize("ns", ["inherited", "joined"])
+def test_delete_force_with_untrusted_state_unmounts_the_rootfs(berth, bundle, how, ns,
+                                                                mntns_holder):
+    """delete --force of a container whose state.json is gone, corrupt or not trusted still
+    unmounts the rootfs's bind in the namespace it shares (the state directory's own record of
+    it, written before the bind was attached). It removed the state directory and left the bind
+    with everything below it. runc leaves these mounts after any delete."""
+    from test_hostile import corrupt_state
+    pid = mntns_holder
+    where = "self" if ns == "inherited" else pid
+    before = mount_table(where)
+    cid = f"leak14b-untr-{ns}-{how}"
+    b = bundle(args=["sleep", "60"])
+    if ns == "inherited":
+        b.remove_ns("mount")
+    else:
+        b.add_ns("mount", path=f"/proc/{pid}/ns/mnt")
+    berth.create(cid, b)
+    assert mount_table(where) != before
+    corrupt_state(berth.root / cid, how)
+    res = berth("delete", "--force", cid)
+    assert res.returncode == 0, res
+    assert mount_table(where) == before, "the rootfs's mounts left behind"
+    assert not (berth.root / cid).exists()
+    berth.assert_nothing_left()
