@@ -15,6 +15,8 @@
 #                 checkpoint, restore -d --console-socket: a new pty master on the socket, the
 #                 process still writes to it, its count goes on
 #   attached      restore without -d: waits, exits with the restored process's status (7)
+#   podman        (berth only) podman as the engine: run -d, container checkpoint, restore, the
+#                 count goes on; checkpoint --export, rm, restore --import: it goes on again
 #   migrate       lazy migration between two network namespaces joined by a veth pair; prints
 #                 "BERTH-VM-CRIU-DOWNTIME: RT MS DUMP_MS" (bench/criu_vm.sh renders it)
 # Each check prints "PASS RT/section: ...".
@@ -428,6 +430,49 @@ migrate() {
     check "nothing left" "none none" "$(gone $c) $(gone $c2)"
 }
 
+# podman: podman (vfs storage, cgroupfs, no network) with berth as its runtime; the image is the
+# guest's busybox rootfs, imported. conmon gives a detached container the guest's /dev/null as
+# stdin: berth's init reopens it inside, or CRIU could not dump it.
+PM_EXPORT=$W/podman-export.tar.gz
+P() { timeout 120 podman --root /var/lib/pm --runroot /run/pm --tmpdir /tmp/pmtmp \
+    --storage-driver vfs --cgroup-manager=cgroupfs --events-backend=file --runtime "$BERTH" "$@"; }
+pmstatus() { P inspect -f '{{.State.Status}}' criu15-pm 2> /dev/null; }
+pmcount() { P exec criu15-pm cat /count 2> /dev/null || echo 0; }
+podman_cr() {
+    section berth/podman
+    command -v podman > /dev/null && command -v conmon > /dev/null || { skp "no podman or conmon"; return; }
+    mkdir -p /var/tmp /tmp/pmtmp
+    tar -C "$RFS" -cf "$W/pm-rootfs.tar" . &&
+        P import --change 'CMD ["/bin/sh"]' "$W/pm-rootfs.tar" localhost/bb > "$W/pm.out" 2>&1 ||
+        { bad "podman import: $(tail -3 $W/pm.out)"; return; }
+    P run -d --name criu15-pm --network=none localhost/bb \
+        sh -c 'i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.1; done' > "$W/pm.out" 2>&1 ||
+        { bad "podman run: $(tail -3 $W/pm.out)"; return; }
+    _i=0
+    while [ "$(pmcount)" -lt 10 ] && [ $_i -lt 100 ]; do sleep 0.2; _i=$((_i + 1)); done
+    n0=$(pmcount)
+    P container checkpoint criu15-pm > "$W/pm.out" 2>&1 && ok "podman container checkpoint" ||
+        bad "podman container checkpoint: $(tail -3 $W/pm.out)"
+    check "checkpointed: exited" exited "$(pmstatus)"
+    P container restore criu15-pm > "$W/pm.out" 2>&1 && ok "podman container restore" ||
+        bad "podman container restore: $(tail -3 $W/pm.out)"
+    check "restored: running" running "$(pmstatus)"
+    n1=$(pmcount)
+    [ "$n1" -ge "$n0" ] && ok "the count goes on ($n0 -> $n1)" || bad "the count restarted ($n0 -> $n1)"
+    P container checkpoint --export "$PM_EXPORT" criu15-pm > "$W/pm.out" 2>&1 && [ -s "$PM_EXPORT" ] &&
+        ok "podman container checkpoint --export" ||
+        bad "podman container checkpoint --export: $(tail -3 $W/pm.out)"
+    P rm -f criu15-pm > /dev/null 2>&1
+    P container restore --import "$PM_EXPORT" > "$W/pm.out" 2>&1 && ok "podman container restore --import" ||
+        bad "podman container restore --import: $(tail -3 $W/pm.out)"
+    check "imported: running" running "$(pmstatus)"
+    n2=$(pmcount)
+    [ "$n2" -ge "$n1" ] && ok "the count goes on from the export ($n1 -> $n2)" ||
+        bad "the count restarted after the import ($n1 -> $n2)"
+    P rm -f -t 0 criu15-pm > /dev/null 2>&1
+    check "podman rm: no container left" "" "$(P ps -a -q 2> /dev/null)"
+}
+
 # -------------------------------------------------------------------------------------------
 section setup
 if ! load_modules; then
@@ -462,6 +507,7 @@ for rt in berth runc; do
     terminal
     attached
 done
+podman_cr
 # three migrations each (one sample moves by 2-3x with the host's load), the runtimes
 # interleaved so that the load falls on both alike
 for k in 1 2 3; do
