@@ -153,8 +153,9 @@ int criu_available(struct berr **err) {
 }
 
 /* After a failed request: `criu check` says whether the kernel (or the criu installed) is the
- * cause. It is not run before every request as it costs ~1 s of probing under a slow cpu (the
- * whole of it inside a migration's downtime); runc does not run it either. Returns -1 with
+ * cause. It is not run before every request: its probing (90-160 ms in the TCG guest on a
+ * quiet machine, more under load) fell inside a migration's downtime on both sides; runc does
+ * not run it either. Returns -1 with
  * check's error in *err (the request's own, what, appended) when check fails, else 0. */
 static int criu_diagnose(const char *what, struct berr **err) {
   cleanup_free char *out = NULL;

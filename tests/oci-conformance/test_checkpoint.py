@@ -3,7 +3,7 @@ criu qemu guest, tests/vm/criu): no criu in $PATH, `criu check` failing, CRIU dy
 dump or the restore. Each fails with one clear error, the container checkpointed keeps running
 unchanged, and a restore leaves nothing (state, cgroup) behind. berth's messages and flag
 checks: runc 1.1.5 words its own differently and does not run `criu check` (berth runs it only
-after a failed request, to name the cause: it costs ~1 s inside a migration's downtime)."""
+after a failed request, to name the cause: its probing fell inside a migration's downtime)."""
 
 import json
 import os
@@ -85,8 +85,8 @@ def test_checkpoint_criu_check_fails(berth, bundle, tmp_path):
 
 
 def test_criu_check_only_after_a_failure(berth, bundle, tmp_path):
-    """a dump CRIU answers with success does not run `criu check` first (it probes the kernel
-    for ~1 s under a slow cpu, all of it downtime); the fake swrk answers criu_resp {type:
+    """a dump CRIU answers with success does not run `criu check` first (its probing of the
+    kernel is all downtime); the fake swrk answers criu_resp {type:
     DUMP, success: true} on its socket"""
     c = cid("nocheck")
     _, before = running(berth, bundle, c)
