@@ -98,6 +98,52 @@ def test_criu_check_only_after_a_failure(berth, bundle, tmp_path):
     assert_unchanged(berth, c, before)
 
 
+def varints(buf):
+    """a protobuf message's fields: {number: [value, ...]} (varints as ints, others as bytes)"""
+    out, i = {}, 0
+
+    def varint():
+        nonlocal i
+        v = shift = 0
+        while True:
+            b = buf[i]
+            i += 1
+            v |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                return v
+    while i < len(buf):
+        key = varint()
+        num, wire = key >> 3, key & 7
+        if wire == 0:
+            val = varint()
+        elif wire == 2:
+            n = varint()
+            val, i = buf[i:i + n], i + n
+        elif wire == 5:
+            val, i = buf[i:i + 4], i + 4
+        else:
+            val, i = buf[i:i + 8], i + 8
+        out.setdefault(num, []).append(val)
+    return out
+
+
+def test_network_namespace_always_empty_ns(berth, bundle, tmp_path):
+    """the dump request leaves the network namespace's contents out (criu_opts.empty_ns =
+    CLONE_NEWNET) without --empty-ns, as runc always does: no ip/iptables-save runs in the
+    freeze (~0.6 s of a migration's downtime under TCG)"""
+    c = cid("emptyns")
+    _, before = running(berth, bundle, c)
+    req = tmp_path / "req"
+    env = fake_criu(tmp_path, swrk=f"dd bs=65536 count=1 of={req} <&$2 2>/dev/null; "
+                    "printf '\\010\\002\\020\\001' >&$2; cat <&$2 > /dev/null; exit 0")
+    res = berth("checkpoint", "--leave-running", "--image-path", tmp_path / "img", c, env=env)
+    assert res.returncode == 0, res
+    opts = varints(varints(req.read_bytes())[2][0])
+    assert opts.get(38) == [0x40000000], opts.get(38)
+    assert_unchanged(berth, c, before)
+
+
 def test_failed_dump_leaves_container_running(berth, bundle, tmp_path):
     c = cid("dump")
     _, before = running(berth, bundle, c)
