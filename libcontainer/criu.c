@@ -149,6 +149,15 @@ static void one_line(char *s) {
 int criu_available(struct berr **err) {
   if (!criu_in_path())
     return berr_code(err, ENOENT, "criu: not found in $PATH: " CRIU_HINT);
+  return 0;
+}
+
+/* After a failed request: `criu check` says whether the kernel (or the criu installed) is the
+ * cause. It is not run before every request: its probing (90-160 ms in the TCG guest on a
+ * quiet machine, more under load) fell inside a migration's downtime on both sides; runc does
+ * not run it either. Returns -1 with
+ * check's error in *err (the request's own, what, appended) when check fails, else 0. */
+static int criu_diagnose(const char *what, struct berr **err) {
   cleanup_free char *out = NULL;
   int rc = criu_output("check", &out);
   if (rc == 0)
@@ -156,10 +165,10 @@ int criu_available(struct berr **err) {
   if (out)
     one_line(out);
   if (rc < 0 || rc == 127)
-    return berr_code(err, ENOEXEC, "criu: cannot run it: " CRIU_HINT);
+    return berr_code(err, ENOEXEC, "criu: cannot run it: " CRIU_HINT " (%s)", what);
   return berr_code(err, EOPNOTSUPP,
-                   "criu check failed (exit %d): this kernel lacks what CRIU needs: %s", rc,
-                   out && *out ? out : "no output");
+                   "criu check failed (exit %d): this kernel lacks what CRIU needs: %s (%s)", rc,
+                   out && *out ? out : "no output", what);
 }
 
 char *criu_version(void) {
@@ -401,8 +410,9 @@ int criu_run(struct criu_run *r, struct berr **err) {
     criu_child(r, sv[1]);
   close(sv[1]);
   struct pb_buf opts = {0};
+  cleanup_berr struct berr *e = NULL; /* the request's error, for criu_diagnose to explain */
   int rc = 0;
-  if (r->cgroup_path && cgroup_enter_path(r->cgroup_path, pid, err) < 0)
+  if (r->cgroup_path && cgroup_enter_path(r->cgroup_path, pid, &e) < 0)
     rc = -1;
   if (rc == 0) {
     /* a copy of the caller's options with the cgroup roots appended */
@@ -415,7 +425,7 @@ int criu_run(struct criu_run *r, struct berr **err) {
     }
     if (r->cgroup_path)
       add_cg_roots(&opts, pid);
-    rc = opts.oom ? berr_set(err, ENOMEM, "criu request") : converse(r, sock, &opts, err);
+    rc = opts.oom ? berr_set(&e, ENOMEM, "criu request") : converse(r, sock, &opts, &e);
   }
   pb_buf_free(&opts);
   close(steal_fd(&sock)); /* criu ends once its socket is closed */
@@ -425,10 +435,12 @@ int criu_run(struct criu_run *r, struct berr **err) {
       break;
   if (r->root_src && umount2(r->root_dst, MNT_DETACH) < 0)
     log_warn("criu: unmount %s: %s", r->root_dst, strerror(errno));
-  if (rc < 0)
-    return -1;
   /* pre-dump: criu waits for the next request of the series; our close ends it */
-  if (r->type != CRIU_PRE_DUMP && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-    return fail_with_log(r, err, "criu exited with an error after answering");
-  return 0;
+  if (rc == 0 && r->type != CRIU_PRE_DUMP && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    rc = fail_with_log(r, &e, "criu exited with an error after answering");
+  if (rc == 0)
+    return 0;
+  if (criu_diagnose(berr_message(&e), err) < 0)
+    return -1;
+  return berr_move(err, &e);
 }

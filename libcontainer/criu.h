@@ -51,8 +51,9 @@ void criu_ext_mnt(struct pb_buf *opts, const char *key, const char *val);
 void criu_inherit_fd(struct pb_buf *opts, const char *key, int fd);
 void criu_cg_root(struct pb_buf *opts, const char *ctrl, const char *path);
 
-/* Refuses early, with what to do: no `criu` in $PATH, or `criu check` failing (its own
- * message, naming the missing kernel feature, is in the error). */
+/* Refuses early, with what to do, when there is no `criu` in $PATH. `criu check` is run only
+ * after a request failed (criu_run): when it fails too, its own message, naming the missing
+ * kernel feature, is the error. */
 int criu_available(struct berr **err);
 /* CRIU's version ("3.17.1") from `criu --version`; NULL when there is no criu. */
 char *criu_version(void);

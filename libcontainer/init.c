@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -179,6 +180,21 @@ static int record_root_mount(void *arg, unsigned long long mnt_id, struct berr *
   return 0;
 }
 
+/* stdio on a null device (conmon gives a detached container the host's /dev/null as stdin)
+ * becomes the container's own /dev/null, as runc reopens it: an fd on a mount outside the
+ * container's mount namespace is one CRIU cannot dump ("Can't lookup mount"). Without a
+ * /dev/null in the container the fds stay as they are. */
+static void reopen_dev_null(void) {
+  struct stat null, st;
+  cleanup_close int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &null) < 0 || !S_ISCHR(null.st_mode))
+    return;
+  for (int i = 0; i < 3; i++)
+    if (fstat(i, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev &&
+        (st.st_dev != null.st_dev || st.st_ino != null.st_ino) && dup2(fd, i) < 0)
+      log_debug("stdio %d: reopen /dev/null: %s", i, strerror(errno));
+}
+
 static int build_rootfs(struct init_ctx *c, struct berr **err) {
   unsigned long long root_mnt_id = 0;
   struct rootfs_opts o = {
@@ -220,6 +236,7 @@ static int build_rootfs(struct init_ctx *c, struct berr **err) {
   }
   if (rootfs_pivot(c->spec, &o, err) < 0)
     return -1;
+  reopen_dev_null();
   if (c->spec->process->terminal && terminal_setup(c->spec->process, c->console_fd, err) < 0)
     return -1;
   /* sysctls before readonlyPaths makes /proc/sys read-only */

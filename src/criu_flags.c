@@ -74,6 +74,10 @@ int parse_criu_flags(const char *cmd, int argc, char **argv, struct criu_flags *
   int c;
   char *end;
   f->status_fd = -1;
+  /* the network namespace's contents (addresses, routes, iptables rules) are never dumped or
+   * restored, as runc never does ("runc doesn't manage network devices"): CRIU's ip and
+   * iptables-save/-restore runs were ~0.6 s of a lazy migration's downtime under TCG */
+  f->empty_ns = CLONE_NEWNET;
   cli_reorder_flags(argc, argv, r ? "+db:" : "+", opts); /* flags after the id, as runc */
   while ((c = getopt_long(argc, argv, r ? "+db:" : "+", opts, NULL)) != -1) {
     if (c == '?')
@@ -105,7 +109,7 @@ int parse_criu_flags(const char *cmd, int argc, char **argv, struct criu_flags *
         return -1;
       break;
     case OPT_EMPTY_NS:
-      /* runc takes only the network namespace */
+      /* runc takes only the network namespace (always left empty: see above) */
       if (strcmp(optarg, "network") != 0)
         return cli_usage_error(cmd, "--empty-ns \"%s\": only \"network\" is supported", optarg),
                -1;

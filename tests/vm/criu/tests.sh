@@ -15,6 +15,8 @@
 #                 checkpoint, restore -d --console-socket: a new pty master on the socket, the
 #                 process still writes to it, its count goes on
 #   attached      restore without -d: waits, exits with the restored process's status (7)
+#   podman        (berth only) podman as the engine: run -d, container checkpoint, restore, the
+#                 count goes on; checkpoint --export, rm, restore --import: it goes on again
 #   migrate       lazy migration between two network namespaces joined by a veth pair; prints
 #                 "BERTH-VM-CRIU-DOWNTIME: RT MS DUMP_MS" (bench/criu_vm.sh renders it)
 # Each check prints "PASS RT/section: ...".
@@ -324,6 +326,21 @@ ms() { read _u _r < /proc/uptime; echo $(( ${_u%.*} * 1000 + 1${_u#*.} * 10 - 10
 
 # vbrx: the bytes the second namespace's end of the veth (vb) received
 vbrx() { nsenter --net=/run/netns/hostb cat /proc/net/dev | sed -n 's/^ *vb: *\([0-9]*\).*/\1/p'; }
+# gaps LOG: where a CRIU log's time went: its pauses over 100 ms (the lines either side) and
+# its last timestamp (criu's own run time)
+gaps() {
+    awk 'match($0, /^\([0-9]+\.[0-9]+\)/) {
+            t = substr($0, 2, RLENGTH - 2) + 0
+            if (t - p > 0.1 && k < 12) {
+                printf "  +%d ms at %.2f s: %s -> %s\n", (t - p) * 1000, t, substr(w, 1, 60),
+                    substr($0, RLENGTH + 2, 60)
+                k++
+            }
+            p = t; w = substr($0, RLENGTH + 2)
+        }
+        END { printf "  criu ran %.2f s\n", p }' "$1"
+}
+
 # migrate PORT K: lazy migration (the K-th) between two network namespaces (the "hosts" A and B, a veth
 # pair, 10.15.0.1 and 10.15.0.2): checkpoint --lazy-pages --page-server in A, criu lazy-pages
 # and restore --lazy-pages in B, the pages pulled over the veth (the other images are shared
@@ -342,6 +359,14 @@ migrate() {
             /bin/ip -n hostb addr add 10.15.0.2/24 dev vb && /bin/ip -n hosta link set va up &&
             /bin/ip -n hostb link set vb up && /bin/ip -n hosta link set lo up && /bin/ip -n hostb link set lo up ||
             { skp "no veth pair between two network namespaces"; return; }
+        # what berth paid on each side of a migration when it ran `criu check` before every
+        # request (it no longer does): twice, the second one's time
+        for _n in hosta hosta; do
+            _t=$(ms)
+            nsenter --net=/run/netns/$_n criu check > /dev/null 2>&1
+            _t=$(($(ms) - _t))
+        done
+        echo "BERTH-VM-CRIU-PHASES: criu check in a migration's network namespace: $_t ms"
     fi
     mk $c
     R run -d --bundle "$W/$c" $c < /dev/null > "$W/$c.out" 2>&1 || { bad "run: $(out $c)"; return; }
@@ -367,6 +392,7 @@ migrate() {
     lp=$!
     _i=0
     while [ ! -S "$W/$c-img/lazy-pages.socket" ] && [ $_i -lt 1000 ]; do sleep 0.01; _i=$((_i + 1)); done
+    t1b=$(ms)
     c2=${c}2
     mkdir -p "$W/$c2"
     sed "s|/berth/$c\"|/berth/$c2\"|" "$W/$c/config.json" > "$W/$c2/config.json"
@@ -382,6 +408,13 @@ migrate() {
         [ "$rx" -ge 40960 ] && ok "the pages came over the veth ($rx bytes received in the other namespace)" ||
             bad "only $rx bytes received over the veth"
         echo "BERTH-VM-CRIU-DOWNTIME: $RT $((t2 - t0)) $((t1 - t0))"
+        # the phases: the checkpoint command to the status byte, criu lazy-pages' socket,
+        # the restore command; and where each criu log's time went
+        echo "BERTH-VM-CRIU-PHASES: $RT$2 dump $((t1 - t0)) ms, lazy-pages up $((t1b - t1)) ms, restore $((t2 - t1b)) ms"
+        for l in dump restore; do
+            echo "BERTH-VM-CRIU-PHASES: $RT$2 $l.log"
+            gaps "$W/$c-img/$l.log"
+        done
     else
         bad "restore: $(cat $W/rs.out) $(grep Error $W/$c-img/restore.log | tail -2)"
         kill $ckpid 2> /dev/null
@@ -397,6 +430,49 @@ migrate() {
     check "nothing left" "none none" "$(gone $c) $(gone $c2)"
 }
 
+# podman: podman (vfs storage, cgroupfs, no network) with berth as its runtime; the image is the
+# guest's busybox rootfs, imported. conmon gives a detached container the guest's /dev/null as
+# stdin: berth's init reopens it inside, or CRIU could not dump it.
+PM_EXPORT=$W/podman-export.tar.gz
+P() { timeout 120 podman --root /var/lib/pm --runroot /run/pm --tmpdir /tmp/pmtmp \
+    --storage-driver vfs --cgroup-manager=cgroupfs --events-backend=file --runtime "$BERTH" "$@"; }
+pmstatus() { P inspect -f '{{.State.Status}}' criu15-pm 2> /dev/null; }
+pmcount() { P exec criu15-pm cat /count 2> /dev/null || echo 0; }
+podman_cr() {
+    section berth/podman
+    command -v podman > /dev/null && command -v conmon > /dev/null || { skp "no podman or conmon"; return; }
+    mkdir -p /var/tmp /tmp/pmtmp
+    tar -C "$RFS" -cf "$W/pm-rootfs.tar" . &&
+        P import --change 'CMD ["/bin/sh"]' "$W/pm-rootfs.tar" localhost/bb > "$W/pm.out" 2>&1 ||
+        { bad "podman import: $(tail -3 $W/pm.out)"; return; }
+    P run -d --name criu15-pm --network=none localhost/bb \
+        sh -c 'i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.1; done' > "$W/pm.out" 2>&1 ||
+        { bad "podman run: $(tail -3 $W/pm.out)"; return; }
+    _i=0
+    while [ "$(pmcount)" -lt 10 ] && [ $_i -lt 100 ]; do sleep 0.2; _i=$((_i + 1)); done
+    n0=$(pmcount)
+    P container checkpoint criu15-pm > "$W/pm.out" 2>&1 && ok "podman container checkpoint" ||
+        bad "podman container checkpoint: $(tail -3 $W/pm.out)"
+    check "checkpointed: exited" exited "$(pmstatus)"
+    P container restore criu15-pm > "$W/pm.out" 2>&1 && ok "podman container restore" ||
+        bad "podman container restore: $(tail -3 $W/pm.out)"
+    check "restored: running" running "$(pmstatus)"
+    n1=$(pmcount)
+    [ "$n1" -ge "$n0" ] && ok "the count goes on ($n0 -> $n1)" || bad "the count restarted ($n0 -> $n1)"
+    P container checkpoint --export "$PM_EXPORT" criu15-pm > "$W/pm.out" 2>&1 && [ -s "$PM_EXPORT" ] &&
+        ok "podman container checkpoint --export" ||
+        bad "podman container checkpoint --export: $(tail -3 $W/pm.out)"
+    P rm -f criu15-pm > /dev/null 2>&1
+    P container restore --import "$PM_EXPORT" > "$W/pm.out" 2>&1 && ok "podman container restore --import" ||
+        bad "podman container restore --import: $(tail -3 $W/pm.out)"
+    check "imported: running" running "$(pmstatus)"
+    n2=$(pmcount)
+    [ "$n2" -ge "$n1" ] && ok "the count goes on from the export ($n1 -> $n2)" ||
+        bad "the count restarted after the import ($n1 -> $n2)"
+    P rm -f -t 0 criu15-pm > /dev/null 2>&1
+    check "podman rm: no container left" "" "$(P ps -a -q 2> /dev/null)"
+}
+
 # -------------------------------------------------------------------------------------------
 section setup
 if ! load_modules; then
@@ -404,15 +480,25 @@ if ! load_modules; then
     result
     exit
 fi
+t0=$(ms)
 if ! criu check > "$W/criu-check" 2>&1; then
     skp "criu check fails on this kernel: $(tail -n 3 $W/criu-check)"
     result
     exit
 fi
-ok "criu check: $(tail -n 1 $W/criu-check)"
+# a second one's time (CRIU's kernel facts now cached): what berth paid twice per migration
+# when it ran it before every request
+t0=$(ms)
+criu check > /dev/null 2>&1
+ok "criu check: $(tail -n 1 $W/criu-check) (again: $(($(ms) - t0)) ms)"
 
-for RT in berth runc; do
+# use RT: the runtime under test
+use() {
+    RT=$1
     if [ $RT = berth ]; then RTBIN=$BERTH RTROOT=$ROOT; else RTBIN=/bin/runc RTROOT=/run/runc-vm; fi
+}
+for rt in berth runc; do
+    use $rt
     cycle
     leave
     predump
@@ -420,10 +506,15 @@ for RT in berth runc; do
     if [ $RT = berth ]; then lazy $RT 27277; else lazy $RT 27278; fi
     terminal
     attached
-    # three migrations each: one sample moves by 2-3x with the host's load
-    for k in 1 2 3; do
-        if [ $RT = berth ]; then migrate $((27280 + k)) $k; else migrate $((27290 + k)) $k; fi
-    done
+done
+podman_cr
+# three migrations each (one sample moves by 2-3x with the host's load), the runtimes
+# interleaved so that the load falls on both alike
+for k in 1 2 3; do
+    use berth
+    migrate $((27280 + k)) $k
+    use runc
+    migrate $((27290 + k)) $k
 done
 
 section leftovers
